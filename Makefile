@@ -1,0 +1,81 @@
+# sbx - rootless Linux sandbox.  `make`, `make check`, `make install PREFIX=...`
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/sbx
+MANDIR ?= $(PREFIX)/share/man
+VERSION := 0.1.0
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+ifeq ($(SANITIZE),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+PKGS := libcap libseccomp inih
+DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
+# Debian's libsubid-dev ships no .pc file.
+DEP_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lsubid
+CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check)
+CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check)
+ALL_CFLAGS := -std=gnu11 $(WARN) $(DEP_CFLAGS) -D_GNU_SOURCE \
+	-DSBX_VERSION='"$(VERSION)"' -DSBX_PROFILE_DIR='"$(DATADIR)/profiles"' \
+	$(CPPFLAGS) $(CFLAGS)
+
+B := build
+SRCS := $(wildcard src/*.c)
+OBJS := $(SRCS:src/%.c=$(B)/%.o)
+LIB_OBJS := $(filter-out $(B)/main.o,$(OBJS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+HELPERS := $(B)/sbx-probe
+SECURITY_SRCS := $(wildcard tests/security/*.c)
+SECURITY_BINS := $(SECURITY_SRCS:tests/security/%.c=$(B)/security/%)
+
+.PHONY: all check check-unit check-integration install uninstall clean fuzz bench
+all: sbx $(HELPERS)
+
+sbx: $(OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+$(B)/%.o: src/%.c $(wildcard src/*.h) | $(B)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/sbx-probe: helpers/sbx-probe.c | $(B)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(DEP_LIBS)
+
+$(B)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(B)
+	@mkdir -p $(B)/tests
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -iquote src -DSBX_SOURCE_DIR='"$(CURDIR)"' $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(DEP_LIBS) $(CHECK_LIBS)
+
+$(B)/security/%: tests/security/%.c | $(B)
+	@mkdir -p $(B)/security
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
+
+$(B):
+	@mkdir -p $(B)
+
+check: check-unit check-integration
+
+check-unit: $(UNIT_BINS)
+	@rc=0; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=yes $$t || rc=1; done; exit $$rc
+
+check-integration: all $(SECURITY_BINS)
+	tests/integration/run.sh $(TESTS)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/profiles
+	install -m 0755 sbx $(DESTDIR)$(BINDIR)/sbx
+	install -m 0755 $(B)/sbx-probe $(DESTDIR)$(BINDIR)/sbx-probe
+	install -m 0644 profiles/*.ini $(DESTDIR)$(DATADIR)/profiles/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/sbx $(DESTDIR)$(BINDIR)/sbx-probe
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf $(B) sbx

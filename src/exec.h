@@ -1,0 +1,13 @@
+/* exec.h - the last stage: restrict the process, then execve the command. */
+#ifndef SBX_EXEC_H
+#define SBX_EXEC_H
+
+#include "spec.h"
+
+/* In the command's process: restores signals, builds the environment, applies
+ * rlimits, closes fds, drops capabilities, sets no_new_privs, Landlock and
+ * seccomp (in that order), then execs.  Never returns: 126/127 when the
+ * command cannot be run. */
+__attribute__((noreturn)) void exec_command(const struct sbx_spec *spec);
+
+#endif

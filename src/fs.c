@@ -1,0 +1,478 @@
+/* fs.c - the sandbox's filesystem view, built in its own mount namespace.
+ *
+ * Every mount goes through file descriptors (open_tree/fsopen/fsmount/
+ * move_mount/mount_setattr) and every target is resolved with
+ * openat2(RESOLVE_IN_ROOT), so a symlink inside the new root can never send
+ * a mount (or a mkdir) to the host.  Host sources are opened before the view
+ * changes; the new root is entered with pivot_root and the old one detached.
+ */
+#include "fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* Where the new root is attached before pivot_root; any host directory will
+ * do because the mount namespace is already private. */
+static const char *const staging_dirs[] = { "/tmp", "/mnt", "/run", "/var/tmp" };
+
+/* Host device nodes bind-mounted into /dev (mknod is not allowed). */
+static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+
+/* Paths Docker also hides or freezes in /proc: they expose kernel memory,
+ * trigger kernel actions or leak host information. */
+static const char *const proc_masked_files[] = { "kcore", "keys", "timer_list", "sched_debug", "sysrq-trigger",
+						 "latency_stats", "kallsyms" };
+static const char *const proc_ro_dirs[] = { "sys", "irq", "bus", "fs", "acpi", "scsi" };
+
+static int sys_openat2(int dirfd, const char *path, struct open_how *how)
+{
+	return (int)syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
+}
+
+/* Opens path (absolute, inside the new root) with symlinks resolved as if
+ * root_fd were "/".  Returns -1 with errno set. */
+static int open_in_root(int root_fd, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (unsigned long long)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	while (*path == '/')
+		path++;
+	if (!*path)
+		path = ".";
+	return sys_openat2(root_fd, path, &how);
+}
+
+static __attribute__((noreturn)) void die_create(const char *origin, const char *path)
+{
+	if (errno == EROFS)
+		die("%s: cannot create %s inside the sandbox: that part of its root is read-only (create it on the host, or mount a --tmpfs on a parent first)",
+		    origin, path);
+	die_errno("%s: cannot create %s inside the sandbox", origin, path);
+}
+
+/* Creates the missing directories of path inside the root (like mkdir -p)
+ * and returns an O_PATH fd of the last one.  Each prefix is resolved from the
+ * root again, so symlinks met on the way stay inside it. */
+static int mkdir_in_root(int root_fd, const char *path, const char *origin)
+{
+	cleanup_free char *prefix = xstrdup(path);
+	size_t len = strlen(prefix);
+	int fd = -1;
+
+	for (size_t i = 1; i <= len; i++) {
+		if (prefix[i] != '/' && prefix[i] != '\0')
+			continue;
+		char saved = prefix[i];
+		prefix[i] = '\0';
+		if (fd >= 0)
+			close(fd);
+		fd = open_in_root(root_fd, prefix, O_PATH | O_DIRECTORY);
+		if (fd < 0 && errno == ENOENT) {
+			char *slash = strrchr(prefix, '/');
+			cleanup_fd int parent = -1;
+
+			*slash = '\0';
+			parent = open_in_root(root_fd, *prefix ? prefix : "/", O_PATH | O_DIRECTORY);
+			*slash = '/';
+			if (parent < 0)
+				die_errno("%s: cannot open the parent of %s inside the sandbox", origin, prefix);
+			/* mkdirat never follows a final symlink: a dangling one fails. */
+			if (mkdirat(parent, slash + 1, 0755) < 0 && errno != EEXIST)
+				die_create(origin, prefix);
+			fd = open_in_root(root_fd, prefix, O_PATH | O_DIRECTORY);
+		}
+		if (fd < 0)
+			die_errno("%s: cannot open %s inside the sandbox", origin, prefix);
+		prefix[i] = saved;
+	}
+	if (fd < 0)
+		fd = open_in_root(root_fd, "/", O_PATH | O_DIRECTORY);
+	if (fd < 0)
+		die_errno("%s: cannot open the new root", origin);
+	return fd;
+}
+
+/* Returns an O_PATH fd for a mount point at path, creating a directory or an
+ * empty file when it is missing. */
+static int mount_target(int root_fd, const char *path, bool dir, const char *origin)
+{
+	cleanup_free char *parent = xstrdup(path);
+	char *slash = strrchr(parent, '/');
+	cleanup_fd int pfd = -1;
+	int fd = open_in_root(root_fd, path, O_PATH);
+
+	if (fd >= 0)
+		return fd;
+	if (errno != ENOENT)
+		die_errno("%s: cannot open mount point %s inside the sandbox", origin, path);
+	if (dir)
+		return mkdir_in_root(root_fd, path, origin);
+	*slash = '\0';
+	pfd = mkdir_in_root(root_fd, *parent ? parent : "/", origin);
+	fd = openat(pfd, slash + 1, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		die_create(origin, path);
+	close(fd);
+	fd = open_in_root(root_fd, path, O_PATH);
+	if (fd < 0)
+		die_errno("%s: cannot open mount point %s inside the sandbox", origin, path);
+	return fd;
+}
+
+static void attach(int tree_fd, int target_fd, const char *what, const char *origin)
+{
+	if (move_mount(tree_fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		die_errno("%s: cannot mount %s", origin, what);
+}
+
+static void set_attrs(int tree_fd, unsigned long long set, const char *what, const char *origin)
+{
+	struct mount_attr attr = { .attr_set = set };
+
+	if (mount_setattr(tree_fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+		die_errno("%s: cannot set mount flags on %s", origin, what);
+}
+
+/* A detached recursive copy of a host path's mounts. */
+static int clone_tree(const char *path, bool optional, const char *origin)
+{
+	int fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+
+	if (fd < 0 && optional && errno == ENOENT)
+		return -1;
+	if (fd < 0 && errno == ENOSYS)
+		die("%s: this kernel lacks the new mount API (open_tree); sbx needs Linux 5.12 or later", origin);
+	if (fd < 0)
+		die_errno("%s: cannot open %s", origin, path);
+	return fd;
+}
+
+/* A fresh, detached filesystem instance (tmpfs, proc, devpts...). */
+static int new_fs(const char *type, const char *const *opts, unsigned int mount_attrs, const char *origin)
+{
+	cleanup_fd int ctx = fsopen(type, FSOPEN_CLOEXEC);
+	int mfd;
+
+	if (ctx < 0)
+		die_errno("%s: cannot create a %s filesystem", origin, type);
+	for (const char *const *o = opts; o && *o; o++) {
+		const char *eq = strchr(*o, '=');
+		int r;
+
+		if (eq) {
+			cleanup_free char *key = strndup(*o, (size_t)(eq - *o));
+			if (!key)
+				die("out of memory");
+			r = fsconfig(ctx, FSCONFIG_SET_STRING, key, eq + 1, 0);
+		} else {
+			r = fsconfig(ctx, FSCONFIG_SET_FLAG, *o, NULL, 0);
+		}
+		if (r < 0)
+			die_errno("%s: %s option %s", origin, type, *o);
+	}
+	if (fsconfig(ctx, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		die_errno("%s: cannot create a %s filesystem", origin, type);
+	mfd = fsmount(ctx, FSMOUNT_CLOEXEC, mount_attrs);
+	if (mfd < 0)
+		die_errno("%s: cannot mount a %s filesystem", origin, type);
+	return mfd;
+}
+
+static int new_tmpfs(mode_t mode, unsigned long long size, unsigned int attrs, const char *origin)
+{
+	char mode_opt[32], size_opt[48];
+	const char *opts[3] = { mode_opt, NULL, NULL };
+
+	snprintf(mode_opt, sizeof(mode_opt), "mode=%04o", (unsigned)mode);
+	if (size) {
+		snprintf(size_opt, sizeof(size_opt), "size=%llu", size);
+		opts[1] = size_opt;
+	}
+	return new_fs("tmpfs", opts, attrs, origin);
+}
+
+static void mount_fs_at(int root_fd, const char *path, int mfd, const char *origin)
+{
+	cleanup_fd int target = mount_target(root_fd, path, true, origin);
+	attach(mfd, target, path, origin);
+}
+
+static void setup_proc(int root_fd, const struct sbx_spec *spec, int host_proc)
+{
+	cleanup_fd int target = mount_target(root_fd, "/proc", true, "proc");
+	cleanup_fd int proc = -1;
+
+	if (spec->share[SBX_NS_PID]) {
+		/* A fresh proc needs a PID namespace of our own; reuse the host's. */
+		attach(host_proc, target, "/proc", "proc");
+	} else {
+		proc = new_fs("proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, "proc");
+		attach(proc, target, "/proc", "proc");
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(proc_masked_files); i++) {
+		char path[64];
+		cleanup_fd int t = -1;
+		int tree;
+
+		snprintf(path, sizeof(path), "/proc/%s", proc_masked_files[i]);
+		t = open_in_root(root_fd, path, O_PATH | O_NOFOLLOW);
+		if (t < 0)
+			continue;
+		tree = clone_tree("/dev/null", false, "proc mask");
+		set_attrs(tree, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, path, "proc mask");
+		attach(tree, t, path, "proc mask");
+		close(tree);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(proc_ro_dirs); i++) {
+		char path[64];
+		cleanup_fd int t = -1;
+		int tree;
+
+		snprintf(path, sizeof(path), "/proc/%s", proc_ro_dirs[i]);
+		t = open_in_root(root_fd, path, O_PATH | O_NOFOLLOW | O_DIRECTORY);
+		if (t < 0)
+			continue;
+		tree = open_tree(t, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+		if (tree < 0)
+			die_errno("proc: cannot open %s", path);
+		set_attrs(tree, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, path,
+			  "proc");
+		attach(tree, t, path, "proc");
+		close(tree);
+	}
+}
+
+static void setup_dev(int root_fd, const int *dev_trees)
+{
+	static const char *const links[][2] = {
+		{ "ptmx", "pts/ptmx" },		{ "fd", "/proc/self/fd" },	   { "stdin", "/proc/self/fd/0" },
+		{ "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
+	};
+	static const char *const pts_opts[] = { "newinstance", "ptmxmode=0666", "mode=0620", NULL };
+	cleanup_fd int target = mount_target(root_fd, "/dev", true, "dev");
+	cleanup_fd int dev = new_tmpfs(0755, 1 << 20, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, "dev");
+	cleanup_fd int pts = -1;
+	cleanup_fd int shm = -1;
+
+	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++) {
+		int f;
+
+		if (dev_trees[i] < 0)
+			continue;
+		f = openat(dev, dev_nodes[i], O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0666);
+		if (f < 0)
+			die_errno("dev: cannot create /dev/%s", dev_nodes[i]);
+		close(f);
+		if (move_mount(dev_trees[i], "", dev, dev_nodes[i], MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			die_errno("dev: cannot bind /dev/%s", dev_nodes[i]);
+	}
+	if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0)
+		die_errno("dev: cannot create /dev/pts or /dev/shm");
+	pts = new_fs("devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, "dev");
+	if (move_mount(pts, "", dev, "pts", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		die_errno("dev: cannot mount /dev/pts");
+	shm = new_tmpfs(01777, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "dev");
+	if (move_mount(shm, "", dev, "shm", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		die_errno("dev: cannot mount /dev/shm");
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
+		if (symlinkat(links[i][1], dev, links[i][0]) < 0)
+			die_errno("dev: cannot create /dev/%s", links[i][0]);
+	attach(dev, target, "/dev", "dev");
+}
+
+static bool is_dir(int fd)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static void mask_path(int root_fd, const struct sbx_mount *m)
+{
+	cleanup_fd int target = open_in_root(root_fd, m->dst, O_PATH);
+	cleanup_fd int tree = -1;
+
+	if (target < 0 && errno == ENOENT) {
+		trace("%s: %s does not exist; nothing to mask", m->origin, m->dst);
+		return;
+	}
+	if (target < 0)
+		die_errno("%s: cannot open %s", m->origin, m->dst);
+	if (is_dir(target)) {
+		tree = new_tmpfs(0755, 4096,
+				 MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, m->origin);
+	} else {
+		tree = clone_tree("/dev/null", false, m->origin);
+		set_attrs(tree, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, m->dst, m->origin);
+	}
+	attach(tree, target, m->dst, m->origin);
+}
+
+static void remount_ro(int root_fd, const struct sbx_mount *m)
+{
+	cleanup_fd int target = open_in_root(root_fd, m->dst, O_PATH);
+	cleanup_fd int tree = -1;
+
+	if (target < 0)
+		die_errno("%s: cannot open %s", m->origin, m->dst);
+	/* Bind the path onto itself so any path, not only a mount root, works. */
+	tree = open_tree(target, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+	if (tree < 0)
+		die_errno("%s: cannot open %s", m->origin, m->dst);
+	set_attrs(tree, MOUNT_ATTR_RDONLY, m->dst, m->origin);
+	attach(tree, target, m->dst, m->origin);
+}
+
+static void make_symlink(int root_fd, const struct sbx_mount *m)
+{
+	cleanup_free char *parent = xstrdup(m->dst);
+	char *slash = strrchr(parent, '/');
+	cleanup_fd int pfd = -1;
+
+	*slash = '\0';
+	pfd = mkdir_in_root(root_fd, *parent ? parent : "/", m->origin);
+	if (symlinkat(m->src, pfd, slash + 1) < 0 && errno != EEXIST)
+		die_errno("%s: cannot create symlink %s", m->origin, m->dst);
+}
+
+static void user_mount(int root_fd, const struct sbx_mount *m, int tree)
+{
+	cleanup_fd int target = -1;
+	cleanup_fd int mfd = -1;
+
+	switch (m->kind) {
+	case SBX_M_BIND:
+	case SBX_M_RO_BIND:
+	case SBX_M_DEV_BIND:
+		if (tree < 0) {
+			trace("%s: %s does not exist; skipped", m->origin, m->src);
+			return;
+		}
+		if (m->kind == SBX_M_RO_BIND)
+			set_attrs(tree, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, m->dst, m->origin);
+		else if (m->kind == SBX_M_BIND)
+			set_attrs(tree, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, m->dst, m->origin);
+		else
+			set_attrs(tree, MOUNT_ATTR_NOSUID, m->dst, m->origin);
+		target = mount_target(root_fd, m->dst, is_dir(tree), m->origin);
+		attach(tree, target, m->dst, m->origin);
+		break;
+	case SBX_M_TMPFS:
+		mfd = new_tmpfs(m->mode, m->size, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, m->origin);
+		mount_fs_at(root_fd, m->dst, mfd, m->origin);
+		break;
+	case SBX_M_MASK:
+		mask_path(root_fd, m);
+		break;
+	case SBX_M_DIR:
+		close(mkdir_in_root(root_fd, m->dst, m->origin));
+		break;
+	case SBX_M_SYMLINK:
+		make_symlink(root_fd, m);
+		break;
+	case SBX_M_REMOUNT_RO:
+		remount_ro(root_fd, m);
+		break;
+	default:
+		die("%s: %s mounts are not available in this version", m->origin, sbx_mount_kind_names[m->kind]);
+	}
+	trace("mounted %s %s%s%s", sbx_mount_kind_names[m->kind], m->src ? m->src : "", m->src ? " -> " : "", m->dst);
+}
+
+static const char *staging_dir(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(staging_dirs); i++) {
+		struct stat st;
+		if (lstat(staging_dirs[i], &st) == 0 && S_ISDIR(st.st_mode))
+			return staging_dirs[i];
+	}
+	die("no directory to build the sandbox root on (tried /tmp, /mnt, /run, /var/tmp)");
+}
+
+void fs_setup(const struct sbx_spec *spec, const char *cwd)
+{
+	int *trees = xcalloc(spec->n_mounts, sizeof(int));
+	int dev_trees[ARRAY_SIZE(dev_nodes)];
+	cleanup_fd int root = -1;
+	cleanup_fd int host_proc = -1;
+	cleanup_fd int tmp = -1;
+	const char *stage;
+
+	/* Nothing mounted here may propagate back to the host. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		die_errno("cannot make the mount namespace private");
+
+	/* Open everything that comes from the host while paths still mean
+	 * host paths (relative sources are relative to the caller's cwd). */
+	root = clone_tree("/", false, "root");
+	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++) {
+		char path[32];
+		snprintf(path, sizeof(path), "/dev/%s", dev_nodes[i]);
+		dev_trees[i] = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		if (dev_trees[i] < 0)
+			trace("dev: no /dev/%s on the host (%s); skipped", dev_nodes[i], strerror(errno));
+	}
+	if (spec->share[SBX_NS_PID])
+		host_proc = clone_tree("/proc", false, "proc");
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		const struct sbx_mount *m = &spec->mounts[i];
+		trees[i] = -1;
+		if (m->kind == SBX_M_BIND || m->kind == SBX_M_RO_BIND || m->kind == SBX_M_DEV_BIND)
+			trees[i] = clone_tree(m->src, m->optional, m->origin);
+	}
+
+	/* The host's root, read-only, without setuid or devices. */
+	set_attrs(root, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "/", "root");
+	stage = staging_dir();
+	if (move_mount(root, "", AT_FDCWD, stage, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		die_errno("cannot attach the new root at %s", stage);
+	trace("new root attached at %s", stage);
+
+	setup_proc(root, spec, host_proc);
+	setup_dev(root, dev_trees);
+	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++)
+		if (dev_trees[i] >= 0)
+			close(dev_trees[i]);
+	tmp = new_tmpfs(01777, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "tmp");
+	mount_fs_at(root, "/tmp", tmp, "tmp");
+	trace("mounted /proc, /dev, /tmp");
+
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		user_mount(root, &spec->mounts[i], trees[i]);
+		if (trees[i] >= 0)
+			close(trees[i]);
+	}
+	free(trees);
+
+	/* pivot_root(".", ".") stacks the old root on the new one; detaching
+	 * it leaves only the new root, with no path back to the host's. */
+	if (fchdir(root) < 0)
+		die_errno("cannot enter the new root");
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		die_errno("pivot_root");
+	if (umount2(".", MNT_DETACH) < 0)
+		die_errno("cannot detach the old root");
+	if (chdir("/") < 0)
+		die_errno("chdir /");
+	trace("pivot_root done");
+
+	if (spec->chdir) {
+		if (chdir(spec->chdir) < 0)
+			die_errno("--chdir %s", spec->chdir);
+	} else if (!cwd || chdir(cwd) < 0) {
+		warn("the current directory %s does not exist in the sandbox; starting in /", cwd ? cwd : "(unknown)");
+		if (chdir("/") < 0)
+			die_errno("chdir /");
+	}
+}

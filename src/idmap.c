@@ -1,0 +1,269 @@
+/* idmap.c - uid/gid maps: libsubid ranges, newuidmap/newgidmap, single-ID fallback.
+ *
+ * The caller's own id always maps to the inside uid/gid (root by default).
+ * With subordinate ranges (from libsubid, so nsswitch sources work too) the
+ * setuid helpers newuidmap/newgidmap install the rest; without them the
+ * parent writes a one-line map itself, which the kernel allows unprivileged.
+ */
+#include "idmap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <shadow/subid.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "util.h"
+
+/* The kernel refuses ids that wrap to (uid_t)-1. */
+#define ID_LIMIT 4294967295UL
+
+size_t idmap_build(struct idmap_line *out, size_t max, unsigned long inside, unsigned long caller,
+		   const struct idmap_range *ranges, size_t n_ranges)
+{
+	size_t n = 0;
+	unsigned long next = 0;
+
+	if (max == 0)
+		return 0;
+	out[n++] = (struct idmap_line){ inside, caller, 1 };
+	for (size_t r = 0; r < n_ranges && n < max; r++) {
+		unsigned long start = ranges[r].start, count = ranges[r].count;
+
+		while (count > 0 && n < max && next < ID_LIMIT) {
+			unsigned long chunk = count;
+
+			if (next == inside) {
+				next++;
+				continue;
+			}
+			if (next < inside && next + chunk > inside)
+				chunk = inside - next;
+			if (chunk > ID_LIMIT - next)
+				chunk = ID_LIMIT - next;
+			out[n++] = (struct idmap_line){ next, start, chunk };
+			start += chunk;
+			count -= chunk;
+			next += chunk;
+		}
+	}
+	return n;
+}
+
+char *idmap_format(const struct idmap_line *lines, size_t n)
+{
+	size_t cap = n * 40 + 1, len = 0;
+	char *buf = xmalloc(cap);
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "%lu %lu %lu\n", lines[i].inside, lines[i].outside,
+					lines[i].count);
+	return buf;
+}
+
+char *find_in_path(const char *name)
+{
+	const char *path = getenv("PATH");
+	cleanup_free char *copy = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+	char *save = NULL;
+
+	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		char *full = xasprintf("%s/%s", *dir ? dir : ".", name);
+		struct stat st;
+
+		if (stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0)
+			return full;
+		free(full);
+	}
+	return NULL;
+}
+
+/* Collects the user's ranges of one kind; false with map->reason on failure. */
+static bool get_ranges(struct idmap *map, const char *user, bool uid, struct idmap_range *out, size_t *n_out)
+{
+	struct subid_range *ranges = NULL;
+	int n = uid ? subid_get_uid_ranges(user, &ranges) : subid_get_gid_ranges(user, &ranges);
+	const char *file = uid ? "/etc/subuid" : "/etc/subgid";
+
+	*n_out = 0;
+	if (n < 0) {
+		snprintf(map->reason, sizeof(map->reason), "libsubid could not read the subordinate %s ranges of %s",
+			 uid ? "uid" : "gid", user);
+		free(ranges);
+		return false;
+	}
+	if (n == 0) {
+		snprintf(map->reason, sizeof(map->reason),
+			 "user %s has no subordinate %s range (%s or the nsswitch subid source)", user,
+			 uid ? "uid" : "gid", file);
+		free(ranges);
+		return false;
+	}
+	for (int i = 0; i < n && i < IDMAP_MAX_LINES; i++)
+		out[(*n_out)++] = (struct idmap_range){ ranges[i].start, ranges[i].count };
+	free(ranges);
+	return true;
+}
+
+static bool plan_subids(struct idmap *map, const struct sbx_spec *spec)
+{
+	struct idmap_range uranges[IDMAP_MAX_LINES], granges[IDMAP_MAX_LINES];
+	size_t nu, ng;
+	struct passwd *pw = getpwuid(getuid());
+
+	if (!pw) {
+		snprintf(map->reason, sizeof(map->reason), "uid %u has no user name in the passwd database",
+			 (unsigned)getuid());
+		return false;
+	}
+	/* libsubid writes its own complaints to stderr unless told otherwise. */
+	subid_init("sbx", NULL);
+	if (!get_ranges(map, pw->pw_name, true, uranges, &nu) || !get_ranges(map, pw->pw_name, false, granges, &ng))
+		return false;
+	map->newuidmap = find_in_path("newuidmap");
+	map->newgidmap = find_in_path("newgidmap");
+	if (!map->newuidmap || !map->newgidmap) {
+		snprintf(map->reason, sizeof(map->reason), "%s not found in PATH (Debian/Ubuntu package: uidmap)",
+			 map->newuidmap ? "newgidmap" : "newuidmap");
+		return false;
+	}
+	map->n_uid = idmap_build(map->uid, IDMAP_MAX_LINES, spec->uid, geteuid(), uranges, nu);
+	map->n_gid = idmap_build(map->gid, IDMAP_MAX_LINES, spec->gid, getegid(), granges, ng);
+	return true;
+}
+
+void idmap_plan(struct idmap *map, const struct sbx_spec *spec)
+{
+	memset(map, 0, sizeof(*map));
+	if (spec->map_mode != SBX_MAP_SINGLE && plan_subids(map, spec)) {
+		map->mode = SBX_MAP_SUBIDS;
+		return;
+	}
+	if (spec->map_mode == SBX_MAP_SUBIDS)
+		die("--map=subids: %s; add a range with `usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER` or use --map=single",
+		    map->reason);
+	map->mode = SBX_MAP_SINGLE;
+	map->uid[0] = (struct idmap_line){ spec->uid, geteuid(), 1 };
+	map->gid[0] = (struct idmap_line){ spec->gid, getegid(), 1 };
+	map->n_uid = map->n_gid = 1;
+}
+
+void idmap_free(struct idmap *map)
+{
+	free(map->newuidmap);
+	free(map->newgidmap);
+	map->newuidmap = map->newgidmap = NULL;
+}
+
+void idmap_print(const struct idmap *map, FILE *out)
+{
+	cleanup_free char *u = idmap_format(map->uid, map->n_uid);
+	cleanup_free char *g = idmap_format(map->gid, map->n_gid);
+
+	fprintf(out, "idmap-mode: %s%s%s%s\n", sbx_map_mode_names[map->mode], map->reason[0] ? " (" : "",
+		map->reason, map->reason[0] ? ")" : "");
+	for (char *l = strtok(u, "\n"); l; l = strtok(NULL, "\n"))
+		fprintf(out, "uid_map: %s\n", l);
+	for (char *l = strtok(g, "\n"); l; l = strtok(NULL, "\n"))
+		fprintf(out, "gid_map: %s\n", l);
+}
+
+struct helper_run {
+	pid_t pid;
+	int err_fd; /* read end of the helper's stderr */
+	const char *name;
+};
+
+/* Starts `helper PID inside outside count ...` with stderr captured. */
+static void helper_start(struct helper_run *run, const char *path, const char *name, pid_t target,
+			 const struct idmap_line *lines, size_t n)
+{
+	int errpipe[2];
+	char **argv = xcalloc(3 + 3 * n, sizeof(char *));
+	size_t a = 0;
+
+	argv[a++] = (char *)path;
+	argv[a++] = xasprintf("%d", (int)target);
+	for (size_t i = 0; i < n; i++) {
+		argv[a++] = xasprintf("%lu", lines[i].inside);
+		argv[a++] = xasprintf("%lu", lines[i].outside);
+		argv[a++] = xasprintf("%lu", lines[i].count);
+	}
+	argv[a] = NULL;
+	if (pipe2(errpipe, O_CLOEXEC) < 0)
+		die_errno("pipe");
+	run->name = name;
+	run->err_fd = errpipe[0];
+	run->pid = fork();
+	if (run->pid < 0)
+		die_errno("cannot start %s", name);
+	if (run->pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (dup2(errpipe[1], STDERR_FILENO) < 0)
+			_exit(127);
+		execv(path, argv);
+		dprintf(STDERR_FILENO, "cannot run %s: %s", path, strerror(errno));
+		_exit(127);
+	}
+	close(errpipe[1]);
+	for (size_t i = 1; i < a; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+static void helper_finish(struct helper_run *run)
+{
+	char buf[1024];
+	ssize_t len = read_all(run->err_fd, buf, sizeof(buf) - 1);
+	int status;
+
+	close(run->err_fd);
+	while (waitpid(run->pid, &status, 0) < 0)
+		if (errno != EINTR)
+			die_errno("waitpid %s", run->name);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return;
+	buf[len > 0 ? len : 0] = '\0';
+	/* Keep it to one line: the helper's own first line says what it refused. */
+	buf[strcspn(buf, "\n")] = '\0';
+	if (WIFEXITED(status))
+		die("%s failed (exit %d): %s", run->name, WEXITSTATUS(status),
+		    buf[0] ? buf : "no message; check /etc/subuid, /etc/subgid and that the helper is setuid root");
+	die("%s was killed by signal %d", run->name, WTERMSIG(status));
+}
+
+static void write_proc(pid_t pid, const char *file, const char *content)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	if (write_file_at(AT_FDCWD, path, content) < 0)
+		die_errno("cannot write %s", path);
+}
+
+void idmap_install(const struct idmap *map, pid_t pid)
+{
+	if (map->mode == SBX_MAP_SUBIDS) {
+		struct helper_run u, g;
+
+		/* Both helpers run at once: they are the slowest part of startup. */
+		helper_start(&u, map->newuidmap, "newuidmap", pid, map->uid, map->n_uid);
+		helper_start(&g, map->newgidmap, "newgidmap", pid, map->gid, map->n_gid);
+		helper_finish(&u);
+		helper_finish(&g);
+		return;
+	}
+	cleanup_free char *u = idmap_format(map->uid, map->n_uid);
+	cleanup_free char *g = idmap_format(map->gid, map->n_gid);
+	write_proc(pid, "uid_map", u);
+	/* An unprivileged gid_map needs setgroups denied first. */
+	write_proc(pid, "setgroups", "deny");
+	write_proc(pid, "gid_map", g);
+}

@@ -1,0 +1,47 @@
+/* idmap.h - uid/gid maps: libsubid ranges, newuidmap/newgidmap, single-ID fallback. */
+#ifndef SBX_IDMAP_H
+#define SBX_IDMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "spec.h"
+
+#define IDMAP_MAX_LINES 64
+
+struct idmap_line {
+	unsigned long inside, outside, count;
+};
+
+struct idmap_range {
+	unsigned long start, count;
+};
+
+struct idmap {
+	enum sbx_map_mode mode; /* resolved: SBX_MAP_SUBIDS or SBX_MAP_SINGLE */
+	struct idmap_line uid[IDMAP_MAX_LINES], gid[IDMAP_MAX_LINES];
+	size_t n_uid, n_gid;
+	char reason[256];   /* why single mode was chosen in auto mode */
+	char *newuidmap;    /* resolved helper paths (subids mode) */
+	char *newgidmap;
+};
+
+/* Builds map lines: inside -> caller (1 id), then the subordinate ranges fill
+ * the other ids from 0 upward, skipping inside.  Returns the line count. */
+size_t idmap_build(struct idmap_line *out, size_t max, unsigned long inside, unsigned long caller,
+		   const struct idmap_range *ranges, size_t n_ranges);
+/* "0 1001 1\n1 100000 65536\n" (malloc'd). */
+char *idmap_format(const struct idmap_line *lines, size_t n);
+/* Decides the mode and the maps (asks libsubid, looks for the helpers in
+ * PATH).  Dies when mode is subids and that is impossible. */
+void idmap_plan(struct idmap *map, const struct sbx_spec *spec);
+/* Parent side: installs the maps of the user namespace of pid.  Dies with
+ * the helper's own stderr when newuidmap/newgidmap fail. */
+void idmap_install(const struct idmap *map, pid_t pid);
+void idmap_print(const struct idmap *map, FILE *out);
+void idmap_free(struct idmap *map);
+/* Finds an executable in PATH; malloc'd path or NULL. */
+char *find_in_path(const char *name);
+
+#endif

@@ -1,0 +1,287 @@
+/* launch.c - starting the sandbox and supervising it.
+ *
+ *   sbx (supervisor, host)      A (new user ns)                 B (PID 1)
+ *   clone(CLONE_NEWUSER) ---->  PDEATHSIG; waits on sync pipe
+ *   newuidmap/newgidmap
+ *   sync <- 'M' ------------->  unshare(mnt,pid,net,...)
+ *                               fork ------------------------->  PDEATHSIG; waits
+ *   info <- B's pid <---------  waits for B
+ *   (parent-side work)
+ *   sync <- 'G' -------------------------------------------->  setsid, hostname, lo,
+ *   forwards signals to B                                        mounts, pivot_root,
+ *   exits with A's status       exits with B's status            init: fork+exec command
+ *
+ * The other namespaces are created only once the maps exist, owned by the
+ * new user namespace.  A closed pipe means the other side died, so every
+ * wait ends.  PDEATHSIG on A and B plus the PID namespace make sure nothing
+ * outlives a killed sbx.
+ */
+#include "launch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "fs.h"
+#include "idmap.h"
+#include "init.h"
+#include "net.h"
+#include "util.h"
+
+const int launch_forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+const int launch_n_forwarded_signals = ARRAY_SIZE(launch_forwarded_signals);
+sigset_t launch_saved_mask;
+
+static const int ns_flags[SBX_NS_COUNT] = {
+	[SBX_NS_MNT] = CLONE_NEWNS,   [SBX_NS_PID] = CLONE_NEWPID,	 [SBX_NS_NET] = CLONE_NEWNET,
+	[SBX_NS_IPC] = CLONE_NEWIPC,  [SBX_NS_UTS] = CLONE_NEWUTS,	 [SBX_NS_CGROUP] = CLONE_NEWCGROUP,
+	[SBX_NS_TIME] = CLONE_NEWTIME,
+};
+
+struct launch {
+	struct sbx_spec *spec;
+	struct idmap map;
+	char *hostname;
+	char cwd[PATH_MAX];
+	bool have_cwd;
+	pid_t supervisor;
+	int sync[2]; /* supervisor -> A ('M') and B ('G') */
+	int info[2]; /* A -> supervisor: B's pid */
+};
+
+static pid_t clone_newuser(void)
+{
+	/* Raw clone without a new stack behaves like fork, so no stack to
+	 * manage; the argument order differs on s390. */
+#if defined(__s390__) || defined(__CRIS__)
+	return (pid_t)syscall(SYS_clone, 0, CLONE_NEWUSER | SIGCHLD, 0, 0, 0);
+#else
+	return (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
+#endif
+}
+
+static bool sysctl_is(const char *path, const char *value)
+{
+	cleanup_free char *v = read_file_at(AT_FDCWD, path, NULL);
+	return v && strncmp(v, value, strlen(value)) == 0 && (v[strlen(value)] == '\n' || !v[strlen(value)]);
+}
+
+/* Explains why the kernel refused a user namespace, naming the setting. */
+static __attribute__((noreturn)) void die_userns(int err)
+{
+	if (sysctl_is("/proc/sys/kernel/unprivileged_userns_clone", "0"))
+		die("cannot create a user namespace: unprivileged user namespaces are disabled by the sysctl kernel.unprivileged_userns_clone=0 (enable: sudo sysctl -w kernel.unprivileged_userns_clone=1)");
+	if (sysctl_is("/proc/sys/user/max_user_namespaces", "0"))
+		die("cannot create a user namespace: the sysctl user.max_user_namespaces is 0 (enable: sudo sysctl -w user.max_user_namespaces=15000)");
+	if (sysctl_is("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", "1"))
+		die("cannot create a user namespace: AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns=1); give sbx an AppArmor profile with \"userns,\" or set the sysctl to 0");
+	if (err == ENOSPC || err == EUSERS)
+		die("cannot create a user namespace: the limit user.max_user_namespaces is reached (%s)", strerror(err));
+	if (err == EINVAL)
+		die("cannot create a user namespace: %s (is sbx running inside a chroot, or a kernel without CONFIG_USER_NS?)",
+		    strerror(err));
+	die("cannot create a user namespace: %s", strerror(err));
+}
+
+static char *make_hostname(void)
+{
+	unsigned short r = 0;
+
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+		r = (unsigned short)(getpid() ^ (int)time(NULL));
+	return xasprintf("sbx-%04x", r);
+}
+
+/* B: the sandbox's first process. */
+static __attribute__((noreturn)) void run_init(struct launch *l)
+{
+	const struct sbx_spec *spec = l->spec;
+	char go;
+
+	sbx_role = "init";
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		die_errno("prctl(PR_SET_PDEATHSIG)");
+	close(l->info[1]);
+	/* EOF instead of 'G': the supervisor died or gave up. */
+	if (read_all(l->sync[0], &go, 1) != 1 || go != 'G')
+		_exit(SBX_EXIT_FAILURE);
+	close(l->sync[0]);
+
+	/* A session of its own: no controlling terminal, so the command cannot
+	 * push input into the caller's terminal with TIOCSTI. */
+	if (setsid() < 0)
+		die_errno("setsid");
+	if (!spec->share[SBX_NS_UTS] && sethostname(l->hostname, strlen(l->hostname)) < 0)
+		die_errno("cannot set the hostname");
+	if (!spec->share[SBX_NS_NET])
+		net_loopback_up();
+	fs_setup(spec, l->have_cwd ? l->cwd : NULL);
+	_exit(init_run(spec));
+}
+
+/* A: first process of the user namespace. */
+static __attribute__((noreturn)) void run_userns_child(struct launch *l)
+{
+	const struct sbx_spec *spec = l->spec;
+	int flags = 0, status;
+	char go;
+	pid_t init;
+
+	sbx_role = "userns";
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		die_errno("prctl(PR_SET_PDEATHSIG)");
+	if (getppid() != l->supervisor)
+		_exit(SBX_EXIT_FAILURE);
+	close(l->sync[1]);
+	close(l->info[0]);
+	if (read_all(l->sync[0], &go, 1) != 1 || go != 'M')
+		_exit(SBX_EXIT_FAILURE);
+	trace("ID maps are in place");
+
+	/* Supplementary groups of the host are unmapped here; drop them. */
+	if (l->map.mode == SBX_MAP_SUBIDS && setgroups(0, NULL) < 0)
+		die_errno("setgroups");
+	for (int i = 0; i < SBX_NS_COUNT; i++)
+		if (!spec->share[i])
+			flags |= ns_flags[i];
+	if (unshare(flags) < 0)
+		die_errno("cannot create the sandbox's namespaces");
+	trace("namespaces created");
+
+	init = fork();
+	if (init < 0)
+		die_errno("fork");
+	if (init == 0)
+		run_init(l);
+	close(l->sync[0]);
+	if (write_all(l->info[1], &init, sizeof(init)) != sizeof(init))
+		die_errno("cannot report to sbx");
+	close(l->info[1]);
+	while (waitpid(init, &status, 0) < 0)
+		if (errno != EINTR)
+			die_errno("waitpid");
+	_exit(init_exit_code(status));
+}
+
+static int pidfd_open_or_kill(pid_t pid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	return fd; /* -1 on kernels before 5.3: fall back to kill() */
+}
+
+static void send_signal(int pidfd, pid_t pid, int sig)
+{
+	if (pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+	else
+		kill(pid, sig);
+}
+
+/* The supervisor's loop: passes signals on to init and waits for A. */
+static int supervise(struct launch *l, pid_t child, pid_t init, const sigset_t *set)
+{
+	cleanup_fd int pidfd = pidfd_open_or_kill(init);
+	bool timed_out = false;
+
+	if (l->spec->limits.time_limit)
+		alarm((unsigned)l->spec->limits.time_limit);
+	for (;;) {
+		siginfo_t info;
+		int sig = sigwaitinfo(set, &info);
+		int status;
+
+		if (sig < 0) {
+			if (errno == EINTR)
+				continue;
+			die_errno("sigwaitinfo");
+		}
+		if (sig == SIGALRM) {
+			timed_out = true;
+			/* SIGKILL to PID 1 takes the whole namespace with it. */
+			send_signal(pidfd, init, SIGKILL);
+			continue;
+		}
+		if (sig != SIGCHLD) {
+			trace("forwarding signal %d to init", sig);
+			send_signal(pidfd, init, sig);
+			continue;
+		}
+		pid_t w = waitpid(child, &status, WNOHANG);
+		if (w == 0 || (w < 0 && errno == EINTR))
+			continue;
+		if (w < 0)
+			die_errno("waitpid");
+		if (timed_out) {
+			warn("the time limit of %lus was reached; the sandbox was killed", l->spec->limits.time_limit);
+			return SBX_EXIT_TIMEOUT;
+		}
+		return init_exit_code(status);
+	}
+}
+
+int launch_run(struct sbx_spec *spec)
+{
+	struct launch l = { .spec = spec };
+	sigset_t set;
+	pid_t child, init;
+	int status;
+
+	/* Block what we forward before any child exists, so no signal is lost
+	 * between clone and the supervisor loop. */
+	sigemptyset(&set);
+	for (int i = 0; i < launch_n_forwarded_signals; i++)
+		sigaddset(&set, launch_forwarded_signals[i]);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGALRM);
+	if (sigprocmask(SIG_BLOCK, &set, &launch_saved_mask) < 0)
+		die_errno("sigprocmask");
+
+	idmap_plan(&l.map, spec);
+	if (spec->map_mode == SBX_MAP_AUTO && l.map.mode == SBX_MAP_SINGLE)
+		note("using a single-ID map (uid %u -> %u only): %s; see --map", spec->uid, (unsigned)geteuid(),
+		     l.map.reason);
+	trace("idmap mode %s", sbx_map_mode_names[l.map.mode]);
+	l.hostname = spec->hostname ? xstrdup(spec->hostname) : make_hostname();
+	l.have_cwd = getcwd(l.cwd, sizeof(l.cwd)) != NULL;
+	l.supervisor = getpid();
+
+	if (pipe2(l.sync, O_CLOEXEC) < 0 || pipe2(l.info, O_CLOEXEC) < 0)
+		die_errno("pipe");
+	child = clone_newuser();
+	if (child < 0)
+		die_userns(errno);
+	if (child == 0)
+		run_userns_child(&l);
+	close(l.sync[0]);
+	close(l.info[1]);
+
+	idmap_install(&l.map, child);
+	if (write_all(l.sync[1], "M", 1) != 1)
+		die_errno("cannot wake the sandbox");
+	if (read_all(l.info[0], &init, sizeof(init)) != sizeof(init)) {
+		/* A failed and said why on stderr; pass on its status. */
+		while (waitpid(child, &status, 0) < 0)
+			if (errno != EINTR)
+				die_errno("waitpid");
+		return init_exit_code(status);
+	}
+	close(l.info[0]);
+	trace("sandbox init is pid %d", (int)init);
+	if (write_all(l.sync[1], "G", 1) != 1)
+		die_errno("cannot start the sandbox");
+	close(l.sync[1]);
+
+	status = supervise(&l, child, init, &set);
+	free(l.hostname);
+	idmap_free(&l.map);
+	return status;
+}

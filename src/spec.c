@@ -1,0 +1,730 @@
+/* spec.c - the sandbox description: defaults, settings, validation, plan. */
+#include "spec.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <arpa/inet.h>
+
+#include "caps.h"
+#include "limits.h"
+#include "seccomp.h"
+
+const char *const sbx_ns_names[SBX_NS_COUNT] = {
+	[SBX_NS_MNT] = "mnt", [SBX_NS_PID] = "pid",       [SBX_NS_NET] = "net",   [SBX_NS_IPC] = "ipc",
+	[SBX_NS_UTS] = "uts", [SBX_NS_CGROUP] = "cgroup", [SBX_NS_TIME] = "time",
+};
+const char *const sbx_map_mode_names[3] = { "auto", "subids", "single" };
+const char *const sbx_mount_kind_names[] = {
+	[SBX_M_BIND] = "bind",       [SBX_M_RO_BIND] = "ro-bind", [SBX_M_DEV_BIND] = "dev-bind",
+	[SBX_M_TMPFS] = "tmpfs",     [SBX_M_MASK] = "mask",       [SBX_M_DIR] = "dir",
+	[SBX_M_SYMLINK] = "symlink", [SBX_M_FILE] = "file",       [SBX_M_REMOUNT_RO] = "remount-ro",
+	[SBX_M_OVERLAY] = "overlay",
+};
+const char *const sbx_sc_action_names[4] = { "allow", "errno", "kill", "log" };
+const char *const sbx_net_mode_names[5] = { "none", "host", "slirp4netns", "pasta", "auto" };
+
+/* Every setting sbx knows: the CLI's long options and the profile keys map here. */
+const struct spec_key spec_keys[] = {
+	{ "map", 1, "MODE", "ID mapping: auto (default), subids (newuidmap ranges), single (0 -> you)" },
+	{ "uid", 1, "UID", "uid inside the sandbox (default 0), mapped to your uid" },
+	{ "gid", 1, "GID", "gid inside the sandbox (default 0), mapped to your gid" },
+	{ "share", 1, "KINDS", "keep the host's namespaces: net,ipc,uts,pid,cgroup (comma list)" },
+	{ "unshare", 1, "KINDS", "create these namespaces (time is only created when asked)" },
+	{ "hostname", 1, "NAME", "hostname inside (default: generated sbx-XXXX)" },
+	{ "chdir", 1, "DIR", "working directory inside (default: the current directory)" },
+	{ "bind", 1, "SRC[:DST]", "bind SRC read-write at DST (default DST=SRC)" },
+	{ "bind-try", 1, "SRC[:DST]", "like --bind, skipped when SRC does not exist" },
+	{ "ro-bind", 1, "SRC[:DST]", "bind SRC read-only at DST" },
+	{ "ro-bind-try", 1, "SRC[:DST]", "like --ro-bind, skipped when SRC does not exist" },
+	{ "dev-bind", 1, "SRC[:DST]", "bind SRC with device access (e.g. /dev/dri)" },
+	{ "dev-bind-try", 1, "SRC[:DST]", "like --dev-bind, skipped when SRC does not exist" },
+	{ "tmpfs", 1, "DST[:size=N,mode=M]", "mount an empty tmpfs at DST" },
+	{ "mask", 1, "PATH", "hide PATH: empty read-only dir or /dev/null" },
+	{ "dir", 1, "DST", "create an empty directory DST" },
+	{ "symlink", 1, "TARGET:DST", "create a symlink DST -> TARGET" },
+	{ "remount-ro", 1, "DST", "make DST read-only" },
+	{ "keep-fd", 1, "N", "pass file descriptor N to the command (others above 2 are closed)" },
+	{ "cap-add", 1, "CAPS", "keep these capabilities inside (names, or all)" },
+	{ "cap-drop", 1, "CAPS", "drop these capabilities (names, or all)" },
+	{ "net", 1, "MODE", "network: none (default, loopback only) or host" },
+	{ "publish", 1, "[ADDR:]HOSTPORT:PORT[/tcp|udp]", "publish a sandbox port on the host (user-mode networking)" },
+	{ "net-host-loopback", 2, NULL, "let the sandbox reach the host's 127.0.0.1 via 10.0.2.2" },
+	{ "clearenv", 2, NULL, "start the command with an empty environment (see --keepenv)" },
+	{ "keepenv", 1, "GLOB", "with --clearenv, keep variables matching GLOB" },
+	{ "denyenv", 1, "GLOB", "drop variables matching GLOB unless --setenv sets them" },
+	{ "setenv", 1, "NAME=VALUE", "set an environment variable" },
+	{ "unsetenv", 1, "GLOB", "remove variables matching GLOB" },
+	{ "seccomp", 2, NULL, "enable (yes) or disable (no) the seccomp filter" },
+	{ "seccomp-default", 1, "ACTION", "action for syscalls in no list: allow, errno, kill, log" },
+	{ "seccomp-deny-action", 1, "ACTION", "action for denied syscalls (default errno)" },
+	{ "seccomp-errno", 1, "ERRNO", "errno returned by the errno action (default EPERM)" },
+	{ "seccomp-allow", 1, "SYSCALLS", "allow syscalls or @groups (wins over deny)" },
+	{ "seccomp-deny", 1, "SYSCALLS", "deny syscalls or @groups" },
+	{ "seccomp-deny-ioctl", 1, "REQUESTS", "deny ioctl requests (TIOCSTI, TIOCLINUX)" },
+	{ "seccomp-deny-socket", 1, "FAMILIES", "deny socket address families (AF_PACKET)" },
+	{ "seccomp-deny-userns", 2, NULL, "deny creating nested user namespaces" },
+	{ "seccomp-restrict-personality", 2, NULL, "allow only harmless personality() values" },
+	{ "rlimit", 1, "NAME=SOFT[:HARD]", "set a resource limit (nofile, nproc, as, cpu, fsize, core, stack, memlock)" },
+	{ "time-limit", 1, "SECONDS", "kill the sandbox after SECONDS (exit status 124)" },
+	{ "landlock", 1, "MODE", "Landlock: off, best-effort, required" },
+	{ "landlock-ro", 1, "PATH", "Landlock: allow reading and executing under PATH" },
+	{ "landlock-rw", 1, "PATH", "Landlock: allow everything under PATH" },
+	{ NULL, 0, NULL, NULL },
+};
+
+const struct spec_key *spec_key_find(const char *name)
+{
+	for (const struct spec_key *k = spec_keys; k->name; k++)
+		if (strcmp(k->name, name) == 0)
+			return k;
+	return NULL;
+}
+
+void spec_init(struct sbx_spec *spec)
+{
+	memset(spec, 0, sizeof(*spec));
+	spec->share[SBX_NS_TIME] = true; /* only created when asked */
+	spec->uid = 0;
+	spec->gid = 0;
+	spec->seccomp.default_action = SBX_SC_ALLOW;
+	spec->seccomp.deny_action = SBX_SC_ERRNO;
+	spec->seccomp.errno_value = EPERM;
+	spec->net.mode = SBX_NET_NONE;
+}
+
+static void env_free(struct sbx_env *env)
+{
+	strv_free(&env->keep);
+	strv_free(&env->deny);
+	strv_free(&env->set);
+	strv_free(&env->unset);
+}
+
+void spec_free(struct sbx_spec *spec)
+{
+	free(spec->profile);
+	free(spec->description);
+	free(spec->hostname);
+	free(spec->chdir);
+	free(spec->rootfs);
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		free(spec->mounts[i].src);
+		free(spec->mounts[i].dst);
+		free(spec->mounts[i].origin);
+	}
+	free(spec->mounts);
+	free(spec->keep_fds);
+	env_free(&spec->env);
+	strv_free(&spec->seccomp.allow);
+	strv_free(&spec->seccomp.deny);
+	strv_free(&spec->seccomp.deny_ioctl);
+	strv_free(&spec->seccomp.deny_socket);
+	strv_free(&spec->landlock.ro);
+	strv_free(&spec->landlock.rw);
+	free(spec->net.publish);
+	memset(spec, 0, sizeof(*spec));
+}
+
+struct sbx_mount *spec_add_mount(struct sbx_spec *spec, enum sbx_mount_kind kind, const char *src,
+				 const char *dst, const char *origin)
+{
+	struct sbx_mount *m;
+
+	spec->mounts = xrealloc(spec->mounts, (spec->n_mounts + 1) * sizeof(*spec->mounts));
+	m = &spec->mounts[spec->n_mounts++];
+	memset(m, 0, sizeof(*m));
+	m->kind = kind;
+	m->src = src ? xstrdup(src) : NULL;
+	m->dst = xstrdup(dst);
+	m->origin = xstrdup(origin ? origin : sbx_mount_kind_names[kind]);
+	m->mode = kind == SBX_M_TMPFS ? 0755 : 0755;
+	return m;
+}
+
+__attribute__((format(printf, 3, 4))) static bool fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+bool parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	if (!s) {
+		*out = true;
+		return true;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0)
+			return *out = true, true;
+		if (strcasecmp(s, no[i]) == 0)
+			return *out = false, true;
+	}
+	return false;
+}
+
+/* Splits "a, b c" into words; calls fn for each; stops at the first false. */
+static bool for_each_word(const char *list, bool (*fn)(void *ctx, const char *word), void *ctx)
+{
+	cleanup_free char *copy = xstrdup(list);
+	char *save = NULL;
+	bool any = false;
+
+	for (char *w = strtok_r(copy, ", \t", &save); w; w = strtok_r(NULL, ", \t", &save)) {
+		any = true;
+		if (!fn(ctx, w))
+			return false;
+	}
+	return any;
+}
+
+static int index_of(const char *s, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (names[i] && strcasecmp(s, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+int sbx_ns_from_name(const char *name)
+{
+	if (strcmp(name, "network") == 0)
+		return SBX_NS_NET;
+	if (strcmp(name, "mount") == 0)
+		return SBX_NS_MNT;
+	return index_of(name, sbx_ns_names, SBX_NS_COUNT);
+}
+
+struct ns_ctx {
+	bool *share;
+	bool value;
+	char *err;
+	size_t errlen;
+};
+
+static bool ns_word(void *p, const char *w)
+{
+	struct ns_ctx *c = p;
+	int ns = sbx_ns_from_name(w);
+
+	if (strcmp(w, "user") == 0)
+		return fail(c->err, c->errlen, "the user namespace is always new: it is what makes sbx rootless");
+	if (ns < 0) {
+		const char *hint = did_you_mean(w, sbx_ns_names, SBX_NS_COUNT);
+		return fail(c->err, c->errlen, "unknown namespace \"%s\"%s%s%s (known: mnt pid net ipc uts cgroup time)",
+			    w, hint ? " (did you mean \"" : "", hint ? hint : "", hint ? "\"?)" : "");
+	}
+	if (ns == SBX_NS_MNT && c->value)
+		return fail(c->err, c->errlen, "the mount namespace cannot be shared: sbx builds the sandbox's view in it");
+	c->share[ns] = c->value;
+	return true;
+}
+
+/* "SRC[:DST]" -> src, dst (dst defaults to src). */
+static void split_src_dst(const char *arg, char **src, char **dst)
+{
+	const char *colon = strchr(arg, ':');
+
+	if (colon && colon != arg && colon[1]) {
+		*src = strndup(arg, (size_t)(colon - arg));
+		*dst = xstrdup(colon + 1);
+		if (!*src)
+			die("out of memory");
+	} else {
+		*src = xstrdup(arg);
+		*dst = xstrdup(arg);
+	}
+}
+
+/* "DST[:size=64M,mode=1777]" */
+static bool parse_tmpfs(struct sbx_spec *spec, const char *arg, const char *origin, char *err, size_t errlen)
+{
+	cleanup_free char *copy = xstrdup(arg);
+	char *opts = strchr(copy, ':');
+	char *save = NULL;
+	unsigned long long size = 0;
+	unsigned long mode = 0755;
+	struct sbx_mount *m;
+
+	if (opts)
+		*opts++ = '\0';
+	if (opts) {
+		for (char *o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+			char *end;
+			if (strncmp(o, "size=", 5) == 0) {
+				if (!parse_size(o + 5, &size) || size == 0)
+					return fail(err, errlen, "bad tmpfs size \"%s\" (use e.g. size=64M)", o + 5);
+			} else if (strncmp(o, "mode=", 5) == 0) {
+				errno = 0;
+				mode = strtoul(o + 5, &end, 8);
+				if (errno || !o[5] || *end || mode > 07777)
+					return fail(err, errlen, "bad tmpfs mode \"%s\" (use octal, e.g. mode=0700)", o + 5);
+			} else {
+				return fail(err, errlen, "unknown tmpfs option \"%s\" (known: size=, mode=)", o);
+			}
+		}
+	}
+	m = spec_add_mount(spec, SBX_M_TMPFS, NULL, copy, origin);
+	m->size = size;
+	m->mode = (mode_t)mode;
+	return true;
+}
+
+static bool add_mount_arg(struct sbx_spec *spec, enum sbx_mount_kind kind, bool optional, const char *arg,
+			  const char *origin, char *err, size_t errlen)
+{
+	cleanup_free char *src = NULL;
+	cleanup_free char *dst = NULL;
+
+	if (!*arg)
+		return fail(err, errlen, "empty path");
+	switch (kind) {
+	case SBX_M_BIND:
+	case SBX_M_RO_BIND:
+	case SBX_M_DEV_BIND:
+		split_src_dst(arg, &src, &dst);
+		break;
+	case SBX_M_SYMLINK:
+		if (!strchr(arg, ':'))
+			return fail(err, errlen, "symlink needs TARGET:DST, got \"%s\"", arg);
+		split_src_dst(arg, &src, &dst);
+		break;
+	case SBX_M_TMPFS:
+		return parse_tmpfs(spec, arg, origin, err, errlen);
+	default:
+		dst = xstrdup(arg);
+		break;
+	}
+	spec_add_mount(spec, kind, src, dst, origin)->optional = optional;
+	return true;
+}
+
+struct caps_ctx {
+	struct sbx_spec *spec;
+	bool add;
+	char *err;
+	size_t errlen;
+};
+
+static bool list_check(const char *what, const char *w, bool ok, const char *hint, char *err, size_t errlen)
+{
+	if (ok)
+		return true;
+	return fail(err, errlen, "unknown %s \"%s\"%s%s%s", what, w, hint ? " (did you mean \"" : "", hint ? hint : "",
+		    hint ? "\"?)" : "");
+}
+
+struct list_ctx {
+	struct strv *list;
+	int type; /* 0 syscall, 1 ioctl, 2 family */
+	char *err;
+	size_t errlen;
+};
+
+static bool list_word(void *p, const char *w)
+{
+	struct list_ctx *c = p;
+	const char *hint = NULL;
+	bool ok;
+
+	switch (c->type) {
+	case 0:
+		ok = seccomp_name_valid(w, &hint);
+		if (!list_check(w[0] == '@' ? "syscall group" : "syscall", w, ok, hint, c->err, c->errlen))
+			return false;
+		break;
+	case 1:
+		if (!list_check("ioctl request", w, seccomp_ioctl_valid(w), NULL, c->err, c->errlen))
+			return false;
+		break;
+	default:
+		if (!list_check("address family", w, seccomp_family_valid(w), NULL, c->err, c->errlen))
+			return false;
+		break;
+	}
+	if (!strv_contains(c->list, w))
+		strv_push(c->list, w);
+	return true;
+}
+
+static bool set_list(struct strv *list, int type, const char *value, char *err, size_t errlen)
+{
+	struct list_ctx c = { list, type, err, errlen };
+
+	err[0] = '\0';
+	if (!for_each_word(value, list_word, &c))
+		return err[0] ? false : fail(err, errlen, "empty list");
+	return true;
+}
+
+static bool set_action(enum sbx_sc_action *out, const char *v, char *err, size_t errlen)
+{
+	int a = index_of(v, sbx_sc_action_names, ARRAY_SIZE(sbx_sc_action_names));
+	if (a < 0)
+		return fail(err, errlen, "unknown seccomp action \"%s\" (known: allow, errno, kill, log)", v);
+	*out = (enum sbx_sc_action)a;
+	return true;
+}
+
+static bool absolute_path(const char *what, const char *v, char *err, size_t errlen)
+{
+	if (v[0] != '/')
+		return fail(err, errlen, "%s must be an absolute path, got \"%s\"", what, v);
+	return true;
+}
+
+static bool valid_hostname(const char *h)
+{
+	size_t len = strlen(h);
+
+	if (len == 0 || len > 64 || h[0] == '-' || h[0] == '.')
+		return false;
+	for (const char *p = h; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.')
+			return false;
+	return true;
+}
+
+static bool set_caps(struct sbx_spec *spec, const char *value, bool add, char *err, size_t errlen)
+{
+	uint64_t mask = 0;
+	bool all = false;
+	char *bad = NULL;
+
+	if (!caps_parse_list(value, &mask, &all, &bad)) {
+		bool r = fail(err, errlen, "unknown capability \"%s\" (see capabilities(7); e.g. net_raw or CAP_NET_RAW)",
+			      bad ? bad : value);
+		free(bad);
+		return r;
+	}
+	if (add) {
+		spec->caps_all |= all;
+		spec->caps |= mask;
+	} else if (all) {
+		spec->caps_all = false;
+		spec->caps = 0;
+	} else {
+		if (spec->caps_all) {
+			spec->caps_all = false;
+			spec->caps = caps_last_cap() >= 63 ? ~0ULL : (1ULL << (caps_last_cap() + 1)) - 1;
+		}
+		spec->caps &= ~mask;
+	}
+	return true;
+}
+
+static bool set_env_name(struct strv *list, const char *value, bool needs_eq, char *err, size_t errlen)
+{
+	const char *eq = strchr(value, '=');
+
+	if (needs_eq && (!eq || eq == value))
+		return fail(err, errlen, "expected NAME=VALUE, got \"%s\"", value);
+	if (!needs_eq && (eq || !*value))
+		return fail(err, errlen, "expected a variable name or glob, got \"%s\"", value);
+	strv_push(list, value);
+	return true;
+}
+
+static bool set_rlimit(struct sbx_spec *spec, const char *value, char *err, size_t errlen)
+{
+	cleanup_free char *name = xstrdup(value);
+	char *eq = strchr(name, '=');
+	int res;
+
+	if (!eq)
+		return fail(err, errlen, "expected NAME=VALUE, got \"%s\"", value);
+	*eq = '\0';
+	res = limits_rlimit_from_name(name);
+	if (res < 0 || res >= SBX_RLIMIT_MAX)
+		return fail(err, errlen, "unknown rlimit \"%s\" (known: nofile, nproc, as, cpu, fsize, core, stack, memlock)",
+			    name);
+	if (!limits_parse_rlimit(res, eq + 1, &spec->limits.rl[res]))
+		return fail(err, errlen, "bad value \"%s\" for rlimit %s (use N, SOFT:HARD or unlimited)", eq + 1, name);
+	return true;
+}
+
+bool spec_set(struct sbx_spec *spec, const char *key, const char *value, const char *origin, char *err,
+	      size_t errlen)
+{
+	const struct spec_key *k = spec_key_find(key);
+	unsigned long n;
+	bool b;
+	int i;
+
+	if (!k)
+		return fail(err, errlen, "unknown setting \"%s\"", key);
+	if (k->arg == 1 && !value)
+		return fail(err, errlen, "%s needs a value (%s)", key, k->metavar);
+	if (k->arg == 2 && !parse_bool(value, &b))
+		return fail(err, errlen, "%s: expected yes or no, got \"%s\"", key, value);
+
+	if (!strcmp(key, "map")) {
+		if ((i = index_of(value, sbx_map_mode_names, 3)) < 0)
+			return fail(err, errlen, "unknown map mode \"%s\" (known: auto, subids, single)", value);
+		spec->map_mode = (enum sbx_map_mode)i;
+	} else if (!strcmp(key, "uid") || !strcmp(key, "gid")) {
+		if (!parse_uint(value, 65535, &n))
+			return fail(err, errlen, "bad %s \"%s\" (a number from 0 to 65535)", key, value);
+		if (key[0] == 'u')
+			spec->uid = (uid_t)n;
+		else
+			spec->gid = (gid_t)n;
+	} else if (!strcmp(key, "share") || !strcmp(key, "unshare")) {
+		struct ns_ctx c = { spec->share, key[0] == 's', err, errlen };
+		err[0] = '\0';
+		if (!for_each_word(value, ns_word, &c))
+			return err[0] ? false : fail(err, errlen, "empty namespace list");
+	} else if (!strcmp(key, "hostname")) {
+		if (!valid_hostname(value))
+			return fail(err, errlen, "bad hostname \"%s\" (letters, digits, '-' and '.', at most 64)", value);
+		free(spec->hostname);
+		spec->hostname = xstrdup(value);
+	} else if (!strcmp(key, "chdir")) {
+		if (!absolute_path("chdir", value, err, errlen))
+			return false;
+		free(spec->chdir);
+		spec->chdir = xstrdup(value);
+	} else if (!strcmp(key, "bind") || !strcmp(key, "bind-try")) {
+		return add_mount_arg(spec, SBX_M_BIND, key[4] == '-', value, origin, err, errlen);
+	} else if (!strcmp(key, "ro-bind") || !strcmp(key, "ro-bind-try")) {
+		return add_mount_arg(spec, SBX_M_RO_BIND, key[7] == '-', value, origin, err, errlen);
+	} else if (!strcmp(key, "dev-bind") || !strcmp(key, "dev-bind-try")) {
+		return add_mount_arg(spec, SBX_M_DEV_BIND, key[8] == '-', value, origin, err, errlen);
+	} else if (!strcmp(key, "tmpfs")) {
+		return add_mount_arg(spec, SBX_M_TMPFS, false, value, origin, err, errlen);
+	} else if (!strcmp(key, "mask")) {
+		return add_mount_arg(spec, SBX_M_MASK, false, value, origin, err, errlen);
+	} else if (!strcmp(key, "dir")) {
+		return add_mount_arg(spec, SBX_M_DIR, false, value, origin, err, errlen);
+	} else if (!strcmp(key, "symlink")) {
+		return add_mount_arg(spec, SBX_M_SYMLINK, false, value, origin, err, errlen);
+	} else if (!strcmp(key, "remount-ro")) {
+		return add_mount_arg(spec, SBX_M_REMOUNT_RO, false, value, origin, err, errlen);
+	} else if (!strcmp(key, "keep-fd")) {
+		if (!parse_uint(value, INT_MAX, &n) || n < 3)
+			return fail(err, errlen, "bad fd \"%s\" (a number above 2; 0-2 are always passed)", value);
+		spec->keep_fds = xrealloc(spec->keep_fds, (spec->n_keep_fds + 1) * sizeof(int));
+		spec->keep_fds[spec->n_keep_fds++] = (int)n;
+	} else if (!strcmp(key, "cap-add") || !strcmp(key, "cap-drop")) {
+		return set_caps(spec, value, key[4] == 'a', err, errlen);
+	} else if (!strcmp(key, "net")) {
+		if ((i = index_of(value, sbx_net_mode_names, ARRAY_SIZE(sbx_net_mode_names))) < 0)
+			return fail(err, errlen, "unknown network mode \"%s\" (known: none, host)", value);
+		spec->net.mode = (enum sbx_net_mode)i;
+	} else if (!strcmp(key, "publish")) {
+		struct sbx_publish p;
+		if (!spec_parse_publish(value, &p, err, errlen))
+			return false;
+		for (size_t j = 0; j < spec->net.n_publish; j++)
+			if (spec->net.publish[j].host_port == p.host_port && spec->net.publish[j].udp == p.udp &&
+			    !strcmp(spec->net.publish[j].host_addr, p.host_addr))
+				return fail(err, errlen, "host port %s:%u/%s is published twice", p.host_addr, p.host_port,
+					    p.udp ? "udp" : "tcp");
+		spec->net.publish = xrealloc(spec->net.publish, (spec->net.n_publish + 1) * sizeof(p));
+		spec->net.publish[spec->net.n_publish++] = p;
+	} else if (!strcmp(key, "net-host-loopback")) {
+		spec->net.host_loopback = b;
+	} else if (!strcmp(key, "clearenv")) {
+		spec->env.clear = b;
+	} else if (!strcmp(key, "keepenv")) {
+		return set_env_name(&spec->env.keep, value, false, err, errlen);
+	} else if (!strcmp(key, "denyenv")) {
+		return set_env_name(&spec->env.deny, value, false, err, errlen);
+	} else if (!strcmp(key, "setenv")) {
+		return set_env_name(&spec->env.set, value, true, err, errlen);
+	} else if (!strcmp(key, "unsetenv")) {
+		return set_env_name(&spec->env.unset, value, false, err, errlen);
+	} else if (!strcmp(key, "seccomp")) {
+		spec->seccomp.enabled = b;
+	} else if (!strcmp(key, "seccomp-default")) {
+		return set_action(&spec->seccomp.default_action, value, err, errlen);
+	} else if (!strcmp(key, "seccomp-deny-action")) {
+		return set_action(&spec->seccomp.deny_action, value, err, errlen);
+	} else if (!strcmp(key, "seccomp-errno")) {
+		if ((i = seccomp_errno_from_name(value)) < 0)
+			return fail(err, errlen, "unknown errno \"%s\" (e.g. EPERM, ENOSYS, EACCES)", value);
+		spec->seccomp.errno_value = i;
+	} else if (!strcmp(key, "seccomp-allow")) {
+		return set_list(&spec->seccomp.allow, 0, value, err, errlen);
+	} else if (!strcmp(key, "seccomp-deny")) {
+		return set_list(&spec->seccomp.deny, 0, value, err, errlen);
+	} else if (!strcmp(key, "seccomp-deny-ioctl")) {
+		return set_list(&spec->seccomp.deny_ioctl, 1, value, err, errlen);
+	} else if (!strcmp(key, "seccomp-deny-socket")) {
+		return set_list(&spec->seccomp.deny_socket, 2, value, err, errlen);
+	} else if (!strcmp(key, "seccomp-deny-userns")) {
+		spec->seccomp.deny_userns = b;
+	} else if (!strcmp(key, "seccomp-restrict-personality")) {
+		spec->seccomp.restrict_personality = b;
+	} else if (!strcmp(key, "rlimit")) {
+		return set_rlimit(spec, value, err, errlen);
+	} else if (!strcmp(key, "time-limit")) {
+		if (!parse_uint(value, 365UL * 24 * 3600, &n) || n == 0)
+			return fail(err, errlen, "bad time limit \"%s\" (whole seconds, at least 1)", value);
+		spec->limits.time_limit = n;
+	} else if (!strcmp(key, "landlock")) {
+		static const char *const modes[] = { "off", "best-effort", "required" };
+		if ((i = index_of(value, modes, 3)) < 0)
+			return fail(err, errlen, "unknown landlock mode \"%s\" (known: off, best-effort, required)", value);
+		spec->landlock.mode = (enum sbx_landlock_mode)i;
+	} else if (!strcmp(key, "landlock-ro") || !strcmp(key, "landlock-rw")) {
+		if (!absolute_path(key, value, err, errlen))
+			return false;
+		strv_push(key[10] == 'o' ? &spec->landlock.ro : &spec->landlock.rw, value);
+	} else {
+		return fail(err, errlen, "setting \"%s\" is not handled", key);
+	}
+	return true;
+}
+
+static bool parse_port(const char *s, unsigned short *out)
+{
+	unsigned long n;
+	if (!parse_uint(s, 65535, &n) || n == 0)
+		return false;
+	*out = (unsigned short)n;
+	return true;
+}
+
+bool spec_parse_publish(const char *arg, struct sbx_publish *out, char *err, size_t errlen)
+{
+	cleanup_free char *copy = xstrdup(arg);
+	char *proto = strchr(copy, '/');
+	char *last, *host_port;
+	struct in_addr a;
+
+	memset(out, 0, sizeof(*out));
+	strcpy(out->host_addr, "127.0.0.1");
+	if (proto) {
+		*proto++ = '\0';
+		if (strcmp(proto, "tcp") && strcmp(proto, "udp"))
+			return fail(err, errlen, "bad protocol \"%s\" in \"%s\" (tcp or udp)", proto, arg);
+		out->udp = proto[0] == 'u';
+	}
+	last = strrchr(copy, ':');
+	if (!last)
+		return fail(err, errlen, "bad publish \"%s\" (use HOSTPORT:SANDBOXPORT, e.g. 8080:80)", arg);
+	*last = '\0';
+	host_port = strrchr(copy, ':');
+	if (host_port) {
+		*host_port++ = '\0';
+		if (inet_pton(AF_INET, copy, &a) != 1)
+			return fail(err, errlen, "bad host address \"%s\" in \"%s\" (an IPv4 address)", copy, arg);
+		snprintf(out->host_addr, sizeof(out->host_addr), "%s", copy);
+	} else {
+		host_port = copy;
+	}
+	if (!parse_port(host_port, &out->host_port) || !parse_port(last + 1, &out->sandbox_port))
+		return fail(err, errlen, "bad port in \"%s\" (ports are 1 to 65535)", arg);
+	return true;
+}
+
+/* Makes a path absolute against the cwd without resolving symlinks. */
+static char *absolutize(const char *path)
+{
+	char cwd[PATH_MAX];
+
+	if (path[0] == '/')
+		return xstrdup(path);
+	if (!getcwd(cwd, sizeof(cwd)))
+		die_errno("cannot get the current directory");
+	return xasprintf("%s/%s", strcmp(cwd, "/") ? cwd : "", path);
+}
+
+static bool has_dotdot(const char *path)
+{
+	for (const char *p = path; (p = strstr(p, "..")); p += 2)
+		if ((p == path || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
+			return true;
+	return false;
+}
+
+void spec_validate(struct sbx_spec *spec)
+{
+	struct stat st;
+
+	if (spec->net.mode == SBX_NET_HOST)
+		spec->share[SBX_NS_NET] = true;
+	else if (spec->net.mode != SBX_NET_NONE)
+		die("--net=%s: user-mode networking is not available in this version of sbx; use --net=none or --net=host",
+		    sbx_net_mode_names[spec->net.mode]);
+	if (spec->hostname && spec->share[SBX_NS_UTS])
+		die("--hostname: the UTS namespace is shared with the host (--share=uts); drop one of them");
+
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		struct sbx_mount *m = &spec->mounts[i];
+
+		if (m->dst[0] != '/')
+			die("%s: destination \"%s\" must be an absolute path inside the sandbox", m->origin, m->dst);
+		if (has_dotdot(m->dst))
+			die("%s: destination \"%s\" must not contain \"..\"", m->origin, m->dst);
+		if (m->kind == SBX_M_OVERLAY)
+			die("%s: overlays are not available in this version of sbx", m->origin);
+		if (m->kind == SBX_M_BIND || m->kind == SBX_M_RO_BIND || m->kind == SBX_M_DEV_BIND) {
+			char *abs = absolutize(m->src);
+			free(m->src);
+			m->src = abs;
+			if (stat(m->src, &st) < 0 && !m->optional)
+				die("%s: cannot bind \"%s\": %s (use %s-try to skip a missing source)", m->origin, m->src,
+				    strerror(errno), sbx_mount_kind_names[m->kind]);
+		}
+	}
+	for (size_t i = 0; i < spec->n_keep_fds; i++)
+		if (fcntl(spec->keep_fds[i], F_GETFD) < 0)
+			die("--keep-fd %d: that file descriptor is not open in sbx", spec->keep_fds[i]);
+	for (size_t i = 0; i < spec->landlock.ro.n + spec->landlock.rw.n; i++) {
+		const char *p = i < spec->landlock.ro.n ? spec->landlock.ro.v[i] : spec->landlock.rw.v[i - spec->landlock.ro.n];
+		if (p[0] != '/')
+			die("landlock: path \"%s\" must be absolute", p);
+	}
+}
+
+void spec_print(const struct sbx_spec *spec, FILE *out)
+{
+	fprintf(out, "profile: %s\n", spec->profile ? spec->profile : "(none)");
+	fprintf(out, "namespaces: user=new");
+	for (int i = 0; i < SBX_NS_COUNT; i++)
+		fprintf(out, " %s=%s", sbx_ns_names[i], spec->share[i] ? "host" : "new");
+	fprintf(out, "\nidmap: mode=%s uid=%u gid=%u\n", sbx_map_mode_names[spec->map_mode], spec->uid, spec->gid);
+	fprintf(out, "hostname: %s\n", spec->share[SBX_NS_UTS] ? "(host)" : spec->hostname ? spec->hostname : "(generated)");
+	fprintf(out, "network: %s\n", sbx_net_mode_names[spec->net.mode]);
+	fprintf(out, "root: %s\n", spec->root_mode == SBX_ROOT_DIR ? spec->rootfs : "host / read-only");
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		const struct sbx_mount *m = &spec->mounts[i];
+		fprintf(out, "mount: %s %s%s%s%s  (%s)\n", sbx_mount_kind_names[m->kind], m->src ? m->src : "",
+			m->src ? " -> " : "", m->dst, m->optional ? " (optional)" : "", m->origin);
+	}
+	fprintf(out, "chdir: %s\n", spec->chdir ? spec->chdir : "(current directory)");
+	caps_print(spec->caps_all, spec->caps, out);
+	seccomp_print(&spec->seccomp, out);
+	limits_print(&spec->limits, out);
+	fprintf(out, "env: %s", spec->env.clear ? "cleared" : "inherited");
+	for (size_t i = 0; i < spec->env.keep.n; i++)
+		fprintf(out, " keep=%s", spec->env.keep.v[i]);
+	for (size_t i = 0; i < spec->env.deny.n; i++)
+		fprintf(out, " deny=%s", spec->env.deny.v[i]);
+	for (size_t i = 0; i < spec->env.unset.n; i++)
+		fprintf(out, " unset=%s", spec->env.unset.v[i]);
+	for (size_t i = 0; i < spec->env.set.n; i++)
+		fprintf(out, " set=%s", spec->env.set.v[i]);
+	fprintf(out, "\nlandlock: %s\n", spec->landlock.mode == SBX_LL_OFF ? "off"
+					 : spec->landlock.mode == SBX_LL_REQUIRED ? "required"
+										   : "best-effort");
+	for (size_t i = 0; i < spec->n_keep_fds; i++)
+		fprintf(out, "keep-fd: %d\n", spec->keep_fds[i]);
+	fprintf(out, "command:");
+	for (char **a = spec->argv; a && *a; a++)
+		fprintf(out, " %s", *a);
+	fprintf(out, "%s\n", spec->argv ? "" : " (shell)");
+}

@@ -1,0 +1,185 @@
+/* spec.h - struct sbx_spec, the one description of a sandbox.
+ *
+ * Flow: argv + profile INI -> struct sbx_spec (validated) -> launcher ->
+ * child setup stages -> execve.  Everything after validation reads the spec
+ * and never argv or the INI again.
+ */
+#ifndef SBX_SPEC_H
+#define SBX_SPEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include "util.h"
+
+/* Namespaces other than user, which is always new. */
+enum sbx_ns {
+	SBX_NS_MNT,
+	SBX_NS_PID,
+	SBX_NS_NET,
+	SBX_NS_IPC,
+	SBX_NS_UTS,
+	SBX_NS_CGROUP,
+	SBX_NS_TIME,
+	SBX_NS_COUNT
+};
+/* "mnt", "pid", ...; index by enum sbx_ns. */
+extern const char *const sbx_ns_names[SBX_NS_COUNT];
+int sbx_ns_from_name(const char *name); /* -1 if unknown */
+
+enum sbx_map_mode { SBX_MAP_AUTO, SBX_MAP_SUBIDS, SBX_MAP_SINGLE };
+extern const char *const sbx_map_mode_names[3];
+
+enum sbx_root_mode {
+	SBX_ROOT_HOST_RO, /* the host's / read-only (default) */
+	SBX_ROOT_DIR,     /* --rootfs DIR */
+	SBX_ROOT_OVERLAY, /* host / (or rootfs) with a writable private upper */
+};
+
+enum sbx_mount_kind {
+	SBX_M_BIND,
+	SBX_M_RO_BIND,
+	SBX_M_DEV_BIND,
+	SBX_M_TMPFS,
+	SBX_M_MASK,       /* hide: empty tmpfs for dirs, /dev/null for files */
+	SBX_M_DIR,        /* create an empty directory */
+	SBX_M_SYMLINK,    /* src = link target, dst = link path */
+	SBX_M_FILE,       /* copy src's content to dst */
+	SBX_M_REMOUNT_RO, /* make dst read-only */
+	SBX_M_OVERLAY,    /* writable overlay of src at dst */
+};
+extern const char *const sbx_mount_kind_names[];
+
+struct sbx_mount {
+	enum sbx_mount_kind kind;
+	char *src;               /* host path (absolute after validation), may be NULL */
+	char *dst;               /* absolute path inside the sandbox */
+	bool optional;           /* --bind-try: a missing source is skipped */
+	unsigned long long size; /* tmpfs size in bytes, 0 = kernel default */
+	mode_t mode;             /* tmpfs/dir mode, default 0755 (tmpfs /tmp 01777) */
+	char *origin;            /* where it was asked for: "--bind" or "build.ini:12" */
+};
+
+struct sbx_env {
+	bool clear;          /* start from an empty environment */
+	struct strv keep;    /* globs kept when clear (PATH, LC_*) */
+	struct strv deny;    /* globs removed unless in set (*TOKEN*) */
+	struct strv set;     /* NAME=VALUE, always applied last */
+	struct strv unset;   /* globs removed */
+};
+
+enum sbx_sc_action { SBX_SC_ALLOW, SBX_SC_ERRNO, SBX_SC_KILL, SBX_SC_LOG };
+extern const char *const sbx_sc_action_names[4];
+
+struct sbx_seccomp {
+	bool enabled;
+	enum sbx_sc_action default_action; /* for syscalls in no list */
+	enum sbx_sc_action deny_action;    /* for syscalls in the deny list */
+	int errno_value;                   /* errno used by SBX_SC_ERRNO, default EPERM */
+	struct strv allow;                 /* syscall names and @groups */
+	struct strv deny;                  /* syscall names and @groups */
+	struct strv deny_ioctl;            /* ioctl request names: TIOCSTI, TIOCLINUX */
+	struct strv deny_socket;           /* address families: AF_PACKET, AF_VSOCK */
+	bool deny_userns;                  /* clone/unshare with CLONE_NEWUSER */
+	bool restrict_personality;         /* only PER_LINUX and queries */
+};
+
+#define SBX_RLIMIT_MAX 16
+struct sbx_rlimit {
+	bool set;
+	rlim_t soft, hard;
+};
+
+struct sbx_limits {
+	struct sbx_rlimit rl[SBX_RLIMIT_MAX]; /* indexed by RLIMIT_* */
+	unsigned long time_limit;              /* seconds, 0 = none */
+	unsigned long long memory;             /* cgroup memory.max, 0 = none */
+	unsigned long pids;                    /* cgroup pids.max, 0 = none */
+	double cpus;                           /* cgroup cpu.max as CPUs, 0 = none */
+};
+
+enum sbx_landlock_mode { SBX_LL_OFF, SBX_LL_BEST_EFFORT, SBX_LL_REQUIRED };
+struct sbx_landlock {
+	enum sbx_landlock_mode mode;
+	struct strv ro; /* paths readable and executable */
+	struct strv rw; /* paths fully writable */
+};
+
+enum sbx_net_mode { SBX_NET_NONE, SBX_NET_HOST, SBX_NET_SLIRP4NETNS, SBX_NET_PASTA, SBX_NET_AUTO };
+extern const char *const sbx_net_mode_names[5];
+
+struct sbx_publish {
+	char host_addr[46]; /* default 127.0.0.1 */
+	unsigned short host_port, sandbox_port;
+	bool udp;
+};
+
+struct sbx_network {
+	enum sbx_net_mode mode;
+	bool host_loopback;
+	struct sbx_publish *publish;
+	size_t n_publish;
+};
+
+struct sbx_spec {
+	char **argv;      /* the command; NULL means the user's shell */
+	char *profile;    /* name or path of the profile in use */
+	char *description;
+
+	bool share[SBX_NS_COUNT]; /* true: keep the host's namespace */
+	enum sbx_map_mode map_mode;
+	uid_t uid; /* uid inside, mapped to the caller */
+	gid_t gid;
+
+	char *hostname; /* NULL: generated */
+	char *chdir;    /* NULL: the caller's cwd */
+
+	enum sbx_root_mode root_mode;
+	char *rootfs; /* for SBX_ROOT_DIR */
+	struct sbx_mount *mounts;
+	size_t n_mounts;
+
+	int *keep_fds;
+	size_t n_keep_fds;
+
+	bool caps_all;
+	uint64_t caps; /* bit N: keep capability N */
+
+	struct sbx_env env;
+	struct sbx_seccomp seccomp;
+	struct sbx_limits limits;
+	struct sbx_landlock landlock;
+	struct sbx_network net;
+
+	bool dry_run;
+};
+
+void spec_init(struct sbx_spec *spec);
+void spec_free(struct sbx_spec *spec);
+struct sbx_mount *spec_add_mount(struct sbx_spec *spec, enum sbx_mount_kind kind,
+				 const char *src, const char *dst, const char *origin);
+/* Applies one setting.  key is the long CLI option without "--" ("bind",
+ * "share", "cap-add", "rlimit", ...; see spec_keys), so the CLI and profiles
+ * say the same things the same way.  Scalars replace, lists append.  value is
+ * NULL for a bare CLI flag.  On error writes one line into err, returns false. */
+bool spec_set(struct sbx_spec *spec, const char *key, const char *value, const char *origin,
+	      char *err, size_t errlen);
+/* The keys spec_set knows, NULL-terminated, and whether each takes a value. */
+struct spec_key {
+	const char *name;
+	int arg; /* 0: flag, 1: required value, 2: optional value (bool keys) */
+	const char *metavar;
+	const char *help;
+};
+extern const struct spec_key spec_keys[];
+const struct spec_key *spec_key_find(const char *name);
+bool parse_bool(const char *s, bool *out);
+bool spec_parse_publish(const char *arg, struct sbx_publish *out, char *err, size_t errlen);
+/* Checks the whole spec; dies with a one-line message naming the origin. */
+void spec_validate(struct sbx_spec *spec);
+/* Prints the plan (namespaces, mounts, caps, ...) for --dry-run. */
+void spec_print(const struct sbx_spec *spec, FILE *out);
+
+#endif

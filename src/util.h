@@ -1,0 +1,70 @@
+/* util.h - error reporting, logging, allocation and string lists.
+ *
+ * sbx's own failures exit with SBX_EXIT_FAILURE (125), like podman, so they
+ * stay distinct from the sandboxed command's status.
+ */
+#ifndef SBX_UTIL_H
+#define SBX_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#define SBX_EXIT_FAILURE 125 /* sbx itself failed (bad usage, setup error) */
+#define SBX_EXIT_NOEXEC 126  /* the command exists but could not be run */
+#define SBX_EXIT_NOTFOUND 127 /* the command was not found */
+#define SBX_EXIT_TIMEOUT 124 /* the time limit ended the sandbox */
+
+#define cleanup(f) __attribute__((cleanup(f)))
+#define cleanup_free cleanup(freep)
+#define cleanup_fd cleanup(closep)
+#define cleanup_file cleanup(fclosep)
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+extern int sbx_verbose;      /* -v count */
+extern const char *sbx_role; /* "", "init", ... shown in -v traces */
+
+__attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
+__attribute__((noreturn, format(printf, 1, 2))) void die_errno(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void warn(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void note(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void trace(const char *fmt, ...);
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+__attribute__((format(printf, 1, 2))) char *xasprintf(const char *fmt, ...);
+
+void freep(void *p);
+void closep(int *fd);
+void fclosep(FILE **f);
+
+/* A growable NULL-terminated vector of owned strings. */
+struct strv {
+	char **v;
+	size_t n;
+	size_t cap;
+};
+void strv_push(struct strv *s, const char *str);
+void strv_push_owned(struct strv *s, char *str);
+void strv_free(struct strv *s);
+bool strv_contains(const struct strv *s, const char *str);
+
+/* Full-buffer I/O that retries on EINTR and short transfers. */
+ssize_t read_all(int fd, void *buf, size_t len);
+ssize_t write_all(int fd, const void *buf, size_t len);
+/* Writes a string to a file such as /proc/PID/uid_map; -1 with errno set. */
+int write_file_at(int dirfd, const char *path, const char *content);
+/* Reads a small file into a NUL-terminated malloc'd buffer; NULL on error. */
+char *read_file_at(int dirfd, const char *path, size_t *len_out);
+
+bool parse_uint(const char *s, unsigned long max, unsigned long *out);
+/* Parses "512M", "1G", "4096", "64k": bytes; false on garbage or overflow. */
+bool parse_size(const char *s, unsigned long long *out);
+/* The closest candidate to word within a small edit distance, or NULL. */
+const char *did_you_mean(const char *word, const char *const *candidates, size_t n);
+
+#endif
