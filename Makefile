@@ -17,12 +17,12 @@ CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
 PKGS := libcap libseccomp inih
-DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
+DEP_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
 # Debian's libsubid-dev ships no .pc file.
-DEP_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lsubid
-CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check)
-CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check)
-ALL_CFLAGS := -std=gnu11 $(WARN) $(DEP_CFLAGS) -D_GNU_SOURCE \
+DEP_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lsubid
+CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
+CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
+ALL_CFLAGS = -std=gnu11 $(WARN) $(DEP_CFLAGS) -D_GNU_SOURCE \
 	-DSBX_VERSION='"$(VERSION)"' -DSBX_PROFILE_DIR='"$(DATADIR)/profiles"' \
 	$(CPPFLAGS) $(CFLAGS)
 
@@ -36,7 +36,11 @@ HELPERS := $(B)/sbx-probe
 SECURITY_SRCS := $(wildcard tests/security/*.c)
 SECURITY_BINS := $(SECURITY_SRCS:tests/security/%.c=$(B)/security/%)
 
-.PHONY: all check check-unit check-integration install uninstall clean fuzz bench
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+DEB_PACKAGES := build-essential pkg-config libcap-dev libseccomp-dev libsubid-dev libinih-dev check \
+	uidmap slirp4netns fuse-overlayfs iproute2 procps python3
+
+.PHONY: deps demo all check check-unit check-integration install uninstall clean fuzz bench
 all: sbx $(HELPERS)
 
 sbx: $(OBJS)
@@ -58,6 +62,15 @@ $(B)/security/%: tests/security/%.c | $(B)
 
 $(B):
 	@mkdir -p $(B)
+
+# Debian/Ubuntu build and runtime dependencies (sudo when not root).
+deps:
+	$(SUDO) apt-get update -qq
+	$(SUDO) apt-get install -y $(DEB_PACKAGES)
+
+demo: all
+	./sbx -- sh -c 'id; cat /proc/self/uid_map; hostname; ps -e'
+
 
 check: check-unit check-integration
 

@@ -20,7 +20,7 @@ static void build_spec(struct sbx_spec *spec, struct cli *cli)
 
 	spec_init(spec);
 	if (strcmp(profile, "none") != 0 && profile_load(spec, profile, err, sizeof(err)) < 0)
-		die("profile %s", err);
+		die("%s", err);
 	for (size_t i = 0; i < cli->n_opts; i++) {
 		const struct cli_opt *o = &cli->opts[i];
 		char origin[64];

@@ -13,6 +13,9 @@ char *profile_find(const char *name_or_path);
 /* Applies the profile (with its includes and variables) on top of spec.  On
  * error writes one line "FILE:LINE: what is wrong" into err and returns -1. */
 int profile_load(struct sbx_spec *spec, const char *name_or_path, char *err, size_t errlen);
+/* Same as profile_load for an in-memory file called name (tests, fuzzing). */
+int profile_load_buffer(struct sbx_spec *spec, const char *name, const char *buf, size_t len, char *err,
+			size_t errlen);
 /* `sbx profile list|show NAME|check FILE...`; returns the exit status. */
 int profile_main(int argc, char **argv);
 /* Writes spec back as INI (used by `profile show`). */

@@ -520,7 +520,7 @@ bool spec_set(struct sbx_spec *spec, const char *key, const char *value, const c
 		return set_caps(spec, value, key[4] == 'a', err, errlen);
 	} else if (!strcmp(key, "net")) {
 		if ((i = index_of(value, sbx_net_mode_names, ARRAY_SIZE(sbx_net_mode_names))) < 0)
-			return fail(err, errlen, "unknown network mode \"%s\" (known: none, host)", value);
+			return fail(err, errlen, "unknown network mode \"%s\" (known: none, host, slirp4netns, pasta, auto)", value);
 		spec->net.mode = (enum sbx_net_mode)i;
 	} else if (!strcmp(key, "publish")) {
 		struct sbx_publish p;
