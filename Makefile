@@ -27,6 +27,7 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(DEP_CFLAGS) -D_GNU_SOURCE \
 	$(CPPFLAGS) $(CFLAGS)
 
 B := build
+SHELL := /bin/bash
 SRCS := $(wildcard src/*.c)
 OBJS := $(SRCS:src/%.c=$(B)/%.o)
 LIB_OBJS := $(filter-out $(B)/main.o,$(OBJS))
@@ -62,6 +63,25 @@ $(B)/security/%: tests/security/%.c | $(B)
 
 $(B):
 	@mkdir -p $(B)
+
+# libFuzzer targets (clang); `make fuzz FUZZ_SECONDS=60` runs each for that
+# long on a scratch copy of its seed corpus and fails on a crash.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,$(B)/fuzz/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(filter-out src/main.c,$(SRCS)) $(wildcard src/*.h)
+	@mkdir -p $(B)/fuzz
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -std=gnu11 -D_GNU_SOURCE \
+		-iquote src $(DEP_CFLAGS) -o $@ $< $(filter-out src/main.c,$(SRCS)) $(DEP_LIBS)
+
+fuzz: $(FUZZ_TARGETS)
+	@for t in $(FUZZ_TARGETS); do \
+		name=$${t##*/fuzz_}; corpus=$$(mktemp -d); \
+		cp tests/fuzz/corpus/$$name/* $$corpus/; \
+		echo "== fuzzing $$name for $(FUZZ_SECONDS)s"; \
+		$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+			$$corpus 2>&1 | grep -E 'stat::number_of_executed_units|ERROR|SUMMARY|Done'; \
+		rc=$${PIPESTATUS[0]}; rm -rf $$corpus; [ $$rc = 0 ] || exit $$rc; \
+	done
 
 # Debian/Ubuntu build and runtime dependencies (sudo when not root).
 deps:

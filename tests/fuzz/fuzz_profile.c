@@ -15,11 +15,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "profile.h"
 #include "spec.h"
 
-/* In profile.c; not in profile.h yet. */
-int profile_load_buffer(struct sbx_spec *spec, const char *name, const char *buf, size_t len, char *err,
-			size_t errlen);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

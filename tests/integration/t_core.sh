@@ -297,3 +297,14 @@ os.kill(pid, 9)
 sys.exit(1)
 PY
 }
+
+test_mask_hides_paths() {
+	mkdir -p "$T/d/secretdir"
+	echo hidden >"$T/d/secretdir/f"
+	echo hidden >"$T/d/secretfile"
+	local out
+	out=$(sbx --bind "$T/d" --mask "$T/d/secretdir" --mask "$T/d/secretfile" --mask /nonexistent-sbx -- \
+		sh -c "ls -A $T/d/secretdir; cat $T/d/secretfile; echo x > $T/d/secretdir/new 2>/dev/null || echo refused; echo end") || fail "$out"
+	expect_eq "masked" "$(tr '\n' ' ' <<<"$out")" "refused end "
+	expect_eq "host file intact" "$(cat "$T/d/secretfile")" hidden
+}

@@ -21,8 +21,6 @@
 #define FIX(name) FIXTURES "/" name
 
 /* Not in profile.h yet. */
-int profile_load_buffer(struct sbx_spec *spec, const char *name, const char *buf, size_t len, char *err,
-			size_t errlen);
 
 static char err[4096];
 
