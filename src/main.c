@@ -29,6 +29,7 @@ static void build_spec(struct sbx_spec *spec, struct cli *cli)
 		if (!spec_set(spec, o->key, o->value, origin, err, sizeof(err)))
 			die("--%s%s%s: %s", o->key, o->value ? " " : "", o->value ? o->value : "", err);
 	}
+	/* The spec takes over the command; spec_free frees it. */
 	spec->argv = cli->argv;
 	cli->argv = NULL;
 	spec_validate(spec);
@@ -62,6 +63,8 @@ int main(int argc, char **argv)
 		idmap_plan(&map, &spec);
 		idmap_print(&map, stdout);
 		idmap_free(&map);
+		spec_free(&spec);
+		cli_free(&cli);
 		return 0;
 	}
 	fflush(NULL);

@@ -108,6 +108,9 @@ static void env_free(struct sbx_env *env)
 
 void spec_free(struct sbx_spec *spec)
 {
+	for (char **a = spec->argv; a && *a; a++)
+		free(*a);
+	free(spec->argv);
 	free(spec->profile);
 	free(spec->description);
 	free(spec->hostname);

@@ -15,6 +15,9 @@ track() { STARTED_PIDS="${STARTED_PIDS:-} $1"; }
 fail() { echo "FAIL: $*"; exit 1; }
 skip() { echo "SKIP: $*"; exit 77; }
 
+# The probe's directory, for profiles that hide $HOME (the tree may be there).
+PROBE_BIND=(--ro-bind "$(dirname "$PROBE")")
+
 # Runs sbx.  Never background this function: `sbx ... &` would put a
 # subshell, not sbx, behind $!; use "$SBX" ... & for that.
 sbx() { "$SBX" "$@"; }

@@ -27,7 +27,7 @@ test_seccomp_blocks_with_controls() {
 	actions+=(syscall:getppid)
 	ctl=$(sbx --profile none -- "$PROBE" "${actions[@]}") || fail "$ctl"
 	for p in default build; do
-		out=$(cd "$T" && sbx --profile "$p" -- "$PROBE" "${actions[@]}") || fail "$out"
+		out=$(cd "$T" && sbx --profile "$p" "${PROBE_BIND[@]}" -- "$PROBE" "${actions[@]}") || fail "$out"
 		for c in "${SECCOMP_CASES[@]}"; do
 			local k; k=$(key_of "${c% *}")
 			expect_eq "$k allowed (control, no profile)" "$(probe_get "$k" <<<"$ctl")" "${c#* }"
@@ -136,7 +136,7 @@ test_build_profile_builds_and_hides_secrets() {
 
 test_build_profile_rlimits() {
 	local out
-	out=$(cd "$T" && sbx --profile build -- "$PROBE" rlimits) || fail "$out"
+	out=$(cd "$T" && sbx --profile build "${PROBE_BIND[@]}" -- "$PROBE" rlimits) || fail "$out"
 	expect_eq nproc "$(probe_get rlimit.nproc <<<"$out")" 4096:4096
 	expect_eq core "$(probe_get rlimit.core <<<"$out")" 0:0
 	out=$(cd "$T" && sbx --profile build --rlimit nofile=64 -- sh -c 'ulimit -n') || fail "$out"
