@@ -21,14 +21,6 @@
 
 extern char **environ;
 
-static __attribute__((unused)) bool kept(const struct sbx_spec *spec, int fd)
-{
-	for (size_t i = 0; i < spec->n_keep_fds; i++)
-		if (spec->keep_fds[i] == fd)
-			return true;
-	return false;
-}
-
 /* Marks every fd above 2 close-on-exec, except the ones the user passes. */
 static void close_fds(const struct sbx_spec *spec)
 {

@@ -3,7 +3,6 @@
  * subreaper instead and kills what the command left behind. */
 #include "init.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>

@@ -172,10 +172,11 @@ static __attribute__((noreturn)) void run_userns_child(struct launch *l)
 	_exit(init_exit_code(status));
 }
 
-static int pidfd_open_or_kill(pid_t pid)
+/* A pidfd pins the process, so a signal can never hit a recycled pid;
+ * -1 on kernels before 5.3, where send_signal falls back to kill(). */
+static int open_pidfd(pid_t pid)
 {
-	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
-	return fd; /* -1 on kernels before 5.3: fall back to kill() */
+	return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
 static void send_signal(int pidfd, pid_t pid, int sig)
@@ -189,7 +190,7 @@ static void send_signal(int pidfd, pid_t pid, int sig)
 /* The supervisor's loop: passes signals on to init and waits for A. */
 static int supervise(struct launch *l, pid_t child, pid_t init, const sigset_t *set)
 {
-	cleanup_fd int pidfd = pidfd_open_or_kill(init);
+	cleanup_fd int pidfd = open_pidfd(init);
 	bool timed_out = false;
 
 	if (l->spec->limits.time_limit)

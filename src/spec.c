@@ -146,7 +146,7 @@ struct sbx_mount *spec_add_mount(struct sbx_spec *spec, enum sbx_mount_kind kind
 	m->src = src ? xstrdup(src) : NULL;
 	m->dst = xstrdup(dst);
 	m->origin = xstrdup(origin ? origin : sbx_mount_kind_names[kind]);
-	m->mode = kind == SBX_M_TMPFS ? 0755 : 0755;
+	m->mode = 0755;
 	return m;
 }
 
