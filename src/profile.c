@@ -720,11 +720,14 @@ static void search_dirs(struct strv *dirs)
 	}
 	push_dir(dirs, xstrdup("/etc/sbx/profiles"));
 	push_dir(dirs, xstrdup(SBX_PROFILE_DIR));
-	/* The source tree, so that ./sbx --profile build works from a checkout. */
 	exe = realpath("/proc/self/exe", NULL);
 	slash = exe ? strrchr(exe, '/') : NULL;
 	if (slash) {
 		*slash = '\0';
+		/* PREFIX/bin/sbx -> PREFIX/share/sbx/profiles: an install found
+		 * wherever it was copied, whatever PREFIX the build assumed. */
+		push_dir(dirs, xasprintf("%s/../share/sbx/profiles", exe));
+		/* The source tree, so that ./sbx --profile build works from a checkout. */
 		push_dir(dirs, xasprintf("%s/profiles", exe));
 	}
 }

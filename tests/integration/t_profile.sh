@@ -186,3 +186,12 @@ test_profile_show_and_user_profiles() {
 	printf '%s\n' "$out" >"$T/resolved.ini"
 	sbx profile check "$T/resolved.ini" >/dev/null || fail "show output does not load back"
 }
+
+test_install_is_relocatable() {
+	command -v make >/dev/null || skip "make is needed"
+	make -s -C "$SBX_ROOT" install PREFIX="$T/inst" >"$T/log" 2>&1 || fail "make install failed: $(cat "$T/log")"
+	local out
+	out=$(cd / && "$T/inst/bin/sbx" profile list) || fail "$out"
+	expect_match "installed profiles found" "$out" "default .*\($T/inst/bin/../share/sbx/profiles/default.ini\)"
+	(cd / && "$T/inst/bin/sbx" --profile build -- /bin/true) || fail "the installed sbx cannot use its profiles"
+}
