@@ -172,9 +172,7 @@ static int new_fs(const char *type, const char *const *opts, unsigned int mount_
 		int r;
 
 		if (eq) {
-			cleanup_free char *key = strndup(*o, (size_t)(eq - *o));
-			if (!key)
-				die("out of memory");
+			cleanup_free char *key = xstrndup(*o, (size_t)(eq - *o));
 			r = fsconfig(ctx, FSCONFIG_SET_STRING, key, eq + 1, 0);
 		} else {
 			r = fsconfig(ctx, FSCONFIG_SET_FLAG, *o, NULL, 0);

@@ -273,15 +273,6 @@ __attribute__((format(printf, 2, 3))) static bool perr(struct parser *p, const c
 	return false;
 }
 
-static char *xstrndup(const char *s, size_t n)
-{
-	char *p = strndup(s, n);
-
-	if (!p)
-		die("out of memory");
-	return p;
-}
-
 static char *home_dir(void)
 {
 	const char *h = getenv("HOME");
@@ -293,17 +284,12 @@ static char *home_dir(void)
 	return pw && pw->pw_dir && *pw->pw_dir ? xstrdup(pw->pw_dir) : NULL;
 }
 
-/* path made absolute against the cwd, symlinks left alone. */
+/* path made absolute against the cwd (as given when the cwd is unreadable). */
 static char *absolute(const char *path)
 {
-	cleanup_free char *cwd = NULL;
+	char *abs = make_absolute(path);
 
-	if (path[0] == '/')
-		return xstrdup(path);
-	cwd = getcwd(NULL, 0);
-	if (!cwd)
-		return xstrdup(path);
-	return xasprintf("%s/%s", strcmp(cwd, "/") ? cwd : "", path);
+	return abs ? abs : xstrdup(path);
 }
 
 /* The directory of path, absolute and without "." or ".." parts. */

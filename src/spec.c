@@ -240,10 +240,8 @@ static void split_src_dst(const char *arg, char **src, char **dst)
 	const char *colon = strchr(arg, ':');
 
 	if (colon && colon != arg && colon[1]) {
-		*src = strndup(arg, (size_t)(colon - arg));
+		*src = xstrndup(arg, (size_t)(colon - arg));
 		*dst = xstrdup(colon + 1);
-		if (!*src)
-			die("out of memory");
 	} else {
 		*src = xstrdup(arg);
 		*dst = xstrdup(arg);
@@ -633,16 +631,13 @@ bool spec_parse_publish(const char *arg, struct sbx_publish *out, char *err, siz
 	return true;
 }
 
-/* Makes a path absolute against the cwd without resolving symlinks. */
 static char *absolutize(const char *path)
 {
-	char cwd[PATH_MAX];
+	char *abs = make_absolute(path);
 
-	if (path[0] == '/')
-		return xstrdup(path);
-	if (!getcwd(cwd, sizeof(cwd)))
+	if (!abs)
 		die_errno("cannot get the current directory");
-	return xasprintf("%s/%s", strcmp(cwd, "/") ? cwd : "", path);
+	return abs;
 }
 
 static bool has_dotdot(const char *path)

@@ -108,6 +108,26 @@ char *xstrdup(const char *s)
 	return p;
 }
 
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = strndup(s, n);
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+char *make_absolute(const char *path)
+{
+	cleanup_free char *cwd = NULL;
+
+	if (path[0] == '/')
+		return xstrdup(path);
+	cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return NULL;
+	return xasprintf("%s/%s", strcmp(cwd, "/") ? cwd : "", path);
+}
+
 char *xasprintf(const char *fmt, ...)
 {
 	char *p;

@@ -36,6 +36,7 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
 __attribute__((format(printf, 1, 2))) char *xasprintf(const char *fmt, ...);
 
 void freep(void *p);
@@ -60,6 +61,10 @@ ssize_t write_all(int fd, const void *buf, size_t len);
 int write_file_at(int dirfd, const char *path, const char *content);
 /* Reads a small file into a NUL-terminated malloc'd buffer; NULL on error. */
 char *read_file_at(int dirfd, const char *path, size_t *len_out);
+
+/* path made absolute against the cwd, symlinks left alone; NULL (errno set)
+ * when the cwd cannot be read. */
+char *make_absolute(const char *path);
 
 bool parse_uint(const char *s, unsigned long max, unsigned long *out);
 /* Parses "512M", "1G", "4096", "64k": bytes; false on garbage or overflow. */
