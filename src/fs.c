@@ -3,8 +3,9 @@
  * Every mount goes through file descriptors (open_tree/fsopen/fsmount/
  * move_mount/mount_setattr) and every target is resolved with
  * openat2(RESOLVE_IN_ROOT), so a symlink inside the new root can never send
- * a mount (or a mkdir) to the host.  Host sources are opened before the view
- * changes; the new root is entered with pivot_root and the old one detached.
+ * a mount (or a mkdir) to the host.  Host sources are opened (fs_prepare)
+ * before anything is mounted; PID 1 builds the view from those fds
+ * (fs_setup), enters it with pivot_root and detaches the old root.
  */
 #include "fs.h"
 
@@ -26,7 +27,7 @@
 static const char *const staging_dirs[] = { "/tmp", "/mnt", "/run", "/var/tmp" };
 
 /* Host device nodes bind-mounted into /dev (mknod is not allowed). */
-static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+static const char *const dev_nodes[FS_DEV_NODES] = { "null", "zero", "full", "random", "urandom", "tty" };
 
 /* Paths Docker also hides or freezes in /proc: they expose kernel memory,
  * trigger kernel actions or leak host information. */
@@ -344,7 +345,49 @@ static void make_symlink(int root_fd, const struct sbx_mount *m)
 		die_errno("%s: cannot create symlink %s", m->origin, m->dst);
 }
 
-static void user_mount(int root_fd, const struct sbx_mount *m, int tree)
+/* A private copy of a host file (or of data sbx made, like resolv.conf),
+ * kept in a small tmpfs of its own and bound at m->dst. */
+static void put_file(int root_fd, const struct sbx_mount *m, int src_fd, int files_fd)
+{
+	static unsigned n;
+	char name[32];
+	cleanup_fd int out = -1;
+	cleanup_fd int tree = -1;
+	cleanup_fd int target = -1;
+
+	snprintf(name, sizeof(name), "f%u", n++);
+	out = openat(files_fd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, m->data ? 0644 : 0666);
+	if (out < 0)
+		die_errno("%s: cannot create the copy of %s", m->origin, m->dst);
+	if (m->data) {
+		if (write_all(out, m->data, strlen(m->data)) != (ssize_t)strlen(m->data))
+			die_errno("%s: cannot write %s", m->origin, m->dst);
+	} else {
+		char buf[65536];
+		ssize_t r;
+
+		while ((r = read(src_fd, buf, sizeof(buf))) != 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0)
+				die_errno("%s: cannot read %s", m->origin, m->src);
+			if (write_all(out, buf, (size_t)r) != r)
+				die_errno("%s: cannot copy %s (the copy is limited to 64M)", m->origin, m->src);
+		}
+	}
+	tree = open_tree(files_fd, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (tree < 0)
+		die_errno("%s: cannot open the copy of %s", m->origin, m->dst);
+	if (m->data)
+		set_attrs(tree, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, m->dst,
+			  m->origin);
+	target = mount_target(root_fd, m->dst, false, m->origin);
+	if (is_dir(target))
+		die("%s: %s is a directory inside the sandbox; a file cannot be put there", m->origin, m->dst);
+	attach(tree, target, m->dst, m->origin);
+}
+
+static void user_mount(int root_fd, const struct sbx_mount *m, int tree, int files_fd)
 {
 	cleanup_fd int target = -1;
 	cleanup_fd int mfd = -1;
@@ -382,6 +425,14 @@ static void user_mount(int root_fd, const struct sbx_mount *m, int tree)
 	case SBX_M_REMOUNT_RO:
 		remount_ro(root_fd, m);
 		break;
+	case SBX_M_OVERLAY:
+		set_attrs(tree, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, m->dst, m->origin);
+		target = mount_target(root_fd, m->dst, true, m->origin);
+		attach(tree, target, m->dst, m->origin);
+		break;
+	case SBX_M_FILE:
+		put_file(root_fd, m, tree, files_fd);
+		break;
 	default:
 		die("%s: %s mounts are not available in this version", m->origin, sbx_mount_kind_names[m->kind]);
 	}
@@ -398,60 +449,155 @@ static const char *staging_dir(void)
 	die("no directory to build the sandbox root on (tried /tmp, /mnt, /run, /var/tmp)");
 }
 
-void fs_setup(const struct sbx_spec *spec, const char *cwd)
+static bool is_source(enum sbx_mount_kind k)
 {
-	int *trees = xcalloc(spec->n_mounts, sizeof(int));
-	int dev_trees[ARRAY_SIZE(dev_nodes)];
-	cleanup_fd int root = -1;
-	cleanup_fd int host_proc = -1;
-	cleanup_fd int tmp = -1;
-	const char *stage;
+	return k == SBX_M_BIND || k == SBX_M_RO_BIND || k == SBX_M_DEV_BIND || k == SBX_M_OVERLAY;
+}
+
+void fs_prepare(const struct sbx_spec *spec, struct fs_sources *src)
+{
+	memset(src, 0, sizeof(*src));
+	src->host_proc = -1;
+	src->trees = xcalloc(spec->n_mounts ? spec->n_mounts : 1, sizeof(int));
 
 	/* Nothing mounted here may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 		die_errno("cannot make the mount namespace private");
 
-	/* Open everything that comes from the host while paths still mean
-	 * host paths (relative sources are relative to the caller's cwd). */
-	root = clone_tree("/", false, "root");
+	/* Relative sources were made absolute by spec_validate. */
+	src->root = clone_tree(spec->rootfs ? spec->rootfs : "/", false, spec->rootfs ? "--rootfs" : "root");
 	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++) {
 		char path[32];
 		snprintf(path, sizeof(path), "/dev/%s", dev_nodes[i]);
-		dev_trees[i] = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-		if (dev_trees[i] < 0)
+		src->dev[i] = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		if (src->dev[i] < 0)
 			trace("dev: no /dev/%s on the host (%s); skipped", dev_nodes[i], strerror(errno));
 	}
 	if (spec->share[SBX_NS_PID])
-		host_proc = clone_tree("/proc", false, "proc");
+		src->host_proc = clone_tree("/proc", false, "proc");
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		const struct sbx_mount *m = &spec->mounts[i];
-		trees[i] = -1;
-		if (m->kind == SBX_M_BIND || m->kind == SBX_M_RO_BIND || m->kind == SBX_M_DEV_BIND)
-			trees[i] = clone_tree(m->src, m->optional, m->origin);
+
+		src->trees[i] = -1;
+		if (is_source(m->kind)) {
+			src->trees[i] = clone_tree(m->src, m->optional, m->origin);
+		} else if (m->kind == SBX_M_FILE && !m->data) {
+			src->trees[i] = open(m->src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+			if (src->trees[i] < 0)
+				die_errno("%s: cannot open %s", m->origin, m->src);
+		}
 	}
 
-	/* The host's root, read-only, without setuid or devices. */
-	set_attrs(root, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "/", "root");
+	/* Overlays last: starting them mounts a staging tmpfs over /tmp. */
+	if (spec->root_mode == SBX_ROOT_OVERLAY) {
+		overlay_add(&src->overlays, src->root, "--root=overlay", "/");
+		src->root = -1;
+	}
+	for (size_t i = 0; i < spec->n_mounts; i++)
+		if (spec->mounts[i].kind == SBX_M_OVERLAY) {
+			overlay_add(&src->overlays, src->trees[i], spec->mounts[i].origin, spec->mounts[i].dst);
+			src->trees[i] = -1;
+		}
+	if (!src->overlays.n)
+		return;
+	overlay_start_all(spec, &src->overlays);
+	{
+		size_t k = 0;
+		if (spec->root_mode == SBX_ROOT_OVERLAY)
+			src->root = src->overlays.v[k++].tree;
+		for (size_t i = 0; i < spec->n_mounts; i++)
+			if (spec->mounts[i].kind == SBX_M_OVERLAY)
+				src->trees[i] = src->overlays.v[k++].tree;
+	}
+}
+
+/* Everything but the root, which fs_setup still needs to enter. */
+static void close_sources(struct fs_sources *src, size_t n_mounts)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++)
+		if (src->dev[i] >= 0)
+			close(src->dev[i]), src->dev[i] = -1;
+	if (src->host_proc >= 0)
+		close(src->host_proc), src->host_proc = -1;
+	for (size_t i = 0; i < n_mounts; i++)
+		if (src->trees[i] >= 0)
+			close(src->trees[i]), src->trees[i] = -1;
+	/* The overlay views are the fds closed above. */
+	for (size_t i = 0; i < src->overlays.n; i++)
+		src->overlays.v[i].tree = -1;
+}
+
+void fs_release_in_parent(struct fs_sources *src)
+{
+	if (src->root >= 0)
+		close(src->root);
+	src->root = -1;
+	for (size_t i = 0; i < FS_DEV_NODES; i++)
+		if (src->dev[i] >= 0)
+			close(src->dev[i]), src->dev[i] = -1;
+	if (src->host_proc >= 0)
+		close(src->host_proc), src->host_proc = -1;
+	/* trees[] has no length here: PID 1 holds the copies that matter, and
+	 * these fds are close-on-exec and die with this process. */
+}
+
+void fs_finish(struct fs_sources *src)
+{
+	overlay_stop_all(&src->overlays);
+	free(src->trees);
+	src->trees = NULL;
+}
+
+static void setup_sys(int root_fd, const struct sbx_spec *spec)
+{
+	cleanup_fd int target = mount_target(root_fd, "/sys", true, "sys");
+	cleanup_fd int sys = -1;
+
+	if (spec->share[SBX_NS_NET]) {
+		/* sysfs shows the network namespace of its mounter; with the
+		 * host's network, the host's /sys is the right one. */
+		sys = clone_tree("/sys", true, "sys");
+		if (sys < 0)
+			return;
+		set_attrs(sys, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, "/sys", "sys");
+	} else {
+		sys = new_fs("sysfs", NULL, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+			     "sys");
+	}
+	attach(sys, target, "/sys", "sys");
+}
+
+void fs_setup(const struct sbx_spec *spec, struct fs_sources *src, const char *cwd)
+{
+	cleanup_fd int root = src->root;
+	cleanup_fd int tmp = -1;
+	cleanup_fd int files = -1;
+	const char *stage;
+
+	src->root = -1;
+
+	if (spec->root_mode == SBX_ROOT_OVERLAY || (spec->rootfs && spec->root_mode == SBX_ROOT_RW))
+		set_attrs(root, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "/", "root");
+	else /* read-only, without setuid or devices */
+		set_attrs(root, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "/", "root");
 	stage = staging_dir();
 	if (move_mount(root, "", AT_FDCWD, stage, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		die_errno("cannot attach the new root at %s", stage);
 	trace("new root attached at %s", stage);
 
-	setup_proc(root, spec, host_proc);
-	setup_dev(root, dev_trees);
-	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++)
-		if (dev_trees[i] >= 0)
-			close(dev_trees[i]);
+	setup_proc(root, spec, src->host_proc);
+	setup_dev(root, src->dev);
+	setup_sys(root, spec);
 	tmp = new_tmpfs(01777, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "tmp");
 	mount_fs_at(root, "/tmp", tmp, "tmp");
-	trace("mounted /proc, /dev, /tmp");
+	trace("mounted /proc, /dev, /sys, /tmp");
 
 	for (size_t i = 0; i < spec->n_mounts; i++) {
-		user_mount(root, &spec->mounts[i], trees[i]);
-		if (trees[i] >= 0)
-			close(trees[i]);
+		if (spec->mounts[i].kind == SBX_M_FILE && files < 0)
+			files = new_tmpfs(0755, 64 << 20, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "file");
+		user_mount(root, &spec->mounts[i], src->trees[i], files);
 	}
-	free(trees);
+	close_sources(src, spec->n_mounts);
 
 	/* pivot_root(".", ".") stacks the old root on the new one; detaching
 	 * it leaves only the new root, with no path back to the host's. */
@@ -469,7 +615,9 @@ void fs_setup(const struct sbx_spec *spec, const char *cwd)
 		if (chdir(spec->chdir) < 0)
 			die_errno("--chdir %s", spec->chdir);
 	} else if (!cwd || chdir(cwd) < 0) {
-		warn("the current directory %s does not exist in the sandbox; starting in /", cwd ? cwd : "(unknown)");
+		if (!spec->rootfs)
+			warn("the current directory %s does not exist in the sandbox; starting in /",
+			     cwd ? cwd : "(unknown)");
 		if (chdir("/") < 0)
 			die_errno("chdir /");
 	}

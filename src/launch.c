@@ -1,15 +1,20 @@
 /* launch.c - starting the sandbox and supervising it.
  *
  *   sbx (supervisor, host)      A (new user ns)                 B (PID 1)
+ *   record, cgroup, net check
  *   clone(CLONE_NEWUSER) ---->  PDEATHSIG; waits on sync pipe
  *   newuidmap/newgidmap
+ *   moves A into the cgroup
  *   sync <- 'M' ------------->  unshare(mnt,pid,net,...)
+ *                               opens host sources, overlays
  *                               fork ------------------------->  PDEATHSIG; waits
  *   info <- B's pid <---------  waits for B
- *   (parent-side work)
+ *   slirp4netns/pasta, record
  *   sync <- 'G' -------------------------------------------->  setsid, hostname, lo,
  *   forwards signals to B                                        mounts, pivot_root,
- *   exits with A's status       exits with B's status            init: fork+exec command
+ *                                                                init: fork+exec command
+ *                               stops fuse-overlayfs
+ *   exits with A's status       exits with B's status
  *
  * The other namespaces are created only once the maps exist, owned by the
  * new user namespace.  A closed pipe means the other side died, so every
@@ -31,10 +36,12 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "cgroup.h"
 #include "fs.h"
 #include "idmap.h"
 #include "init.h"
 #include "net.h"
+#include "record.h"
 #include "util.h"
 
 const int launch_forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
@@ -56,6 +63,7 @@ struct launch {
 	pid_t supervisor;
 	int sync[2]; /* supervisor -> A ('M') and B ('G') */
 	int info[2]; /* A -> supervisor: B's pid */
+	struct fs_sources fs; /* opened by A, used by B */
 };
 
 static pid_t clone_newuser(void)
@@ -124,7 +132,7 @@ static __attribute__((noreturn)) void run_init(struct launch *l)
 		die_errno("cannot set the hostname");
 	if (!spec->share[SBX_NS_NET])
 		net_loopback_up();
-	fs_setup(spec, l->have_cwd ? l->cwd : NULL);
+	fs_setup(spec, &l->fs, l->have_cwd ? l->cwd : NULL);
 	_exit(init_run(spec));
 }
 
@@ -156,6 +164,9 @@ static __attribute__((noreturn)) void run_userns_child(struct launch *l)
 	if (unshare(flags) < 0)
 		die_errno("cannot create the sandbox's namespaces");
 	trace("namespaces created");
+	/* Host paths still mean host paths here; overlay helpers started here
+	 * live outside the sandbox's PID namespace, out of the command's reach. */
+	fs_prepare(spec, &l->fs);
 
 	init = fork();
 	if (init < 0)
@@ -166,9 +177,11 @@ static __attribute__((noreturn)) void run_userns_child(struct launch *l)
 	if (write_all(l->info[1], &init, sizeof(init)) != sizeof(init))
 		die_errno("cannot report to sbx");
 	close(l->info[1]);
+	fs_release_in_parent(&l->fs);
 	while (waitpid(init, &status, 0) < 0)
 		if (errno != EINTR)
 			die_errno("waitpid");
+	fs_finish(&l->fs);
 	_exit(init_exit_code(status));
 }
 
@@ -232,6 +245,9 @@ static int supervise(struct launch *l, pid_t child, pid_t init, const sigset_t *
 int launch_run(struct sbx_spec *spec)
 {
 	struct launch l = { .spec = spec };
+	struct sbx_record *rec;
+	struct sbx_cgroup *cg;
+	struct net_helper *net;
 	sigset_t set;
 	pid_t child, init;
 	int status;
@@ -254,6 +270,11 @@ int launch_run(struct sbx_spec *spec)
 	l.hostname = spec->hostname ? xstrdup(spec->hostname) : make_hostname();
 	l.have_cwd = getcwd(l.cwd, sizeof(l.cwd)) != NULL;
 	l.supervisor = getpid();
+	/* Everything that can fail on bad input or a missing program fails
+	 * here, before any process of the sandbox exists. */
+	net_prepare(spec, l.hostname);
+	rec = record_reserve(spec);
+	cg = cgroup_create(spec, spec->name);
 
 	if (pipe2(l.sync, O_CLOEXEC) < 0 || pipe2(l.info, O_CLOEXEC) < 0)
 		die_errno("pipe");
@@ -266,6 +287,9 @@ int launch_run(struct sbx_spec *spec)
 	close(l.info[1]);
 
 	idmap_install(&l.map, child);
+	/* Before A creates the cgroup namespace, so the sandbox's cgroup is
+	 * its root there. */
+	cgroup_enter(cg, child);
 	if (write_all(l.sync[1], "M", 1) != 1)
 		die_errno("cannot wake the sandbox");
 	if (read_all(l.info[0], &init, sizeof(init)) != sizeof(init)) {
@@ -273,15 +297,22 @@ int launch_run(struct sbx_spec *spec)
 		while (waitpid(child, &status, 0) < 0)
 			if (errno != EINTR)
 				die_errno("waitpid");
+		cgroup_finish(cg, SBX_EXIT_FAILURE);
+		record_remove(rec);
 		return init_exit_code(status);
 	}
 	close(l.info[0]);
 	trace("sandbox init is pid %d", (int)init);
+	net = net_start(spec, init);
+	record_commit(rec, spec, init, cgroup_path(cg));
 	if (write_all(l.sync[1], "G", 1) != 1)
 		die_errno("cannot start the sandbox");
 	close(l.sync[1]);
 
 	status = supervise(&l, child, init, &set);
+	net_stop(net);
+	cgroup_finish(cg, status);
+	record_remove(rec);
 	free(l.hostname);
 	idmap_free(&l.map);
 	return status;

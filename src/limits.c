@@ -204,4 +204,14 @@ void limits_print(const struct sbx_limits *lim, FILE *out)
 	fputs(any ? "\n" : " none\n", out);
 	if (lim->time_limit)
 		fprintf(out, "time-limit: %lus\n", lim->time_limit);
+	if (lim->memory || lim->pids || lim->cpus > 0) {
+		fputs("cgroup:", out);
+		if (lim->memory)
+			fprintf(out, " memory=%llu", lim->memory);
+		if (lim->pids)
+			fprintf(out, " pids=%lu", lim->pids);
+		if (lim->cpus > 0)
+			fprintf(out, " cpus=%g", lim->cpus);
+		fprintf(out, " (%s)\n", lim->best_effort ? "best-effort" : "strict");
+	}
 }

@@ -24,3 +24,23 @@ void net_loopback_up(void)
 		die_errno("loopback: cannot bring lo up");
 	trace("lo is up");
 }
+
+/* Placeholder until user-mode networking lands (issue 5). */
+void net_prepare(struct sbx_spec *spec, const char *hostname)
+{
+	(void)hostname;
+	if (spec->net.mode != SBX_NET_NONE && spec->net.mode != SBX_NET_HOST)
+		die("--net=%s: user-mode networking is not available in this version of sbx", sbx_net_mode_names[spec->net.mode]);
+}
+
+struct net_helper *net_start(const struct sbx_spec *spec, pid_t init_pid)
+{
+	(void)spec;
+	(void)init_pid;
+	return NULL;
+}
+
+void net_stop(struct net_helper *h)
+{
+	(void)h;
+}

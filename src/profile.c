@@ -58,7 +58,6 @@ enum special {
 	SP_NONE,        /* spec_set(spec_key, value) */
 	SP_DESCRIPTION, /* the top profile's description */
 	SP_INCLUDE,     /* handled before the file's own entries */
-	SP_ROOT,        /* only "host" exists so far */
 	SP_CAPS_KEEP,   /* "none" -> cap-drop all, else cap-add */
 	SP_RLIMIT,      /* spec_set("rlimit", "NAME=VALUE") */
 };
@@ -109,7 +108,12 @@ static const struct pkey idmap_keys[] = {
 };
 
 static const struct pkey filesystem_keys[] = {
-	{ "root", NULL, false, NULL, SP_ROOT },
+	SCALAR("root", "root"),
+	SCALAR("rootfs", "rootfs"),
+	LIST("overlay", "overlay"),
+	SCALAR("overlay-driver", "overlay-driver"),
+	SCALAR("changes", "changes"),
+	LIST("file", "file"),
 	LIST("bind", "bind"),
 	LIST("bind-try", "bind-try"),
 	LIST("ro-bind", "ro-bind"),
@@ -158,6 +162,10 @@ static const struct pkey limits_keys[] = {
 	RLIM("nofile"), RLIM("nproc"), RLIM("as"), RLIM("cpu"),
 	RLIM("fsize"), RLIM("core"), RLIM("stack"), RLIM("memlock"),
 	SCALAR("time", "time-limit"),
+	SCALAR("memory", "memory"),
+	SCALAR("pids", "pids"),
+	SCALAR("cpus", "cpus"),
+	SCALAR("mode", "limits"),
 	KEYS_END,
 };
 
@@ -863,12 +871,6 @@ static bool apply_entry(struct loader *ld, const struct pfile *pf, const struct 
 			ld->spec->description = xstrdup(value);
 		}
 		return true;
-	case SP_ROOT:
-		if (strcmp(value, "host"))
-			return fail_at(ld, pf->path, e->line,
-				       "root mode \"%s\" is not available in this version (only \"host\")", value);
-		ld->spec->root_mode = SBX_ROOT_HOST_RO;
-		return true;
 	case SP_CAPS_KEEP:
 		if (!strcasecmp(value, "none"))
 			key = "cap-drop", value = "all";
@@ -1062,8 +1064,12 @@ static void write_mount(FILE *out, const struct sbx_mount *m)
 		put(out, sbx_mount_kind_names[m->kind], m->dst);
 		break;
 	case SBX_M_SYMLINK:
+	case SBX_M_FILE:
+	case SBX_M_OVERLAY:
+		if (m->data) /* made by sbx (resolv.conf): made again at launch */
+			break;
 		v = xasprintf("%s:%s", m->src, m->dst);
-		put(out, "symlink", v);
+		put(out, sbx_mount_kind_names[m->kind], v);
 		break;
 	default:
 		/* Not in the profile language (yet): keep it visible. */
@@ -1142,7 +1148,7 @@ static void rlim_str(rlim_t v, char *buf, size_t len)
 
 static void write_limits(const struct sbx_limits *lim, FILE *out)
 {
-	bool any = lim->time_limit != 0;
+	bool any = lim->time_limit != 0 || lim->memory || lim->pids || lim->cpus > 0 || lim->best_effort;
 
 	for (int i = 0; i < SBX_RLIMIT_MAX; i++)
 		any |= lim->rl[i].set;
@@ -1169,6 +1175,14 @@ static void write_limits(const struct sbx_limits *lim, FILE *out)
 	}
 	if (lim->time_limit)
 		fprintf(out, "time = %lu\n", lim->time_limit);
+	if (lim->memory)
+		fprintf(out, "memory = %llu\n", lim->memory);
+	if (lim->pids)
+		fprintf(out, "pids = %lu\n", lim->pids);
+	if (lim->cpus > 0)
+		fprintf(out, "cpus = %g\n", lim->cpus);
+	if (lim->best_effort)
+		put(out, "mode", "best-effort");
 }
 
 static void write_network(const struct sbx_network *net, FILE *out)
@@ -1202,11 +1216,12 @@ void profile_write_ini(const struct sbx_spec *spec, FILE *out)
 	fprintf(out, "uid = %u\ngid = %u\n", (unsigned)spec->uid, (unsigned)spec->gid);
 
 	fprintf(out, "\n[filesystem]\n");
-	if (spec->root_mode == SBX_ROOT_HOST_RO)
-		put(out, "root", "host");
-	else
-		fprintf(out, "# root: %s (cannot be written as a profile key)\n",
-			spec->rootfs ? spec->rootfs : "overlay");
+	put(out, "root", sbx_root_mode_names[spec->root_mode]);
+	if (spec->rootfs)
+		put(out, "rootfs", spec->rootfs);
+	put(out, "overlay-driver", sbx_overlay_driver_names[spec->overlay_driver]);
+	if (spec->changes)
+		put(out, "changes", spec->changes);
 	for (size_t i = 0; i < spec->n_mounts; i++)
 		write_mount(out, &spec->mounts[i]);
 	if (spec->chdir)

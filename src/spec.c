@@ -26,11 +26,14 @@ const char *const sbx_mount_kind_names[] = {
 	[SBX_M_SYMLINK] = "symlink", [SBX_M_FILE] = "file",       [SBX_M_REMOUNT_RO] = "remount-ro",
 	[SBX_M_OVERLAY] = "overlay",
 };
+const char *const sbx_root_mode_names[3] = { "ro", "rw", "overlay" };
+const char *const sbx_overlay_driver_names[3] = { "auto", "kernel", "fuse" };
 const char *const sbx_sc_action_names[4] = { "allow", "errno", "kill", "log" };
 const char *const sbx_net_mode_names[5] = { "none", "host", "slirp4netns", "pasta", "auto" };
 
 /* Every setting sbx knows: the CLI's long options and the profile keys map here. */
 const struct spec_key spec_keys[] = {
+	{ "name", 1, "NAME", "name the sandbox for sbx ps/enter/stop (default: generated)" },
 	{ "map", 1, "MODE", "ID mapping: auto (default), subids (newuidmap ranges), single (0 -> you)" },
 	{ "uid", 1, "UID", "uid inside the sandbox (default 0), mapped to your uid" },
 	{ "gid", 1, "GID", "gid inside the sandbox (default 0), mapped to your gid" },
@@ -38,6 +41,11 @@ const struct spec_key spec_keys[] = {
 	{ "unshare", 1, "KINDS", "create these namespaces (time is only created when asked)" },
 	{ "hostname", 1, "NAME", "hostname inside (default: generated sbx-XXXX)" },
 	{ "chdir", 1, "DIR", "working directory inside (default: the current directory)" },
+	{ "rootfs", 1, "DIR", "use DIR (an unpacked root filesystem) as / instead of the host's" },
+	{ "root", 1, "MODE", "the root: ro (default), overlay (writes kept private), rw (--rootfs only)" },
+	{ "overlay", 1, "SRC[:DST]", "writable view of SRC at DST; writes go to a private upper layer" },
+	{ "overlay-driver", 1, "DRIVER", "overlays: auto (default), kernel (overlayfs), fuse (fuse-overlayfs)" },
+	{ "changes", 1, "DIR", "keep the overlay's writes in DIR (then: sbx diff DIR, sbx apply DIR)" },
 	{ "bind", 1, "SRC[:DST]", "bind SRC read-write at DST (default DST=SRC)" },
 	{ "bind-try", 1, "SRC[:DST]", "like --bind, skipped when SRC does not exist" },
 	{ "ro-bind", 1, "SRC[:DST]", "bind SRC read-only at DST" },
@@ -48,11 +56,12 @@ const struct spec_key spec_keys[] = {
 	{ "mask", 1, "PATH", "hide PATH: empty read-only dir or /dev/null" },
 	{ "dir", 1, "DST", "create an empty directory DST" },
 	{ "symlink", 1, "TARGET:DST", "create a symlink DST -> TARGET" },
+	{ "file", 1, "SRC:DST", "put a private copy of the file SRC at DST" },
 	{ "remount-ro", 1, "DST", "make DST read-only" },
 	{ "keep-fd", 1, "N", "pass file descriptor N to the command (others above 2 are closed)" },
 	{ "cap-add", 1, "CAPS", "keep these capabilities inside (names, or all)" },
 	{ "cap-drop", 1, "CAPS", "drop these capabilities (names, or all)" },
-	{ "net", 1, "MODE", "network: none (default, loopback only) or host" },
+	{ "net", 1, "MODE", "network: none (default, loopback only), slirp4netns, pasta, auto, host" },
 	{ "publish", 1, "[ADDR:]HOSTPORT:PORT[/tcp|udp]", "publish a sandbox port on the host (user-mode networking)" },
 	{ "net-host-loopback", 2, NULL, "let the sandbox reach the host's 127.0.0.1 via 10.0.2.2" },
 	{ "clearenv", 2, NULL, "start the command with an empty environment (see --keepenv)" },
@@ -72,6 +81,10 @@ const struct spec_key spec_keys[] = {
 	{ "seccomp-restrict-personality", 2, NULL, "allow only harmless personality() values" },
 	{ "rlimit", 1, "NAME=SOFT[:HARD]", "set a resource limit (nofile, nproc, as, cpu, fsize, core, stack, memlock)" },
 	{ "time-limit", 1, "SECONDS", "kill the sandbox after SECONDS (exit status 124)" },
+	{ "memory", 1, "SIZE", "memory limit through cgroup v2 (e.g. 512M)" },
+	{ "pids", 1, "N", "limit on processes and threads through cgroup v2" },
+	{ "cpus", 1, "CPUS", "CPU limit through cgroup v2, in CPUs (e.g. 0.5, 2)" },
+	{ "limits", 1, "MODE", "without a delegated cgroup v2: strict (default, refuse) or best-effort (warn)" },
 	{ "landlock", 1, "MODE", "Landlock: off, best-effort, required" },
 	{ "landlock-ro", 1, "PATH", "Landlock: allow reading and executing under PATH" },
 	{ "landlock-rw", 1, "PATH", "Landlock: allow everything under PATH" },
@@ -116,10 +129,13 @@ void spec_free(struct sbx_spec *spec)
 	free(spec->hostname);
 	free(spec->chdir);
 	free(spec->rootfs);
+	free(spec->changes);
+	free(spec->name);
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		free(spec->mounts[i].src);
 		free(spec->mounts[i].dst);
 		free(spec->mounts[i].origin);
+		free(spec->mounts[i].data);
 	}
 	free(spec->mounts);
 	free(spec->keep_fds);
@@ -157,6 +173,18 @@ __attribute__((format(printf, 3, 4))) static bool fail(char *err, size_t errlen,
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 	return false;
+}
+
+bool spec_valid_name(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > 64 || !isalnum((unsigned char)name[0]))
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("._-", *p))
+			return false;
+	return true;
 }
 
 bool parse_bool(const char *s, bool *out)
@@ -297,8 +325,13 @@ static bool add_mount_arg(struct sbx_spec *spec, enum sbx_mount_kind kind, bool 
 		split_src_dst(arg, &src, &dst);
 		break;
 	case SBX_M_SYMLINK:
+	case SBX_M_FILE:
 		if (!strchr(arg, ':'))
-			return fail(err, errlen, "symlink needs TARGET:DST, got \"%s\"", arg);
+			return fail(err, errlen, "%s needs %s:DST, got \"%s\"", sbx_mount_kind_names[kind],
+				    kind == SBX_M_FILE ? "SRC" : "TARGET", arg);
+		split_src_dst(arg, &src, &dst);
+		break;
+	case SBX_M_OVERLAY:
 		split_src_dst(arg, &src, &dst);
 		break;
 	case SBX_M_TMPFS:
@@ -470,7 +503,58 @@ bool spec_set(struct sbx_spec *spec, const char *key, const char *value, const c
 	if (k->arg == 2 && !parse_bool(value, &b))
 		return fail(err, errlen, "%s: expected yes or no, got \"%s\"", key, value);
 
-	if (!strcmp(key, "map")) {
+	if (!strcmp(key, "name")) {
+		if (!spec_valid_name(value))
+			return fail(err, errlen,
+				    "bad name \"%s\" (letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64)",
+				    value);
+		free(spec->name);
+		spec->name = xstrdup(value);
+	} else if (!strcmp(key, "rootfs")) {
+		free(spec->rootfs);
+		spec->rootfs = xstrdup(value);
+	} else if (!strcmp(key, "root")) {
+		if (!strcasecmp(value, "host"))
+			value = "ro"; /* the older spelling */
+		if ((i = index_of(value, sbx_root_mode_names, 3)) < 0)
+			return fail(err, errlen, "unknown root mode \"%s\" (known: ro, overlay, rw)", value);
+		spec->root_mode = (enum sbx_root_mode)i;
+	} else if (!strcmp(key, "overlay")) {
+		return add_mount_arg(spec, SBX_M_OVERLAY, false, value, origin, err, errlen);
+	} else if (!strcmp(key, "overlay-driver")) {
+		if ((i = index_of(value, sbx_overlay_driver_names, 3)) < 0)
+			return fail(err, errlen, "unknown overlay driver \"%s\" (known: auto, kernel, fuse)", value);
+		spec->overlay_driver = (enum sbx_overlay_driver)i;
+	} else if (!strcmp(key, "changes")) {
+		free(spec->changes);
+		spec->changes = xstrdup(value);
+	} else if (!strcmp(key, "file")) {
+		return add_mount_arg(spec, SBX_M_FILE, false, value, origin, err, errlen);
+	} else if (!strcmp(key, "memory")) {
+		unsigned long long sz;
+		if (!parse_size(value, &sz) || sz < (1ULL << 20))
+			return fail(err, errlen, "bad memory limit \"%s\" (a size of at least 1M, e.g. 512M or 2G)", value);
+		spec->limits.memory = sz;
+	} else if (!strcmp(key, "pids")) {
+		if (!parse_uint(value, 4194304, &n) || n == 0)
+			return fail(err, errlen, "bad pids limit \"%s\" (a number from 1 to 4194304)", value);
+		spec->limits.pids = n;
+	} else if (!strcmp(key, "cpus")) {
+		char *end;
+		double d;
+		errno = 0;
+		d = strtod(value, &end);
+		if (errno || end == value || *end || !(d >= 0.01 && d <= 4096))
+			return fail(err, errlen, "bad cpus limit \"%s\" (CPUs as a number from 0.01 up, e.g. 0.5 or 2)", value);
+		spec->limits.cpus = d;
+	} else if (!strcmp(key, "limits")) {
+		if (!strcmp(value, "strict"))
+			spec->limits.best_effort = false;
+		else if (!strcmp(value, "best-effort"))
+			spec->limits.best_effort = true;
+		else
+			return fail(err, errlen, "unknown limits mode \"%s\" (known: strict, best-effort)", value);
+	} else if (!strcmp(key, "map")) {
 		if ((i = index_of(value, sbx_map_mode_names, 3)) < 0)
 			return fail(err, errlen, "unknown map mode \"%s\" (known: auto, subids, single)", value);
 		spec->map_mode = (enum sbx_map_mode)i;
@@ -648,17 +732,41 @@ static bool has_dotdot(const char *path)
 	return false;
 }
 
-void spec_validate(struct sbx_spec *spec)
+static void check_dir(const char *what, const char *path)
 {
 	struct stat st;
 
-	if (spec->net.mode == SBX_NET_HOST)
+	if (stat(path, &st) < 0)
+		die("%s %s: %s", what, path, errno == ENOENT ? "no such directory" : strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		die("%s %s: not a directory", what, path);
+}
+
+void spec_validate(struct sbx_spec *spec)
+{
+	struct stat st;
+	size_t n_overlays = spec->root_mode == SBX_ROOT_OVERLAY;
+
+	if (spec->net.mode == SBX_NET_HOST) {
 		spec->share[SBX_NS_NET] = true;
-	else if (spec->net.mode != SBX_NET_NONE)
-		die("--net=%s: user-mode networking is not available in this version of sbx; use --net=none or --net=host",
-		    sbx_net_mode_names[spec->net.mode]);
+		if (spec->net.n_publish)
+			die("--publish: with --net=host the sandbox's ports are the host's already; drop --publish");
+	} else if (spec->share[SBX_NS_NET] && spec->net.mode != SBX_NET_NONE) {
+		die("--net=%s needs a network namespace of its own; drop --share=net", sbx_net_mode_names[spec->net.mode]);
+	}
+	if (spec->net.mode == SBX_NET_NONE && spec->net.n_publish)
+		die("--publish needs user-mode networking: add --net=slirp4netns (or pasta, auto)");
 	if (spec->hostname && spec->share[SBX_NS_UTS])
 		die("--hostname: the UTS namespace is shared with the host (--share=uts); drop one of them");
+
+	if (spec->rootfs) {
+		char *abs = absolutize(spec->rootfs);
+		free(spec->rootfs);
+		spec->rootfs = abs;
+		check_dir("--rootfs", spec->rootfs);
+	} else if (spec->root_mode == SBX_ROOT_RW) {
+		die("--root=rw: the host's / is never writable in the sandbox; use --root=overlay for a private writable view, or --rootfs DIR");
+	}
 
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		struct sbx_mount *m = &spec->mounts[i];
@@ -667,16 +775,52 @@ void spec_validate(struct sbx_spec *spec)
 			die("%s: destination \"%s\" must be an absolute path inside the sandbox", m->origin, m->dst);
 		if (has_dotdot(m->dst))
 			die("%s: destination \"%s\" must not contain \"..\"", m->origin, m->dst);
-		if (m->kind == SBX_M_OVERLAY)
-			die("%s: overlays are not available in this version of sbx", m->origin);
-		if (m->kind == SBX_M_BIND || m->kind == SBX_M_RO_BIND || m->kind == SBX_M_DEV_BIND) {
+		switch (m->kind) {
+		case SBX_M_BIND:
+		case SBX_M_RO_BIND:
+		case SBX_M_DEV_BIND: {
 			char *abs = absolutize(m->src);
 			free(m->src);
 			m->src = abs;
 			if (stat(m->src, &st) < 0 && !m->optional)
-				die("%s: cannot bind \"%s\": %s (use %s-try to skip a missing source)", m->origin, m->src,
+				die("%s: cannot bind \"%s\": %s (use --%s-try to skip a missing source)", m->origin, m->src,
 				    strerror(errno), sbx_mount_kind_names[m->kind]);
+			break;
 		}
+		case SBX_M_OVERLAY: {
+			char *abs = absolutize(m->src);
+			free(m->src);
+			m->src = abs;
+			if (!strcmp(m->dst, "/"))
+				die("%s: an overlay on / is the root mode: use --root=overlay", m->origin);
+			check_dir(m->origin, m->src);
+			n_overlays++;
+			break;
+		}
+		case SBX_M_FILE:
+			if (m->data)
+				break;
+			{
+				char *abs = absolutize(m->src);
+				free(m->src);
+				m->src = abs;
+			}
+			if (stat(m->src, &st) < 0)
+				die("%s: cannot copy \"%s\": %s", m->origin, m->src, strerror(errno));
+			if (!S_ISREG(st.st_mode))
+				die("%s: cannot copy \"%s\": not a regular file", m->origin, m->src);
+			break;
+		default:
+			break;
+		}
+	}
+	if (spec->changes) {
+		char *abs = absolutize(spec->changes);
+		free(spec->changes);
+		spec->changes = abs;
+		if (n_overlays != 1)
+			die("--changes %s: keeps the writes of exactly one overlay, and this sandbox has %zu (use --root=overlay or one --overlay SRC)",
+			    spec->changes, n_overlays);
 	}
 	for (size_t i = 0; i < spec->n_keep_fds; i++)
 		if (fcntl(spec->keep_fds[i], F_GETFD) < 0)
@@ -690,6 +834,7 @@ void spec_validate(struct sbx_spec *spec)
 
 void spec_print(const struct sbx_spec *spec, FILE *out)
 {
+	fprintf(out, "name: %s\n", spec->name ? spec->name : "(generated)");
 	fprintf(out, "profile: %s\n", spec->profile ? spec->profile : "(none)");
 	fprintf(out, "namespaces: user=new");
 	for (int i = 0; i < SBX_NS_COUNT; i++)
@@ -697,7 +842,10 @@ void spec_print(const struct sbx_spec *spec, FILE *out)
 	fprintf(out, "\nidmap: mode=%s uid=%u gid=%u\n", sbx_map_mode_names[spec->map_mode], spec->uid, spec->gid);
 	fprintf(out, "hostname: %s\n", spec->share[SBX_NS_UTS] ? "(host)" : spec->hostname ? spec->hostname : "(generated)");
 	fprintf(out, "network: %s\n", sbx_net_mode_names[spec->net.mode]);
-	fprintf(out, "root: %s\n", spec->root_mode == SBX_ROOT_DIR ? spec->rootfs : "host / read-only");
+	fprintf(out, "root: %s %s", spec->rootfs ? spec->rootfs : "host /", sbx_root_mode_names[spec->root_mode]);
+	fprintf(out, "\noverlay driver: %s\n", sbx_overlay_driver_names[spec->overlay_driver]);
+	if (spec->changes)
+		fprintf(out, "changes: %s\n", spec->changes);
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		const struct sbx_mount *m = &spec->mounts[i];
 		fprintf(out, "mount: %s %s%s%s%s  (%s)\n", sbx_mount_kind_names[m->kind], m->src ? m->src : "",

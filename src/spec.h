@@ -32,11 +32,16 @@ int sbx_ns_from_name(const char *name); /* -1 if unknown */
 enum sbx_map_mode { SBX_MAP_AUTO, SBX_MAP_SUBIDS, SBX_MAP_SINGLE };
 extern const char *const sbx_map_mode_names[3];
 
+/* How the root (the host's / or --rootfs DIR) is mounted. */
 enum sbx_root_mode {
-	SBX_ROOT_HOST_RO, /* the host's / read-only (default) */
-	SBX_ROOT_DIR,     /* --rootfs DIR */
-	SBX_ROOT_OVERLAY, /* host / (or rootfs) with a writable private upper */
+	SBX_ROOT_RO,      /* read-only (default) */
+	SBX_ROOT_RW,      /* writable: only for --rootfs, never the host's / */
+	SBX_ROOT_OVERLAY, /* writable view, writes go to a private upper layer */
 };
+extern const char *const sbx_root_mode_names[3];
+
+enum sbx_overlay_driver { SBX_OVL_AUTO, SBX_OVL_KERNEL, SBX_OVL_FUSE };
+extern const char *const sbx_overlay_driver_names[3];
 
 enum sbx_mount_kind {
 	SBX_M_BIND,
@@ -46,7 +51,7 @@ enum sbx_mount_kind {
 	SBX_M_MASK,       /* hide: empty tmpfs for dirs, /dev/null for files */
 	SBX_M_DIR,        /* create an empty directory */
 	SBX_M_SYMLINK,    /* src = link target, dst = link path */
-	SBX_M_FILE,       /* copy src's content to dst */
+	SBX_M_FILE,       /* copy src's content (or data) to dst */
 	SBX_M_REMOUNT_RO, /* make dst read-only */
 	SBX_M_OVERLAY,    /* writable overlay of src at dst */
 };
@@ -60,6 +65,7 @@ struct sbx_mount {
 	unsigned long long size; /* tmpfs size in bytes, 0 = kernel default */
 	mode_t mode;             /* tmpfs/dir mode, default 0755 (tmpfs /tmp 01777) */
 	char *origin;            /* where it was asked for: "--bind" or "build.ini:12" */
+	char *data;              /* SBX_M_FILE made by sbx itself (resolv.conf): the content */
 };
 
 struct sbx_env {
@@ -98,6 +104,7 @@ struct sbx_limits {
 	unsigned long long memory;             /* cgroup memory.max, 0 = none */
 	unsigned long pids;                    /* cgroup pids.max, 0 = none */
 	double cpus;                           /* cgroup cpu.max as CPUs, 0 = none */
+	bool best_effort;                      /* --limits=best-effort: no cgroup is only a warning */
 };
 
 enum sbx_landlock_mode { SBX_LL_OFF, SBX_LL_BEST_EFFORT, SBX_LL_REQUIRED };
@@ -125,6 +132,7 @@ struct sbx_network {
 
 struct sbx_spec {
 	char **argv;      /* the command; NULL means the user's shell */
+	char *name;       /* --name; NULL: generated at launch */
 	char *profile;    /* name or path of the profile in use */
 	char *description;
 
@@ -137,7 +145,9 @@ struct sbx_spec {
 	char *chdir;    /* NULL: the caller's cwd */
 
 	enum sbx_root_mode root_mode;
-	char *rootfs; /* for SBX_ROOT_DIR */
+	char *rootfs; /* NULL: the host's / */
+	enum sbx_overlay_driver overlay_driver;
+	char *changes; /* --changes DIR: keep the (single) overlay's upper layer here */
 	struct sbx_mount *mounts;
 	size_t n_mounts;
 
@@ -176,6 +186,8 @@ struct spec_key {
 extern const struct spec_key spec_keys[];
 const struct spec_key *spec_key_find(const char *name);
 bool parse_bool(const char *s, bool *out);
+/* A sandbox name: [A-Za-z0-9][A-Za-z0-9._-]*, at most 64. */
+bool spec_valid_name(const char *name);
 bool spec_parse_publish(const char *arg, struct sbx_publish *out, char *err, size_t errlen);
 /* Checks the whole spec; dies with a one-line message naming the origin. */
 void spec_validate(struct sbx_spec *spec);

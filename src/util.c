@@ -28,13 +28,53 @@ __attribute__((format(printf, 2, 0))) static void vmsg(const char *prefix, const
 	(void)write_all(STDERR_FILENO, line, (size_t)n);
 }
 
+#define DIE_HOOKS_MAX 8
+static struct {
+	void (*fn)(void *);
+	void *arg;
+	pid_t pid;
+} die_hooks[DIE_HOOKS_MAX];
+static int n_die_hooks;
+
+void at_die(void (*fn)(void *), void *arg)
+{
+	if (n_die_hooks == DIE_HOOKS_MAX)
+		abort();
+	die_hooks[n_die_hooks].fn = fn;
+	die_hooks[n_die_hooks].arg = arg;
+	die_hooks[n_die_hooks].pid = getpid();
+	n_die_hooks++;
+}
+
+void at_die_cancel(void (*fn)(void *), void *arg)
+{
+	for (int i = 0; i < n_die_hooks; i++)
+		if (die_hooks[i].fn == fn && die_hooks[i].arg == arg)
+			die_hooks[i].fn = NULL;
+}
+
+static __attribute__((noreturn)) void die_exit(void)
+{
+	static bool dying;
+
+	/* Newest first; only in the process that registered a hook, never in
+	 * its children, and a hook that dies itself ends the chain. */
+	if (!dying) {
+		dying = true;
+		for (int i = n_die_hooks - 1; i >= 0; i--)
+			if (die_hooks[i].fn && die_hooks[i].pid == getpid())
+				die_hooks[i].fn(die_hooks[i].arg);
+	}
+	_exit(SBX_EXIT_FAILURE);
+}
+
 void die(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	vmsg("", fmt, ap, 0);
 	va_end(ap);
-	_exit(SBX_EXIT_FAILURE);
+	die_exit();
 }
 
 void die_errno(const char *fmt, ...)
@@ -44,7 +84,7 @@ void die_errno(const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg("", fmt, ap, err);
 	va_end(ap);
-	_exit(SBX_EXIT_FAILURE);
+	die_exit();
 }
 
 void warn(const char *fmt, ...)

@@ -28,6 +28,10 @@ extern const char *sbx_role; /* "", "init", ... shown in -v traces */
 
 __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
 __attribute__((noreturn, format(printf, 1, 2))) void die_errno(const char *fmt, ...);
+/* Runs fn(arg) when this process (not a child) dies through die(): removes
+ * what it created (a record, a cgroup).  Undo with at_die_cancel. */
+void at_die(void (*fn)(void *), void *arg);
+void at_die_cancel(void (*fn)(void *), void *arg);
 __attribute__((format(printf, 1, 2))) void warn(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void note(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void trace(const char *fmt, ...);

@@ -179,7 +179,7 @@ test_binds_tmpfs_chdir() {
 	expect_eq "write through --bind" "$(cat "$T/rw/out")" hi
 	[ -e "$HOME/f" ] && fail "tmpfs home write reached the real home"
 	out=$(sbx --bind /nonexistent-src:/x -- true 2>&1); expect_eq "missing source exit" $? 125
-	expect_match "missing source" "$out" 'cannot bind "/nonexistent-src": No such file or directory \(use bind-try'
+	expect_match "missing source" "$out" 'cannot bind "/nonexistent-src": No such file or directory \(use --bind-try'
 	sbx --bind-try /nonexistent-src:/x -- true || fail "--bind-try with a missing source failed"
 	out=$(sbx --bind "$T/rw:relative" -- true 2>&1); expect_eq "relative dst exit" $? 125
 	expect_match "relative dst" "$out" "must be an absolute path"

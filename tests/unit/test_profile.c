@@ -348,7 +348,7 @@ END_TEST
 START_TEST(error_bad_value)
 {
 	expect_load_error("err_value", "err_value.ini:4", "unknown syscall group \"@mounts\" (did you mean \"@mount\"?)");
-	expect_load_error("err_root", "err_root.ini:2", "root mode \"overlay\" is not available in this version");
+	expect_load_error("err_root", "err_root.ini:2", "unknown root mode \"writable\" (known: ro, overlay, rw)");
 }
 END_TEST
 
