@@ -2,7 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "changes.h"
 #include "cli.h"
+#include "ctl.h"
 #include "idmap.h"
 #include "launch.h"
 #include "profile.h"
@@ -44,6 +46,10 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "profile") == 0)
 		return profile_main(argc - 1, argv + 1);
+	if (argc > 1 && (!strcmp(argv[1], "ps") || !strcmp(argv[1], "enter") || !strcmp(argv[1], "stop")))
+		return ctl_main(argc - 1, argv + 1);
+	if (argc > 1 && (!strcmp(argv[1], "diff") || !strcmp(argv[1], "apply")))
+		return changes_main(argc - 1, argv + 1);
 	if (cli_parse(&cli, argc, argv, err, sizeof(err)) < 0)
 		die("%s (see sbx --help)", err);
 	if (cli.help) {
