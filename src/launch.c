@@ -5,8 +5,9 @@
  *   clone(CLONE_NEWUSER) ---->  PDEATHSIG; waits on sync pipe
  *   newuidmap/newgidmap
  *   moves A into the cgroup
- *   sync <- 'M' ------------->  unshare(mnt,pid,net,...)
+ *   sync <- 'M' ------------->  unshare(mnt,net,ipc,uts,cgroup)
  *                               opens host sources, overlays
+ *                               unshare(pid,time)
  *                               fork ------------------------->  PDEATHSIG; waits
  *   info <- B's pid <---------  waits for B
  *   slirp4netns/pasta, record
@@ -132,6 +133,11 @@ static __attribute__((noreturn)) void run_init(struct launch *l)
 		die_errno("cannot set the hostname");
 	if (!spec->share[SBX_NS_NET])
 		net_loopback_up();
+	/* A mount namespace of the sandbox's own, below A's: pivot_root then
+	 * moves only the sandbox, and A and fuse-overlayfs keep seeing the
+	 * host's paths and /proc. */
+	if (unshare(CLONE_NEWNS) < 0)
+		die_errno("cannot create the sandbox's mount namespace");
 	fs_setup(spec, &l->fs, l->have_cwd ? l->cwd : NULL);
 	_exit(init_run(spec));
 }
@@ -161,12 +167,16 @@ static __attribute__((noreturn)) void run_userns_child(struct launch *l)
 	for (int i = 0; i < SBX_NS_COUNT; i++)
 		if (!spec->share[i])
 			flags |= ns_flags[i];
-	if (unshare(flags) < 0)
+	/* The PID and time namespaces only apply to children: create them
+	 * after fs_prepare, so fuse-overlayfs started there stays outside the
+	 * sandbox's PID namespace, out of the command's sight and reach. */
+	if (unshare(flags & ~(CLONE_NEWPID | CLONE_NEWTIME)) < 0)
 		die_errno("cannot create the sandbox's namespaces");
-	trace("namespaces created");
-	/* Host paths still mean host paths here; overlay helpers started here
-	 * live outside the sandbox's PID namespace, out of the command's reach. */
+	/* Host paths still mean host paths here. */
 	fs_prepare(spec, &l->fs);
+	if ((flags & (CLONE_NEWPID | CLONE_NEWTIME)) && unshare(flags & (CLONE_NEWPID | CLONE_NEWTIME)) < 0)
+		die_errno("cannot create the sandbox's PID namespace");
+	trace("namespaces created");
 
 	init = fork();
 	if (init < 0)
@@ -310,6 +320,7 @@ int launch_run(struct sbx_spec *spec)
 	close(l.sync[1]);
 
 	status = supervise(&l, child, init, &set);
+	overlay_tidy_changes(spec);
 	net_stop(net);
 	cgroup_finish(cg, status);
 	record_remove(rec);

@@ -1,9 +1,45 @@
-/* overlay.c - placeholder, being written. */
+/* overlay.c - writable views whose writes go to a private upper layer.
+ *
+ * Runs in the user namespace's first process (A), in the sandbox's mount
+ * namespace, after every host source is open.  Each lower tree (a detached
+ * clone) is attached under a private staging tmpfs, next to its upper and
+ * work dirs, and mounted either by the kernel's overlayfs (fast; Linux >=
+ * 5.11 in a user namespace) or by fuse-overlayfs (crosses the lower's
+ * submounts; works where the kernel refuses).  The result is handed to PID 1
+ * as a detached mount.  fuse-overlayfs runs as A's child, outside the
+ * sandbox's PID namespace, so the command can neither see nor signal it, and
+ * it dies with A (PDEATHSIG) if sbx is killed.
+ */
 #include "overlay.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "changes.h"
+#include "idmap.h"
+#include "launch.h"
 #include "util.h"
+
+/* A's private staging area; it hides the host's /tmp only in A's view,
+ * after every host source has been opened. */
+#define STAGE "/tmp"
+/* How long fuse-overlayfs may take to mount, and to exit when asked. */
+#define FUSE_START_MS 10000
+#define FUSE_STOP_MS 3000
+/* The kernel's overflowuid default: what unmapped owners look like. */
+#define OVERFLOW_ID 65534
 
 void overlay_add(struct overlay_set *set, int lower, const char *what, const char *dst)
 {
@@ -11,19 +47,503 @@ void overlay_add(struct overlay_set *set, int lower, const char *what, const cha
 	set->v[set->n++] = (struct overlay){ .lower = lower, .tree = -1, .what = what, .dst = dst };
 }
 
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void stage_mkdir(const char *path)
+{
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		die_errno("overlay: cannot create %s in the staging area", path);
+}
+
+static int detached_tmpfs(void)
+{
+	cleanup_fd int ctx = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	int mfd;
+
+	if (ctx < 0 || fsconfig(ctx, FSCONFIG_SET_STRING, "mode", "0700", 0) < 0 ||
+	    fsconfig(ctx, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		die_errno("overlay: cannot create the staging tmpfs");
+	mfd = fsmount(ctx, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	if (mfd < 0)
+		die_errno("overlay: cannot mount the staging tmpfs");
+	return mfd;
+}
+
+/* ---- --changes DIR ---- */
+
+static bool path_within(const char *inner, const char *outer)
+{
+	size_t n = strlen(outer);
+
+	if (!strcmp(outer, "/"))
+		return true;
+	return !strncmp(inner, outer, n) && (inner[n] == '/' || inner[n] == '\0');
+}
+
+static bool dir_is_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	bool empty = true;
+
+	if (!d)
+		return false;
+	while (empty && (e = readdir(d)))
+		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+	closedir(d);
+	return empty;
+}
+
+/* Reads "key = value" from DIR/sbx-changes; malloc'd value or NULL. */
+static char *info_get(const char *info, const char *key)
+{
+	size_t klen = strlen(key);
+
+	for (const char *line = info; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		const char *p = line;
+
+		if (strncmp(p, key, klen))
+			continue;
+		p += klen;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p++ != '=')
+			continue;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		return xstrndup(p, strcspn(p, "\n"));
+	}
+	return NULL;
+}
+
+/* Creates or checks DIR, then returns a detached clone of it (opened before
+ * the staging tmpfs hides the host's /tmp). */
+static int changes_open(const struct sbx_spec *spec, const struct overlay *o, const char *lower, bool *reused)
+{
+	const char *dir = spec->changes;
+	cleanup_free char *info_path = xasprintf("%s/" CHANGES_INFO, dir);
+	cleanup_free char *info = NULL;
+	int fd;
+
+	*reused = false;
+	if (path_within(dir, lower) && strcmp(lower, "/"))
+		die("--changes %s: the directory is inside the overlay's lower tree %s; choose one outside it", dir, lower);
+	if (path_within(lower, dir))
+		die("--changes %s: the overlay's lower tree %s is inside it; choose another directory", dir, lower);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		die_errno("--changes %s: cannot create the directory", dir);
+	info = read_file_at(AT_FDCWD, info_path, NULL);
+	if (info) {
+		cleanup_free char *old_lower = info_get(info, "lower");
+		cleanup_free char *old_target = info_get(info, "target");
+
+		if (!old_lower || strcmp(old_lower, lower) || !old_target || strcmp(old_target, o->dst))
+			die("--changes %s: holds the changes of %s at %s, not of %s at %s; choose another directory", dir,
+			    old_lower ? old_lower : "?", old_target ? old_target : "?", lower, o->dst);
+		*reused = true;
+	} else if (!dir_is_empty(dir)) {
+		die("--changes %s: the directory is not empty and holds no sbx changes; choose a new or empty directory",
+		    dir);
+	}
+	for (const char *sub = "upper"; sub; sub = strcmp(sub, "upper") ? NULL : "work") {
+		cleanup_free char *p = xasprintf("%s/%s", dir, sub);
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			die_errno("--changes %s: cannot create %s", dir, p);
+	}
+	fd = open_tree(AT_FDCWD, dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (fd < 0)
+		die_errno("--changes %s: cannot open the directory", dir);
+	return fd;
+}
+
+static void changes_write_info(const struct sbx_spec *spec, const struct overlay *o, const char *lower)
+{
+	cleanup_fd int fd = open(STAGE "/changes/" CHANGES_INFO, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	cleanup_free char *text = xasprintf("# sbx changes directory: review with `sbx diff %s`, apply with `sbx apply %s`\n"
+					    "format = 1\nlower = %s\ntarget = %s\ndriver = %s\n",
+					    spec->changes, spec->changes, lower, o->dst, o->kernel ? "kernel" : "fuse");
+
+	if (fd < 0 || write_all(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		die_errno("--changes %s: cannot write " CHANGES_INFO, spec->changes);
+}
+
+/* ---- drivers ---- */
+
+static const char *overlay_host_path(const struct sbx_spec *spec, const struct overlay *o)
+{
+	if (!strcmp(o->dst, "/"))
+		return spec->rootfs ? spec->rootfs : "/";
+	for (size_t i = 0; i < spec->n_mounts; i++)
+		if (spec->mounts[i].kind == SBX_M_OVERLAY && !strcmp(spec->mounts[i].dst, o->dst))
+			return spec->mounts[i].src;
+	return o->dst;
+}
+
+/* Directories sbx mounts over anyway in the sandbox's root. */
+static bool replaced_in_root(const char *rel)
+{
+	static const char *const dirs[] = { "proc", "dev", "sys", "tmp" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		size_t n = strlen(dirs[i]);
+		if (!strncmp(rel, dirs[i], n) && (rel[n] == '/' || rel[n] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+/* Does the tree attached at `at` hold other mounts the kernel's overlayfs
+ * would not show?  (fuse-overlayfs reads through them.) */
+static bool has_submounts(const char *at, bool root)
+{
+	cleanup_free char *mi = read_file_at(AT_FDCWD, "/proc/self/mountinfo", NULL);
+	size_t n = strlen(at);
+
+	if (!mi)
+		return true;
+	for (char *save = NULL, *line = strtok_r(mi, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char mp[4096];
+
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
+			continue;
+		if (strncmp(mp, at, n) || mp[n] != '/')
+			continue;
+		if (root && replaced_in_root(mp + n + 1))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+static int kernel_overlay(const char *base, const char *upper, const char *work, int *err)
+{
+	cleanup_fd int ctx = fsopen("overlay", FSOPEN_CLOEXEC);
+	cleanup_free char *lower = xasprintf("%s/lower", base);
+	int mfd;
+
+	if (ctx < 0)
+		return *err = errno, -1;
+	/* userxattr: in a user namespace overlayfs keeps its metadata in
+	 * user.overlay.* xattrs; trusted.* needs host root. */
+	if (fsconfig(ctx, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0 ||
+	    fsconfig(ctx, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+	    fsconfig(ctx, FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ||
+	    fsconfig(ctx, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0 ||
+	    fsconfig(ctx, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return *err = errno, -1;
+	mfd = fsmount(ctx, FSMOUNT_CLOEXEC, 0);
+	if (mfd < 0)
+		return *err = errno, -1;
+	return mfd;
+}
+
+static __attribute__((noreturn)) void exec_fuse(const char *prog, const char *opts, const char *mnt, int errfd)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	sbx_role = "fuse-overlayfs";
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		_exit(SBX_EXIT_FAILURE);
+	if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0 || dup2(errfd, STDERR_FILENO) < 0)
+		_exit(SBX_EXIT_FAILURE);
+	sigprocmask(SIG_SETMASK, &launch_saved_mask, NULL);
+	execl(prog, prog, "-f", "-o", opts, mnt, (char *)NULL);
+	fprintf(stderr, "cannot run %s: %s\n", prog, strerror(errno));
+	_exit(127);
+}
+
+/* First line fuse-overlayfs wrote to its stderr (for error messages). */
+static void first_line(int fd, char *buf, size_t len)
+{
+	ssize_t n;
+	char *nl;
+
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	n = read(fd, buf, len - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	if ((nl = strchr(buf, '\n')))
+		*nl = '\0';
+}
+
+static int fuse_overlay(struct overlay *o, const char *base, const char *upper, const char *work, bool squash)
+{
+	cleanup_free char *prog = find_in_path("fuse-overlayfs");
+	cleanup_free char *opts = NULL;
+	cleanup_free char *mnt = xasprintf("%s/merged", base);
+	int errpipe[2];
+	struct stat base_st;
+	long deadline = now_ms() + FUSE_START_MS;
+	char msg[512];
+	int tree;
+
+	if (!prog)
+		die("%s: fuse-overlayfs is not installed (Debian/Ubuntu: apt install fuse-overlayfs), and the kernel's overlayfs was not used; see --overlay-driver",
+		    o->what);
+	if (access("/dev/fuse", R_OK | W_OK) < 0)
+		die_errno("%s: fuse-overlayfs needs /dev/fuse readable and writable", o->what);
+	/* allow_other: the command may run as another uid inside (--uid).
+	 * squash_to_root: a view of a tree owned by IDs not mapped here (the
+	 * host's /) shows it as root's, so root inside can write to it; the
+	 * writes land in the upper layer only. */
+	opts = xasprintf("lowerdir=%s/lower,upperdir=%s,workdir=%s,allow_other%s", base, upper, work,
+			 squash ? ",squash_to_root" : "");
+	stage_mkdir(mnt);
+	if (stat(base, &base_st) < 0)
+		die_errno("overlay: stat %s", base);
+	if (pipe2(errpipe, O_CLOEXEC) < 0)
+		die_errno("pipe");
+	o->fuse_pid = fork();
+	if (o->fuse_pid < 0)
+		die_errno("cannot start fuse-overlayfs");
+	if (o->fuse_pid == 0)
+		exec_fuse(prog, opts, mnt, errpipe[1]);
+	close(errpipe[1]);
+	trace("fuse-overlayfs for %s is pid %d: %s", o->what, (int)o->fuse_pid, opts);
+
+	/* Mounted when the mount point's device changes. */
+	for (;;) {
+		struct stat st;
+		int status;
+
+		if (stat(mnt, &st) == 0 && st.st_dev != base_st.st_dev)
+			break;
+		if (waitpid(o->fuse_pid, &status, WNOHANG) == o->fuse_pid) {
+			o->fuse_pid = 0;
+			first_line(errpipe[0], msg, sizeof(msg));
+			die("%s: fuse-overlayfs failed%s%s", o->what, msg[0] ? ": " : "", msg);
+		}
+		if (now_ms() > deadline)
+			die("%s: fuse-overlayfs did not mount within %d s", o->what, FUSE_START_MS / 1000);
+		poll(NULL, 0, 2);
+	}
+	close(errpipe[0]);
+	tree = open_tree(AT_FDCWD, mnt, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (tree < 0)
+		die_errno("%s: cannot open the fuse-overlayfs mount", o->what);
+	return tree;
+}
+
+static void start_one(const struct sbx_spec *spec, struct overlay *o, size_t i, int changes_fd)
+{
+	cleanup_free char *base = xasprintf(STAGE "/o%zu", i);
+	cleanup_free char *lower = xasprintf("%s/lower", base);
+	cleanup_free char *upper = NULL;
+	cleanup_free char *work = NULL;
+	const char *host = overlay_host_path(spec, o);
+	bool root = !strcmp(o->dst, "/");
+	bool use_kernel, unmapped;
+	struct stat lst;
+	int err = 0;
+
+	stage_mkdir(base);
+	stage_mkdir(lower);
+	if (move_mount(o->lower, "", AT_FDCWD, lower, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		die_errno("%s: cannot attach the lower tree", o->what);
+	close(o->lower);
+	o->lower = -1;
+	if (changes_fd >= 0) {
+		if (move_mount(changes_fd, "", AT_FDCWD, STAGE "/changes", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			die_errno("--changes %s: cannot attach the directory", spec->changes);
+		upper = xstrdup(STAGE "/changes/upper");
+		work = xstrdup(STAGE "/changes/work");
+	} else {
+		upper = xasprintf("%s/upper", base);
+		work = xasprintf("%s/work", base);
+		stage_mkdir(upper);
+		stage_mkdir(work);
+	}
+
+	/* The view's top directory is the upper's: give it the lower's mode. */
+	if (stat(lower, &lst) < 0)
+		die_errno("%s: cannot stat the lower tree", o->what);
+	if (chmod(upper, lst.st_mode & 07777) < 0)
+		die_errno("%s: cannot set the mode of the upper layer", o->what);
+	/* Files owned by IDs this user namespace does not map (the host's
+	 * root) show up as the overflow ID; nobody inside may write to them. */
+	unmapped = lst.st_uid == OVERFLOW_ID;
+
+	switch (spec->overlay_driver) {
+	case SBX_OVL_KERNEL:
+		use_kernel = true;
+		break;
+	case SBX_OVL_FUSE:
+		use_kernel = false;
+		break;
+	default:
+		/* The kernel's overlayfs does not show the lower's submounts,
+		 * nor make unmapped files writable. */
+		use_kernel = !unmapped && !has_submounts(lower, root);
+		if (!use_kernel)
+			trace("%s: %s has submounts or unmapped owners; using fuse-overlayfs", o->what, host);
+		break;
+	}
+	if (use_kernel) {
+		o->tree = kernel_overlay(base, upper, work, &err);
+		if (o->tree >= 0) {
+			o->kernel = true;
+		} else if (spec->overlay_driver == SBX_OVL_KERNEL) {
+			errno = err;
+			die_errno("%s: the kernel's overlayfs refused %s (Linux >= 5.11 mounts it in a user namespace; an upper layer needs a filesystem with user xattrs; try --overlay-driver=fuse)",
+				  o->what, host);
+		} else {
+			trace("%s: kernel overlayfs failed (%s); using fuse-overlayfs", o->what, strerror(err));
+		}
+	}
+	if (o->tree < 0)
+		o->tree = fuse_overlay(o, base, upper, work, unmapped);
+	trace("%s: %s overlay of %s at %s", o->what, o->kernel ? "kernel" : "fuse", host, o->dst);
+	if (changes_fd >= 0)
+		changes_write_info(spec, o, host);
+}
+
 void overlay_start_all(const struct sbx_spec *spec, struct overlay_set *set)
 {
-	(void)spec;
-	die("%s: overlays are not available yet", set->v[0].what);
+	cleanup_fd int stage = -1;
+	int changes_fd = -1;
+	bool reused = false;
+
+	if (!set->n)
+		return;
+	/* Open DIR before the staging tmpfs hides the host's /tmp. */
+	if (spec->changes)
+		changes_fd = changes_open(spec, &set->v[0], overlay_host_path(spec, &set->v[0]), &reused);
+	if (reused)
+		note("--changes %s: continuing the changes kept there", spec->changes);
+	stage = detached_tmpfs();
+	if (move_mount(stage, "", AT_FDCWD, STAGE, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		die_errno("overlay: cannot attach the staging tmpfs at " STAGE);
+	set->staged = true;
+	if (changes_fd >= 0)
+		stage_mkdir(STAGE "/changes");
+	set->changes = changes_fd >= 0;
+	for (size_t i = 0; i < set->n; i++) {
+		start_one(spec, &set->v[i], i, i == 0 ? changes_fd : -1);
+		if (i == 0 && changes_fd >= 0)
+			close(changes_fd);
+	}
+}
+
+/* Empties DIR/work/, where the kernel leaves a mode-000 "work" dir that
+ * would make a plain `rm -rf DIR` fail.  Best effort: it is scratch space. */
+static void rm_tree_at(int at, const char *name, int depth)
+{
+	int fd;
+	DIR *d;
+	struct dirent *e;
+
+	if (depth > 64)
+		return;
+	if (unlinkat(at, name, 0) == 0 || errno == ENOENT)
+		return;
+	fchmodat(at, name, 0700, AT_SYMLINK_NOFOLLOW);
+	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			rm_tree_at(dirfd(d), e->d_name, depth + 1);
+	closedir(d);
+	unlinkat(at, name, AT_REMOVEDIR);
+}
+
+void overlay_tidy_changes(const struct sbx_spec *spec)
+{
+	cleanup_free char *work = NULL;
+	cleanup_fd int fd = -1;
+	DIR *d;
+	struct dirent *e;
+
+	if (!spec->changes)
+		return;
+	work = xasprintf("%s/work", spec->changes);
+	fd = open(work, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd)))
+		return;
+	fd = -1; /* closedir closes it */
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			rm_tree_at(dirfd(d), e->d_name, 0);
+	closedir(d);
 }
 
 void overlay_close_trees(struct overlay_set *set)
 {
-	(void)set;
+	for (size_t i = 0; i < set->n; i++)
+		if (set->v[i].tree >= 0)
+			close(set->v[i].tree), set->v[i].tree = -1;
+}
+
+/* Gives everything in the kept upper layer to root inside, that is to the
+ * caller outside: files a build made as another uid, and directories
+ * copied up from owners like the host's root, would otherwise belong to
+ * subordinate IDs the caller cannot read, apply or delete. */
+static void own_tree_at(int at, const char *name, int depth)
+{
+	struct stat st;
+	int fd;
+	DIR *d;
+	struct dirent *e;
+
+	if (depth > 256 || fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return;
+	if ((st.st_uid || st.st_gid) && fchownat(at, name, 0, 0, AT_SYMLINK_NOFOLLOW) < 0)
+		trace("cannot give %s to the caller: %s", name, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return;
+	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			own_tree_at(dirfd(d), e->d_name, depth + 1);
+	closedir(d);
 }
 
 void overlay_stop_all(struct overlay_set *set)
 {
+	/* TERM lets fuse-overlayfs finish its requests and unmount. */
+	for (size_t i = 0; i < set->n; i++)
+		if (set->v[i].fuse_pid > 0)
+			kill(set->v[i].fuse_pid, SIGTERM);
+	for (size_t i = 0; i < set->n; i++) {
+		struct overlay *o = &set->v[i];
+		long deadline = now_ms() + FUSE_STOP_MS;
+
+		while (o->fuse_pid > 0) {
+			pid_t w = waitpid(o->fuse_pid, NULL, WNOHANG);
+
+			if (w == o->fuse_pid || (w < 0 && errno == ECHILD)) {
+				o->fuse_pid = 0;
+				break;
+			}
+			if (now_ms() > deadline) {
+				warn("%s: fuse-overlayfs did not exit within %d s; killing it", o->what, FUSE_STOP_MS / 1000);
+				kill(o->fuse_pid, SIGKILL);
+				waitpid(o->fuse_pid, NULL, 0);
+				o->fuse_pid = 0;
+				break;
+			}
+			poll(NULL, 0, 5);
+		}
+	}
+	if (set->changes)
+		own_tree_at(AT_FDCWD, STAGE "/changes/upper", 0);
 	free(set->v);
 	set->v = NULL;
 	set->n = 0;

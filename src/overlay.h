@@ -19,7 +19,8 @@ struct overlay {
 struct overlay_set {
 	struct overlay *v;
 	size_t n;
-	bool staged; /* the staging tmpfs is mounted */
+	bool staged;  /* the staging tmpfs is mounted */
+	bool changes; /* the first overlay's upper is kept (--changes) */
 };
 
 /* Adds an overlay of the detached tree lower (ownership passes). */
@@ -31,7 +32,10 @@ void overlay_add(struct overlay_set *set, int lower, const char *what, const cha
 void overlay_start_all(const struct sbx_spec *spec, struct overlay_set *set);
 /* Closes the views in a process that does not build the root. */
 void overlay_close_trees(struct overlay_set *set);
-/* Stops the fuse-overlayfs processes (TERM, then KILL) and frees set. */
+/* In sbx after the sandbox ended: empties spec->changes/work. */
+void overlay_tidy_changes(const struct sbx_spec *spec);
+/* Stops the fuse-overlayfs processes (TERM, then KILL), gives the kept
+ * upper layer to the caller, and frees set. */
 void overlay_stop_all(struct overlay_set *set);
 
 #endif
