@@ -42,6 +42,11 @@ test_rootfs_runs_shell_inside() {
 	expect_eq "owner inside" "$out" 0
 	[ -e "$T/root/made-inside" ] || fail "--root=rw did not write to the rootfs"
 	[ "$(stat -c %u "$T/root/made-inside")" = "$(id -u)" ] || fail "a file made inside is not the caller's"
+	# overlay mode: writable, but the rootfs stays as it was (kernel overlayfs).
+	out=$(cd / && sbx -v --profile none --rootfs "$T/root" --root=overlay -- /bin/sh -c 'touch /overlaid && ls /overlaid' 2>&1) || fail "$out"
+	expect_match "kernel overlay of the rootfs" "$out" "kernel overlay of $T/root at /"
+	[ -e "$T/root/overlaid" ] && fail "an overlay write reached the rootfs"
+	return 0
 }
 
 test_rootfs_subordinate_owner_maps_inside() {
