@@ -219,6 +219,49 @@ START_TEST(spec_scalars_and_errors)
 }
 END_TEST
 
+START_TEST(spec_filesystem_and_limits)
+{
+	struct sbx_spec s;
+	char err[256];
+
+	spec_init(&s);
+	ck_assert(set(&s, "root", "overlay", err));
+	ck_assert_int_eq(s.root_mode, SBX_ROOT_OVERLAY);
+	ck_assert(set(&s, "root", "host", err)); /* the older spelling of ro */
+	ck_assert_int_eq(s.root_mode, SBX_ROOT_RO);
+	ck_assert(!set(&s, "root", "sideways", err));
+	ck_assert(set(&s, "overlay-driver", "fuse", err));
+	ck_assert_int_eq(s.overlay_driver, SBX_OVL_FUSE);
+	ck_assert(!set(&s, "overlay-driver", "btrfs", err));
+	ck_assert(set(&s, "overlay", "/src:/dst", err));
+	ck_assert_int_eq(s.mounts[0].kind, SBX_M_OVERLAY);
+	ck_assert_str_eq(s.mounts[0].src, "/src");
+	ck_assert_str_eq(s.mounts[0].dst, "/dst");
+	ck_assert(!set(&s, "file", "/only-src", err));
+	ck_assert(strstr(err, "file needs SRC:DST"));
+	ck_assert(set(&s, "file", "/a:/b", err));
+	ck_assert(set(&s, "name", "build-1.x_y", err));
+	ck_assert_str_eq(s.name, "build-1.x_y");
+	ck_assert(!set(&s, "name", "-x", err));
+	ck_assert(!set(&s, "name", "a/b", err));
+	ck_assert(!set(&s, "name", "", err));
+	ck_assert(set(&s, "memory", "512M", err));
+	ck_assert_uint_eq(s.limits.memory, 512ULL << 20);
+	ck_assert(!set(&s, "memory", "12", err)); /* under 1M */
+	ck_assert(!set(&s, "memory", "lots", err));
+	ck_assert(set(&s, "pids", "100", err));
+	ck_assert(!set(&s, "pids", "0", err));
+	ck_assert(set(&s, "cpus", "0.5", err));
+	ck_assert(s.limits.cpus > 0.49 && s.limits.cpus < 0.51);
+	ck_assert(!set(&s, "cpus", "0", err));
+	ck_assert(!set(&s, "cpus", "1.5x", err));
+	ck_assert(set(&s, "limits", "best-effort", err));
+	ck_assert(s.limits.best_effort);
+	ck_assert(!set(&s, "limits", "loose", err));
+	spec_free(&s);
+}
+END_TEST
+
 START_TEST(spec_caps)
 {
 	struct sbx_spec s;
@@ -275,7 +318,10 @@ START_TEST(spec_validate_rejects)
 	/* spec_validate dies (exit 125) with one line: run it in a child. */
 	struct {
 		const char *key, *value;
-	} cases[] = { { "bind", "/nonexistent-sbx-test" }, { "tmpfs", "relative" }, { "tmpfs", "/a/../b" } };
+	} cases[] = { { "bind", "/nonexistent-sbx-test" }, { "tmpfs", "relative" }, { "tmpfs", "/a/../b" },
+		      { "rootfs", "/nonexistent-sbx-test" }, { "rootfs", "/dev/null" }, { "root", "rw" },
+		      { "overlay", "/nonexistent-sbx-test" }, { "overlay", "/tmp:/" }, { "changes", "/tmp/x" },
+		      { "file", "/nonexistent-sbx-test:/x" }, { "file", "/tmp:/x" } };
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		pid_t pid = fork();
@@ -314,6 +360,7 @@ int main(void)
 	tcase_add_test(t, spec_namespaces);
 	tcase_add_test(t, spec_mount_args);
 	tcase_add_test(t, spec_scalars_and_errors);
+	tcase_add_test(t, spec_filesystem_and_limits);
 	tcase_add_test(t, spec_caps);
 	tcase_add_test(t, spec_publish);
 	tcase_add_test(t, spec_validate_rejects);
