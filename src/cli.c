@@ -107,6 +107,7 @@ void cli_usage(FILE *out)
 	fprintf(out,
 		"Usage: sbx [OPTIONS] [--] COMMAND [ARGS...]\n"
 		"       sbx profile list | show NAME | check FILE...\n"
+		"       sbx diff DIR | apply DIR          review, apply what --changes DIR kept\n"
 		"\n"
 		"Runs COMMAND as root of a new user namespace, in new mount, PID, network,\n"
 		"IPC, UTS and cgroup namespaces, with the host's / read-only, a private /tmp,\n"
