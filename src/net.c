@@ -78,8 +78,7 @@ static char *find_program(const char *name)
 	cleanup_free char *copy = NULL;
 	char *save = NULL;
 
-	/* The Debian packages install to /usr/bin, also when PATH is odd. */
-	copy = xasprintf("%s:/usr/bin:/bin", path && *path ? path : "/usr/local/bin");
+	copy = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
 	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
 		char *p = xasprintf("%s/%s", dir, name);
 		struct stat st;
