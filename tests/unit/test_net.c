@@ -122,6 +122,17 @@ START_TEST(test_publish_with_host_net)
 }
 END_TEST
 
+START_TEST(test_host_loopback_needs_user_mode_net)
+{
+	struct sbx_spec spec;
+	char err[256];
+
+	spec_init(&spec);
+	ck_assert(spec_set(&spec, "net-host-loopback", "yes", "--net-host-loopback", err, sizeof(err)));
+	spec_validate(&spec);
+}
+END_TEST
+
 START_TEST(test_publish_with_slirp)
 {
 	validate_with("slirp4netns", "8080:80");
@@ -266,6 +277,7 @@ static Suite *net_suite(void)
 	tcase_add_test(tc, test_net_modes);
 	tcase_add_exit_test(tc, test_publish_needs_user_mode_net, 125);
 	tcase_add_exit_test(tc, test_publish_with_host_net, 125);
+	tcase_add_exit_test(tc, test_host_loopback_needs_user_mode_net, 125);
 	tcase_add_test(tc, test_publish_with_slirp);
 	tcase_add_test(tc, test_prepare_files);
 	tcase_add_test(tc, test_prepare_user_file_wins);
