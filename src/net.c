@@ -608,9 +608,21 @@ struct net_helper *net_start(const struct sbx_spec *spec, pid_t init_pid)
 
 void net_stop(struct net_helper *h)
 {
+	int status;
+
 	if (!h)
 		return;
 	at_die_cancel(helper_kill, h);
+	/* Killed or crashed while the sandbox ran: its network was gone. */
+	if (waitpid(h->pid, &status, WNOHANG) == h->pid) {
+		h->pid = 0;
+		if (WIFSIGNALED(status))
+			warn("%s was killed by signal %d while the sandbox ran; the sandbox lost its network", h->name,
+			     WTERMSIG(status));
+		else
+			warn("%s exited with status %d while the sandbox ran; the sandbox lost its network", h->name,
+			     WEXITSTATUS(status));
+	}
 	helper_kill(h);
 	free(h);
 }
