@@ -756,6 +756,8 @@ void spec_validate(struct sbx_spec *spec)
 	}
 	if (spec->net.mode == SBX_NET_NONE && spec->net.n_publish)
 		die("--publish needs user-mode networking: add --net=slirp4netns (or pasta, auto)");
+	if (spec->net.mode == SBX_NET_NONE && spec->net.host_loopback)
+		die("--net-host-loopback needs user-mode networking: add --net=slirp4netns (or pasta, auto)");
 	if (spec->hostname && spec->share[SBX_NS_UTS])
 		die("--hostname: the UTS namespace is shared with the host (--share=uts); drop one of them");
 
