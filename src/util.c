@@ -1,6 +1,7 @@
 /* util.c - error reporting, logging, allocation and string lists. */
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -308,7 +309,8 @@ bool parse_uint(const char *s, unsigned long max, unsigned long *out)
 	char *end;
 	unsigned long v;
 
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+	/* Digits only: strtoul would also take blanks and signs. */
+	if (!s || !isdigit((unsigned char)*s))
 		return false;
 	errno = 0;
 	v = strtoul(s, &end, 10);
@@ -323,7 +325,7 @@ bool parse_size(const char *s, unsigned long long *out)
 	char *end;
 	unsigned long long v, mul = 1;
 
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+	if (!s || !isdigit((unsigned char)*s))
 		return false;
 	errno = 0;
 	v = strtoull(s, &end, 10);
