@@ -176,6 +176,10 @@ char *change_line(const struct change *c, const char *prefix)
 	return buf;
 }
 
+/* How to read what belongs to subordinate IDs: from a sandbox with the same
+ * mapping, whose root may read it. */
+static char *subid_hint;
+
 /* Dies on an unreadable entry of upper, explaining the usual cause: IDs
  * inside the sandbox other than its root are subordinate IDs outside. */
 static __attribute__((noreturn)) void die_unreadable(const char *what, int dirfd, const char *name)
@@ -187,9 +191,10 @@ static __attribute__((noreturn)) void die_unreadable(const char *what, int dirfd
 		fflush(stdout);
 		if (st.st_uid != geteuid())
 			die("cannot read %s: %s (it belongs to uid %u on the host: what users other than root create "
-			    "inside a sandbox belongs to your subordinate IDs; read it as root of a sandbox with the "
-			    "same mapping, e.g. sbx --map=subids --bind DIR -- sbx diff DIR)",
-			    what, strerror(err), (unsigned)st.st_uid);
+			    "inside a sandbox belongs to your subordinate IDs; run this as root of a sandbox with the "
+			    "same mapping: %s)",
+			    what, strerror(err), (unsigned)st.st_uid,
+			    subid_hint ? subid_hint : "sbx --map=subids --cap-add dac_read_search -- sbx ...");
 		die("cannot read %s: %s (its mode is %04o; chmod u+rX it, then retry)", what, strerror(err),
 		    (unsigned)(st.st_mode & 07777));
 	}
@@ -1005,8 +1010,8 @@ static bool ancestor_skipped(const struct change_set *set, const struct change *
 	return false;
 }
 
-int changes_apply(const struct change_set *set, int upper, int tree, const char *tree_name, unsigned flags,
-		  FILE *out)
+int changes_apply(const struct change_set *set, int upper, const char *upper_name, int tree, const char *tree_name,
+		  unsigned flags, FILE *out)
 {
 	struct apply a = { .set = set, .upper = upper, .tree = tree, .tree_name = tree_name, .out = out };
 	bool *skip = xcalloc(set->n ? set->n : 1, sizeof(bool));
@@ -1038,7 +1043,7 @@ int changes_apply(const struct change_set *set, int upper, int tree, const char 
 		if (skip[i] || c->status == 'D' || !S_ISREG(c->type))
 			continue;
 		pdir = dir_of(c->path);
-		what = xasprintf("upper/%s", c->path);
+		what = xasprintf("%s/%s", upper_name, c->path);
 		d = open_beneath(upper, pdir, O_PATH | O_DIRECTORY);
 		if (d < 0)
 			die_errno("cannot open %s", what);
@@ -1243,6 +1248,12 @@ int changes_main(int argc, char **argv)
 		lower = info.lower;
 	if (!lower)
 		die("%s/%s names no lower tree (pass --lower TREE)", dir, CHANGES_INFO);
+	if (apply)
+		subid_hint = xasprintf("sbx --map=subids --cap-add dac_read_search --bind %s --bind %s -- "
+				       "sbx apply %s",
+				       dir, to ? to : lower, dir);
+	else
+		subid_hint = xasprintf("sbx --map=subids --cap-add dac_read_search --bind %s -- sbx diff %s", dir, dir);
 	upper_name = xasprintf("%s/upper", dir);
 	ufd = openat(dfd, "upper", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (ufd < 0 && errno == ENOENT)
@@ -1287,7 +1298,7 @@ int changes_main(int argc, char **argv)
 
 		if (tfd < 0)
 			die_errno("cannot open the tree %s", tree);
-		rc = changes_apply(&set, ufd, tfd, tree, flags, stdout);
+		rc = changes_apply(&set, ufd, upper_name, tfd, tree, flags, stdout);
 	}
 	change_set_free(&set);
 	strv_free(&paths);

@@ -59,12 +59,12 @@ char *change_line(const struct change *c, const char *prefix);
 #define APPLY_QUIET 4u       /* print nothing while applying */
 
 /* Checks every change, then copies them from upper onto tree (an O_PATH
- * directory fd); tree_name names it in messages.  Prints each applied change
+ * directory fd); upper_name and tree_name name them in messages.  Prints each applied change
  * to out.  Returns 0, or 1 when something was refused (nothing is changed
  * then, unless APPLY_SKIP_UNSAFE); dies (125) on a failure, saying how far
  * it got. */
-int changes_apply(const struct change_set *set, int upper, int tree, const char *tree_name, unsigned flags,
-		  FILE *out);
+int changes_apply(const struct change_set *set, int upper, const char *upper_name, int tree, const char *tree_name,
+		  unsigned flags, FILE *out);
 
 /* argv[0] is "diff" or "apply"; returns the exit status. */
 int changes_main(int argc, char **argv);

@@ -144,7 +144,7 @@ static int apply_to(const char *lower, const char *tree, unsigned flags, char **
 	int rc;
 
 	changes_scan(&set, u, l, "upper");
-	rc = changes_apply(&set, u, t, tree, flags, f);
+	rc = changes_apply(&set, u, "upper", t, tree, flags, f);
 	fclose(f);
 	if (out)
 		*out = buf;
