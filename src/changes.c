@@ -162,7 +162,8 @@ char *change_line(const struct change *c, const char *prefix)
 		sep = ", ";
 	}
 	if (c->status == 'M' && c->mode != c->old_mode) {
-		fprintf(f, "%smode %04o -> %04o", sep, (unsigned)c->old_mode, (unsigned)c->mode);
+		fprintf(f, "%smode %04o -> %04o%s", sep, (unsigned)c->old_mode, (unsigned)c->mode,
+			c->content || S_ISDIR(c->type) ? "" : ", same content");
 		sep = ", ";
 	}
 	if (c->unsafe) {
@@ -574,7 +575,7 @@ static void scan_dir(struct scan *s, int udir, int ldir, const char *prefix, boo
 		strv_push(&present, name);
 		in_lower = ldir >= 0 && fstatat(ldir, name, &ls, AT_SYMLINK_NOFOLLOW) == 0;
 		if (ldir >= 0 && !in_lower && errno != ENOENT)
-			die_errno("cannot look up %s in the lower tree", name);
+			die_errno("cannot look up %s%s in the lower tree", prefix, name);
 		scan_entry(s, udir, ldir, prefix, name, &st, in_lower ? &ls : NULL, opaque);
 	}
 	if (opaque && ldir >= 0) {
@@ -689,6 +690,7 @@ struct apply {
 	size_t done, total;
 	const char *last;
 	unsigned seq;
+	size_t pending; /* directory modes left for the end */
 };
 
 static __attribute__((noreturn)) void stop(struct apply *a, const struct change *c, const char *what)
@@ -698,8 +700,9 @@ static __attribute__((noreturn)) void stop(struct apply *a, const struct change 
 	cleanup_free char *lq = a->last ? quoted(a->last) : NULL;
 
 	fflush(a->out);
-	die("apply stopped at %s: %s: %s (%zu of %zu changes applied%s%s; the rest was not touched)", q, what,
-	    strerror(err), a->done, a->total, lq ? ", the last one: " : "", lq ? lq : "");
+	die("apply stopped at %s: %s: %s (%zu of %zu changes applied%s%s%s; the rest was not touched)", q, what,
+	    strerror(err), a->done, a->total, lq ? ", the last one: " : "", lq ? lq : "",
+	    a->pending ? ", but not yet the modes of the read-only directories among them" : "");
 }
 
 static char *dir_of(const char *path)
@@ -919,6 +922,35 @@ static void apply_dir(struct apply *a, const struct change *c, int parent, const
 		stop(a, c, "cannot replace it with a directory");
 }
 
+/* A directory that its new mode leaves unwritable to us gets that mode
+ * only at the end, so that it does not stop its own content from being
+ * written. */
+static bool mode_deferred(const struct change *c)
+{
+	return c->status != 'D' && S_ISDIR(c->type) && (c->mode & 0300) != 0300;
+}
+
+static void set_dir_mode(struct apply *a, const struct change *c)
+{
+	cleanup_fd int fd = open_beneath(a->tree, c->path, O_PATH | O_DIRECTORY);
+	char p[64];
+
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	/* setuid/setgid dropped: the apply runs with your privileges. */
+	if (fd < 0 || chmod(p, c->mode & 01777) < 0)
+		stop(a, c, "cannot set the directory's mode");
+}
+
+static void apply_deferred_modes(struct apply *a, const bool *skip)
+{
+	for (size_t i = a->set->n; i-- > 0;) {
+		if (!skip[i] && mode_deferred(&a->set->v[i])) {
+			set_dir_mode(a, &a->set->v[i]);
+			a->pending--;
+		}
+	}
+}
+
 static void apply_one(struct apply *a, const struct change *c)
 {
 	cleanup_free char *dir = dir_of(c->path);
@@ -935,29 +967,16 @@ static void apply_one(struct apply *a, const struct change *c)
 		return;
 	}
 	switch (c->type) {
-	case S_IFDIR: apply_dir(a, c, parent, base); break;
+	case S_IFDIR:
+		apply_dir(a, c, parent, base);
+		if (mode_deferred(c))
+			a->pending++;
+		else
+			set_dir_mode(a, c);
+		break;
 	case S_IFREG: apply_file(a, c, parent, base); break;
 	case S_IFLNK: apply_link(a, c, parent, base); break;
 	default: errno = EINVAL; stop(a, c, "sbx cannot apply this file type");
-	}
-}
-
-/* Directory modes last, deepest first, so that a read-only directory does
- * not stop its own content from being written. */
-static void apply_dir_modes(struct apply *a, const bool *skip)
-{
-	for (size_t i = a->set->n; i-- > 0;) {
-		const struct change *c = &a->set->v[i];
-		cleanup_fd int fd = -1;
-		char p[64];
-
-		if (skip[i] || c->status == 'D' || !S_ISDIR(c->type))
-			continue;
-		fd = open_beneath(a->tree, c->path, O_PATH | O_DIRECTORY);
-		snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
-		/* setuid/setgid dropped: the apply runs with your privileges. */
-		if (fd < 0 || chmod(p, c->mode & 01777) < 0)
-			stop(a, c, "cannot set the directory's mode");
 	}
 }
 
@@ -1087,7 +1106,7 @@ int changes_apply(const struct change_set *set, int upper, const char *upper_nam
 			fprintf(out, "%s\n", line);
 		}
 	}
-	apply_dir_modes(&a, skip);
+	apply_deferred_modes(&a, skip);
 	free(skip);
 	if (fflush(out) != 0)
 		die_errno("cannot write the list of applied changes");
@@ -1303,5 +1322,7 @@ int changes_main(int argc, char **argv)
 	change_set_free(&set);
 	strv_free(&paths);
 	info_free(&info);
+	free(subid_hint);
+	subid_hint = NULL;
 	return rc;
 }

@@ -190,7 +190,7 @@ START_TEST(diff_added_modified_and_untouched_copy_ups)
 	d = diff_of("lower", NULL, 0);
 	ck_assert_str_eq(d, "A new.txt\n"
 			    "M src/main.c\n"
-			    "M src/run.sh (mode 0644 -> 0755)\n");
+			    "M src/run.sh (mode 0644 -> 0755, same content)\n");
 	free(d);
 }
 END_TEST
