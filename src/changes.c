@@ -693,6 +693,7 @@ struct apply {
 	size_t pending; /* directory modes left for the end */
 };
 
+/* errno 0: what says it all. */
 static __attribute__((noreturn)) void stop(struct apply *a, const struct change *c, const char *what)
 {
 	int err = errno;
@@ -700,8 +701,8 @@ static __attribute__((noreturn)) void stop(struct apply *a, const struct change 
 	cleanup_free char *lq = a->last ? quoted(a->last) : NULL;
 
 	fflush(a->out);
-	die("apply stopped at %s: %s: %s (%zu of %zu changes applied%s%s%s; the rest was not touched)", q, what,
-	    strerror(err), a->done, a->total, lq ? ", the last one: " : "", lq ? lq : "",
+	die("apply stopped at %s: %s%s%s (%zu of %zu changes applied%s%s%s; the rest was not touched)", q, what,
+	    err ? ": " : "", err ? strerror(err) : "", a->done, a->total, lq ? ", the last one: " : "", lq ? lq : "",
 	    a->pending ? ", but not yet the modes of the read-only directories among them" : "");
 }
 
@@ -859,8 +860,8 @@ static void apply_file(struct apply *a, const struct change *c, int parent, cons
 	override_stat(usrc_dir, base, &mode, &special);
 	/* The sandbox may still be running: check again what is copied now. */
 	if (!S_ISREG(st.st_mode) || (mode & (S_ISUID | S_ISGID)) || special) {
-		errno = ESTALE;
-		stop(a, c, "it changed in the upper layer since it was checked");
+		errno = 0;
+		stop(a, c, "it changed in the upper layer since it was checked (is the sandbox still running?)");
 	}
 	if (c->status == 'T' && S_ISDIR(c->old_type) && remove_any(parent, base) < 0)
 		stop(a, c, "cannot remove the directory it replaces");
@@ -976,7 +977,7 @@ static void apply_one(struct apply *a, const struct change *c)
 		break;
 	case S_IFREG: apply_file(a, c, parent, base); break;
 	case S_IFLNK: apply_link(a, c, parent, base); break;
-	default: errno = EINVAL; stop(a, c, "sbx cannot apply this file type");
+	default: errno = 0; stop(a, c, "sbx cannot apply this file type");
 	}
 }
 
