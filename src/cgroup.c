@@ -212,7 +212,8 @@ static bool delegated(const char *dir, const char *shown, uid_t uid, char *why, 
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		cleanup_free char *p = xasprintf("%s/%s", dir, files[i]);
 		if (stat(p, &st) < 0 || (st.st_uid != uid && access(p, W_OK) < 0)) {
-			snprintf(why, len, "%s/%s is not writable by you, so the cgroup is not delegated", shown, files[i]);
+			snprintf(why, len, "%s%s%s is not writable by you, so the cgroup is not delegated", shown,
+				 strcmp(shown, "/") ? "/" : "", files[i]);
 			return false;
 		}
 	}
@@ -298,7 +299,8 @@ struct sbx_cgroup *cgroup_create_from(const struct sbx_spec *spec, const char *n
 {
 	const struct sbx_limits *lim = &spec->limits;
 	unsigned need = (lim->memory ? C_MEMORY : 0) | (lim->pids ? C_PIDS : 0) | (lim->cpus > 0 ? C_CPU : 0);
-	cleanup_free char *own = NULL, *mount = NULL, *parent = NULL;
+	/* where points into parent or self. */
+	cleanup_free char *own = NULL, *mount = NULL, *parent = NULL, *self = NULL;
 	char why[512] = "", what[64], buf[64];
 	const char *where = NULL;
 	struct sbx_cgroup *cg;
@@ -315,7 +317,7 @@ struct sbx_cgroup *cgroup_create_from(const struct sbx_spec *spec, const char *n
 			 own ? " mounted" : "");
 	} else {
 		bool hybrid = strstr(mountinfo, " - cgroup ") != NULL;
-		cleanup_free char *self = xasprintf("%s%s", mount, own + root_len);
+		self = xasprintf("%s%s", mount, strcmp(own + root_len, "/") ? own + root_len : "");
 		char why2[sizeof(why)] = "";
 
 		/* The parent first: it holds no processes when it has children
