@@ -222,11 +222,12 @@ test_run_errors() {
 }
 
 test_run_fallback_dir_without_xdg() {
-	local out pid dir=/tmp/sbx-$(id -u)
+	local out pid dir=/tmp/sbx-$(id -u) existed=
 	unset XDG_RUNTIME_DIR
 	if [ -e "$dir" ] && [ "$(stat -c %U:%a "$dir")" != "$(id -un):700" ]; then
 		skip "$dir exists and is not a private directory of $(id -un)"
 	fi
+	[ -e "$dir" ] && existed=1
 	"$SBX" --name "fb-$$" -- sleep 60 & pid=$!; track $pid
 	wait_running "fb-$$"
 	[ -d "$dir/fb-$$" ] || fail "no record under $dir"
@@ -234,6 +235,7 @@ test_run_fallback_dir_without_xdg() {
 	sbx stop "fb-$$"
 	wait $pid
 	[ -e "$dir/fb-$$" ] && fail "record left in $dir"
+	[ -n "$existed" ] || rmdir "$dir" 2>/dev/null
 	return 0
 }
 
