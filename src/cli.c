@@ -107,7 +107,11 @@ void cli_usage(FILE *out)
 	fprintf(out,
 		"Usage: sbx [OPTIONS] [--] COMMAND [ARGS...]\n"
 		"       sbx profile list | show NAME | check FILE...\n"
-		"       sbx diff DIR | apply DIR          review, apply what --changes DIR kept\n"
+		"       sbx diff DIR [PATH...]             list what a --changes DIR run added (A), modified (M), deleted (D)\n"
+		"       sbx apply DIR [-n] [PATH...]       copy those changes onto the real tree, refusing unsafe content\n"
+		"       sbx ps [--json]                    list your running sandboxes\n"
+		"       sbx enter NAME [--] [COMMAND...]   run COMMAND inside a running sandbox, with its restrictions\n"
+		"       sbx stop NAME [--signal SIG] [--timeout S]\n"
 		"\n"
 		"Runs COMMAND as root of a new user namespace, in new mount, PID, network,\n"
 		"IPC, UTS and cgroup namespaces, with the host's / read-only, a private /tmp,\n"
@@ -134,6 +138,9 @@ void cli_usage(FILE *out)
 		"  the command's own status; 128+N when it was killed by signal N;\n"
 		"  124 when --time-limit ended it; 125 when sbx itself failed;\n"
 		"  126 when the command could not be run; 127 when it was not found.\n"
+		"  sbx apply: 0 applied, 1 refused unsafe content (nothing changed), 125 failed.\n"
+		"  sbx ps/enter/stop: 125 when the sandbox does not exist or cannot be reached;\n"
+		"  enter returns its command's status.\n"
 		"\n"
 		"Profiles are searched in $SBX_PROFILE_PATH, $XDG_CONFIG_HOME/sbx/profiles,\n"
 		"/etc/sbx/profiles and %s.\n",

@@ -177,12 +177,21 @@ changes_land_in_dir() { # DRIVER
 	expect_eq "upper a" "$(cat "$T/ch/upper/a")" $'orig\nmore'
 	[ -c "$T/ch/upper/b" ] || [ -e "$T/ch/upper/.wh.b" ] || fail "no whiteout for b: $(ls -la "$T/ch/upper")"
 	[ -e "$T/proj/c" ] && fail "the lower changed"
+	# Review: like git status, then apply onto the real tree.
+	local diff; diff=$("$SBX" diff "$T/ch") || fail "sbx diff failed: $diff"
+	expect_eq "sbx diff of a $1 overlay" "$(tr '\n' ' ' <<<"$diff")" "M a D b A c A n/ A n/y "
 	# The caller owns what was kept and can remove it.
 	[ -z "$(find "$T/ch" ! -user "$(id -u)")" ] || fail "not the caller's: $(find "$T/ch" ! -user "$(id -u)" | head -3)"
 	# A second run continues where the first stopped.
 	local out; out=$(sbx --overlay-driver="$1" --overlay "$T/proj" --changes "$T/ch" -- cat "$T/proj/c" 2>&1) || fail "$out"
 	expect_match "continued" "$out" "continuing the changes"
 	expect_match "continued content" "$out" "new$"
+	"$SBX" apply -q "$T/ch" || fail "sbx apply failed"
+	expect_eq "applied a" "$(cat "$T/proj/a")" $'orig\nmore'
+	expect_eq "applied c" "$(cat "$T/proj/c")" new
+	expect_eq "applied n/y" "$(cat "$T/proj/n/y")" x
+	[ -e "$T/proj/b" ] && fail "the delete was not applied"
+	[ -z "$("$SBX" diff "$T/ch")" ] || fail "diff not empty after apply: $("$SBX" diff "$T/ch")"
 	rm -rf "$T/ch" || fail "the caller cannot remove the changes dir"
 }
 
@@ -190,6 +199,20 @@ test_changes_kernel() { changes_land_in_dir kernel; }
 test_changes_fuse() {
 	[ -w /dev/fuse ] || skip "/dev/fuse is not writable for $(id -un)"
 	changes_land_in_dir fuse
+}
+
+# What a build leaves for review can be hostile: apply refuses it.
+test_overlay_build_leaves_hostile_links() {
+	mkdir -p "$T/proj"
+	sbx --overlay "$T/proj" --changes "$T/ch" -- sh -c "cd $T/proj && ln -s /etc/passwd abs && ln -s ../../../../../etc rel && echo ok > fine" || fail "sandbox failed"
+	local out; out=$("$SBX" apply "$T/ch" 2>&1); expect_eq "apply exit" $? 1
+	expect_match "absolute link refused" "$out" "refusing abs"
+	expect_match "escaping link refused" "$out" "refusing rel"
+	[ -e "$T/proj/fine" ] && fail "a refused apply changed the tree"
+	"$SBX" apply -q --skip-unsafe "$T/ch" 2>/dev/null || fail "apply --skip-unsafe failed"
+	[ -e "$T/proj/fine" ] || fail "--skip-unsafe did not apply the safe change"
+	[ -L "$T/proj/abs" ] || [ -L "$T/proj/rel" ] && fail "an unsafe symlink was applied"
+	return 0
 }
 
 test_changes_bad_input() {
