@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "changes.h"
 #include "idmap.h"
 #include "launch.h"
@@ -253,6 +254,11 @@ static __attribute__((noreturn)) void exec_fuse(const char *prog, const char *op
 	if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0 || dup2(errfd, STDERR_FILENO) < 0)
 		_exit(SBX_EXIT_FAILURE);
 	sigprocmask(SIG_SETMASK, &launch_saved_mask, NULL);
+	/* With --uid N this process is not root inside, and execve would drop
+	 * the capabilities fuse-overlayfs needs to mount (it would fall back to
+	 * the setuid fusermount3); ambient capabilities carry them over. */
+	if (getuid() != 0)
+		caps_apply(true, 0);
 	execl(prog, prog, "-f", "-o", opts, mnt, (char *)NULL);
 	fprintf(stderr, "cannot run %s: %s\n", prog, strerror(errno));
 	_exit(127);

@@ -272,3 +272,15 @@ test_fuse_overlayfs_invisible_inside() {
 	expect_no_match "fuse-overlayfs in the sandbox's PID namespace" "$out" "fuse-overlayfs"
 	expect_match "PID 1 is sbx's init" "$(sbx --overlay-driver=fuse --overlay "$T/proj" -- cat /proc/1/cmdline | tr '\0' ' ')" "sbx"
 }
+
+# With --uid N the overlay's helper is not root inside; it must still mount
+# (without falling back to the setuid fusermount3 and its allow_other rule).
+test_fuse_overlay_with_non_root_uid() {
+	[ -w /dev/fuse ] || skip "/dev/fuse is not writable for $(id -un)"
+	mkdir -p "$T/proj"; chmod 777 "$T/proj"
+	local out
+	out=$(sbx --uid 1000 --overlay-driver=fuse --overlay "$T/proj" -- sh -c "id -u; echo x > $T/proj/f && cat $T/proj/f" 2>&1) || fail "$out"
+	expect_eq "uid 1000 writes through fuse-overlayfs" "$(tr '\n' ' ' <<<"$out")" "1000 x "
+	[ -e "$T/proj/f" ] && fail "the write reached the lower"
+	return 0
+}
