@@ -387,7 +387,13 @@ static void try_other_fds(const char *name)
 				continue;
 			snprintf(fdpath, sizeof(fdpath), "%s/%d", path, fd);
 			n = readlink(fdpath, link, sizeof(link) - 1);
-			link[n > 0 ? n : 0] = '\0';
+			/* The numbers may be listable; only a followable link
+			 * hands the object over. */
+			if (n < 0) {
+				denied++;
+				continue;
+			}
+			link[n] = '\0';
 			/* A child of ours (the shell's ls) may hold its own
 			 * directory fd; only sandbox-external objects count. */
 			if (!strncmp(link, "/proc/", 6))
@@ -399,7 +405,7 @@ static void try_other_fds(const char *name)
 	}
 	closedir(procd);
 	if (!seen)
-		report("BLOCKED", name, "no fd above 2 of another process reachable (%d /proc/PID/fd denied)", denied);
+		report("BLOCKED", name, "no fd above 2 of another process reachable (%d denied)", denied);
 }
 
 /* CVE-2019-5736: overwrite the runtime's binary through /proc/PID/exe. */
