@@ -85,7 +85,7 @@ int cli_parse(struct cli *cli, int argc, char **argv, char *err, size_t errlen)
 		}
 	}
 	if (optind < argc) {
-		cli->argv = xcalloc((size_t)(argc - optind + 1), sizeof(char *));
+		cli->argv = xcalloc((size_t)argc - (size_t)optind + 1, sizeof(char *));
 		for (int i = optind; i < argc; i++)
 			cli->argv[i - optind] = xstrdup(argv[i]);
 	}
