@@ -13,7 +13,7 @@ ifeq ($(WERROR),1)
 WARN += -Werror
 endif
 ifeq ($(SANITIZE),1)
-CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
+CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
 # Test helpers that run inside the sandbox are built without sanitizers:
