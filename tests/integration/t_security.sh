@@ -197,7 +197,7 @@ test_sec_kernel_surface() {
 	sec_setup
 	local out reach=(add_key keyctl bpf perf_event_open userfaultfd io_uring_setup kexec_load init_module
 		finit_module reboot swapon settimeofday open_by_handle_at)
-	run_profiles "default build strict" -- "${reach[@]}" mount-proc mount-tmpfs unshare-userns clone-userns \
+	run_profiles "default build strict" -- "${reach[@]}" mount-proc mount-tmpfs remount-root unshare-userns clone-userns \
 		socket-packet socket-raw socket-vsock devices setuid-passwd setuid-su
 	# demo keeps every capability inside its user namespace but still
 	# denies keyrings, modules, reboot, swap and the clock, and the kernel
@@ -217,6 +217,10 @@ test_sec_kernel_surface() {
 	echo "$out" | sed 's/^/[control] /'
 	expect_control "no filter" "$out" add_key keyctl perf_event_open userfaultfd io_uring_setup settimeofday \
 		reboot mount-tmpfs unshare-userns clone-userns socket-packet socket-raw
+	# demo's documented limit, and the control for remount-root: with
+	# CAP_SYS_ADMIN and mount allowed, the read-only root is only a default.
+	out=$(esc demo --mask /run/user -- remount-root)
+	expect_control "demo can remount" "$out" remount-root umount-mask
 	out=$(esc default -- socket-netlink)
 	expect_control "netlink allowed by default" "$out" socket-netlink
 	out=$(cd "$T/proj" && "$ESC" setuid-passwd)

@@ -510,6 +510,22 @@ static void try_mount(const char *name, const char *fstype)
 	rmdir(dir);
 }
 
+/* Making the read-only host root writable again, or uncovering what a mask
+ * hides: only a command with CAP_SYS_ADMIN and mount syscalls (demo) can. */
+static void try_remount(const char *name)
+{
+	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND, NULL) == 0) {
+		report("ESCAPED", name, "remounted / read-write");
+		mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL);
+	} else {
+		report("BLOCKED", name, "remount / read-write: %s", errname(errno));
+	}
+	if (umount2("/run/user", MNT_DETACH) == 0)
+		report("ESCAPED", "umount-mask", "unmounted the mask on /run/user");
+	else
+		report("BLOCKED", "umount-mask", "umount /run/user: %s", errname(errno));
+}
+
 /* Device nodes: none may be created, the dangerous ones must be absent. */
 static void try_devices(const char *name, const char *extra)
 {
@@ -807,6 +823,8 @@ static void attempt(const char *spec)
 		try_mount(name, "proc");
 	else if (!strcmp(name, "mount-tmpfs"))
 		try_mount(name, "tmpfs");
+	else if (!strcmp(name, "remount-root"))
+		try_remount(name);
 	else if (!strcmp(name, "devices"))
 		try_devices(name, arg);
 	else if (!strcmp(name, "setuid-passwd"))
