@@ -19,7 +19,8 @@ sec_setup() {
 	[ -x "$ESC_SRC" ] || skip "missing $ESC_SRC: run make check-integration (it builds tests/security)"
 	[ -w "$HOME" ] || skip "needs a writable \$HOME for a fake home outside /tmp"
 	H=$(mktemp -d "$HOME/.sbx-sec.XXXXXX") || fail "mktemp in \$HOME"
-	trap 'cleanup_tmp; rm -rf "$H"' EXIT
+	SEC_CLEANUP=  # more host paths to remove at exit (a socket in /run/user)
+	trap 'cleanup_tmp; rm -rf "$H" $SEC_CLEANUP' EXIT
 	mkdir -p "$H/.ssh" "$T/proj" "$T/bin"
 	SECRET_TOKEN="sbx-secret-$RANDOM$RANDOM"
 	echo "$SECRET_TOKEN" >"$H/.ssh/id_test"
@@ -247,6 +248,7 @@ PY
 	local attempts=("tcp-connect=127.0.0.1:$port" "unix-connect=@$name") session=()
 	local rundir=/run/user/$(id -u)
 	if [ -d "$rundir" ] && [ -w "$rundir" ]; then
+		SEC_CLEANUP=$rundir/$name.sock
 		python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); time.sleep(60)' \
 			"$rundir/$name.sock" &
 		track $!
