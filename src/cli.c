@@ -44,7 +44,9 @@ int cli_parse(struct cli *cli, int argc, char **argv, char *err, size_t errlen)
 	int c;
 
 	memset(cli, 0, sizeof(*cli));
-	optind = 1;
+	/* 0, not 1: glibc then forgets the rest of a "-xh" cluster left over
+	 * from an earlier call (a pointer into that call's argv). */
+	optind = 0;
 	opterr = 0;
 	/* '+': stop at the first non-option, which starts the command. */
 	while ((c = getopt_long(argc, argv, "+:hVv", opts, NULL)) != -1) {
@@ -83,7 +85,7 @@ int cli_parse(struct cli *cli, int argc, char **argv, char *err, size_t errlen)
 		}
 	}
 	if (optind < argc) {
-		cli->argv = xcalloc((size_t)(argc - optind + 1), sizeof(char *));
+		cli->argv = xcalloc((size_t)argc - (size_t)optind + 1, sizeof(char *));
 		for (int i = optind; i < argc; i++)
 			cli->argv[i - optind] = xstrdup(argv[i]);
 	}

@@ -87,7 +87,9 @@ char **env_build(const struct sbx_env *env, char *const *environ_in)
 			continue;
 		at = find_name(&out, s, (size_t)(eq - s));
 		if (at >= 0) {
-			free(out.v[at]);
+			/* at >= 0 means out has entries; the analyzer cannot see
+			 * through strv_push. */
+			free(out.v[at]); /* NOLINT(clang-analyzer-core.NullDereference) */
 			out.v[at] = xstrdup(s);
 		} else {
 			strv_push(&out, s);

@@ -45,7 +45,8 @@ static void close_fds(const struct sbx_spec *spec)
 
 void exec_command(const struct sbx_spec *spec)
 {
-	char *default_argv[] = { getenv("SHELL") ? getenv("SHELL") : "/bin/sh", NULL };
+	const char *shell = getenv("SHELL");
+	char *default_argv[] = { (char *)(shell && *shell ? shell : "/bin/sh"), NULL };
 	char *const *argv = spec->argv ? spec->argv : default_argv;
 	char **envp;
 

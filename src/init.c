@@ -3,6 +3,7 @@
  * subreaper instead and kills what the command left behind. */
 #include "init.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -53,6 +54,35 @@ static void kill_leftovers(void)
 	}
 }
 
+static bool fd_is_kept(const struct sbx_spec *spec, int fd)
+{
+	for (size_t i = 0; i < spec->n_keep_fds; i++)
+		if (spec->keep_fds[i] == fd)
+			return true;
+	return false;
+}
+
+/* PID 1 lives as long as the sandbox, and a command holding capabilities
+ * (demo, --cap-add sys_ptrace) may open /proc/1/fd/N: an fd inherited from
+ * the caller would hand it a host file, or a host directory on a writable
+ * host mount (CVE-2024-21626 style).  So init keeps nothing above 2 but the
+ * --keep-fd ones, which the command gets anyway. */
+static void close_inherited_fds(const struct sbx_spec *spec)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	if (!d)
+		die_errno("cannot list open file descriptors");
+	while ((e = readdir(d))) {
+		int fd = atoi(e->d_name);
+
+		if (fd > 2 && fd != dirfd(d) && !fd_is_kept(spec, fd))
+			close(fd);
+	}
+	closedir(d);
+}
+
 int init_run(const struct sbx_spec *spec)
 {
 	struct sigaction sa;
@@ -61,6 +91,7 @@ int init_run(const struct sbx_spec *spec)
 	int status = 0;
 	bool pid_ns = !spec->share[SBX_NS_PID];
 
+	close_inherited_fds(spec);
 	/* PID 1 only receives signals from outside its namespace when it has a
 	 * handler; a no-op one plus sigwaitinfo gives us every forwarded signal. */
 	memset(&sa, 0, sizeof(sa));

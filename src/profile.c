@@ -47,7 +47,7 @@
 #define INCLUDE_DEPTH_MAX 16
 /* Profiles are small; the cap keeps `include = /dev/zero`-like mistakes and
  * fuzz inputs from eating memory. */
-#define PROFILE_SIZE_MAX (1024 * 1024)
+#define PROFILE_SIZE_MAX (1024L * 1024)
 
 int profile_load_buffer(struct sbx_spec *spec, const char *name, const char *buf, size_t len, char *err,
 			size_t errlen);

@@ -493,7 +493,7 @@ bool spec_set(struct sbx_spec *spec, const char *key, const char *value, const c
 {
 	const struct spec_key *k = spec_key_find(key);
 	unsigned long n;
-	bool b;
+	bool b = false; /* set for the yes/no keys below */
 	int i;
 
 	if (!k)

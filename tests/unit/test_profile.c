@@ -710,6 +710,7 @@ START_TEST(shipped_default_and_build)
 {
 	struct sbx_spec spec;
 	char *cwd = getcwd(NULL, 0);
+	size_t nd;
 
 	setenv("SBX_PROFILE_PATH", SBX_SOURCE_DIR "/profiles", 1);
 	setenv("HOME", "/home/builder", 1);
@@ -722,15 +723,21 @@ START_TEST(shipped_default_and_build)
 	for (int i = 0; i < SBX_NS_COUNT; i++)
 		if (i != SBX_NS_TIME)
 			ck_assert_msg(!spec.share[i], "%s is shared", sbx_ns_names[i]);
+	/* Host session sockets hidden (see default.ini). */
+	ck_assert_uint_eq(spec.n_mounts, 2);
+	ck_assert_int_eq(spec.mounts[0].kind, SBX_M_MASK);
+	ck_assert_str_eq(spec.mounts[0].dst, "/run/user");
+	ck_assert_str_eq(spec.mounts[1].dst, "/run/dbus");
+	nd = spec.n_mounts;
 	spec_free(&spec);
 
 	ck_assert_msg(load(&spec, "build") == 0, "%s", err);
 	ck_assert(spec.env.clear);
-	ck_assert_uint_ge(spec.n_mounts, 2);
-	ck_assert_int_eq(spec.mounts[0].kind, SBX_M_TMPFS);
-	ck_assert_str_eq(spec.mounts[0].dst, "/home/builder");
-	ck_assert_int_eq(spec.mounts[1].kind, SBX_M_BIND);
-	ck_assert_str_eq(spec.mounts[1].dst, cwd);
+	ck_assert_uint_ge(spec.n_mounts, nd + 2);
+	ck_assert_int_eq(spec.mounts[nd].kind, SBX_M_TMPFS);
+	ck_assert_str_eq(spec.mounts[nd].dst, "/home/builder");
+	ck_assert_int_eq(spec.mounts[nd + 1].kind, SBX_M_BIND);
+	ck_assert_str_eq(spec.mounts[nd + 1].dst, cwd);
 	ck_assert_str_eq(spec.chdir, cwd);
 	ck_assert(strv_contains(&spec.env.deny, "*TOKEN*"));
 	ck_assert(strv_contains(&spec.env.keep, "PATH"));
