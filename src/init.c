@@ -4,6 +4,9 @@
 #include "init.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <linux/capability.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -83,6 +86,55 @@ static void close_inherited_fds(const struct sbx_spec *spec)
 	closedir(d);
 }
 
+/* A command that keeps CAP_SYS_ADMIN (demo, --cap-add sys_admin) could
+ * otherwise remount the read-only host root writable, or unmount a mask:
+ * sbx made those mounts itself, in the namespace it holds capabilities in.
+ * Moved into a user namespace of its own, with new mount, UTS, IPC and
+ * cgroup namespaces owned by it, the command finds every mount made here
+ * locked by the kernel (read-only stays read-only, masks stay), while it
+ * can still mount, set the hostname and build namespaces of its own. */
+static bool needs_nested_userns(const struct sbx_spec *spec)
+{
+	return spec->caps_all || (spec->caps & (1ULL << CAP_SYS_ADMIN));
+}
+
+/* In PID 1: maps every ID of this namespace onto itself in the command's. */
+static void map_nested(pid_t cmd)
+{
+	static const char *const files[] = { "uid_map", "gid_map" };
+	cleanup_free char *setgroups = read_file_at(AT_FDCWD, "/proc/self/setgroups", NULL);
+	char path[64];
+
+	if (setgroups && !strncmp(setgroups, "deny", 4)) {
+		snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)cmd);
+		if (write_file_at(AT_FDCWD, path, "deny") < 0)
+			die_errno("nested user namespace: cannot write %s", path);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		char own[64];
+		cleanup_free char *map = NULL;
+		cleanup_free char *out = xstrdup("");
+
+		snprintf(own, sizeof(own), "/proc/self/%s", files[i]);
+		map = read_file_at(AT_FDCWD, own, NULL);
+		if (!map)
+			die_errno("nested user namespace: cannot read %s", own);
+		for (char *save = NULL, *line = strtok_r(map, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			unsigned long inside, outside, count;
+			char *next;
+
+			if (sscanf(line, "%lu %lu %lu", &inside, &outside, &count) != 3)
+				continue;
+			next = xasprintf("%s%lu %lu %lu\n", out, inside, inside, count);
+			free(out);
+			out = next;
+		}
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)cmd, files[i]);
+		if (write_file_at(AT_FDCWD, path, out) < 0)
+			die_errno("nested user namespace: cannot write %s", path);
+	}
+}
+
 int init_run(const struct sbx_spec *spec)
 {
 	struct sigaction sa;
@@ -108,12 +160,44 @@ int init_run(const struct sbx_spec *spec)
 	if (!pid_ns && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		die_errno("cannot become a child subreaper");
 
+	bool nest = needs_nested_userns(spec);
+	int to_cmd[2] = { -1, -1 }, from_cmd[2] = { -1, -1 };
+
+	if (nest && (pipe2(to_cmd, O_CLOEXEC) < 0 || pipe2(from_cmd, O_CLOEXEC) < 0))
+		die_errno("pipe");
 	cmd = fork();
 	if (cmd < 0)
 		die_errno("cannot fork the command");
 	if (cmd == 0) {
+		char go;
+
 		sbx_role = "cmd";
+		if (nest) {
+			close(to_cmd[1]);
+			close(from_cmd[0]);
+			if (unshare(CLONE_NEWUSER) < 0 ||
+			    unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP) < 0)
+				die_errno("cannot give the command a user namespace of its own");
+			if (write_all(from_cmd[1], "U", 1) != 1 || read_all(to_cmd[0], &go, 1) != 1 || go != 'M')
+				_exit(SBX_EXIT_FAILURE);
+			close(to_cmd[0]);
+			close(from_cmd[1]);
+		}
 		exec_command(spec);
+	}
+	if (nest) {
+		char u;
+
+		close(to_cmd[0]);
+		close(from_cmd[1]);
+		if (read_all(from_cmd[0], &u, 1) == 1 && u == 'U') {
+			map_nested(cmd);
+			if (write_all(to_cmd[1], "M", 1) != 1)
+				die_errno("cannot wake the command");
+		}
+		close(to_cmd[1]);
+		close(from_cmd[0]);
+		trace("the command has a nested user namespace");
 	}
 	trace("command started as pid %d", (int)cmd);
 

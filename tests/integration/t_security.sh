@@ -205,6 +205,10 @@ test_sec_kernel_surface() {
 	# refuses devices and setuid gains to any user namespace.
 	run_profiles demo -- add_key keyctl kexec_load init_module finit_module reboot swapon settimeofday \
 		devices setuid-passwd setuid-su
+	# With CAP_SYS_ADMIN the command runs in a user namespace of its own,
+	# where the kernel locks every mount sbx made: the read-only root and
+	# the masks hold even for demo.
+	run_profiles demo --mask /run/user -- remount-root
 	# netlink is allowed by the shipped profiles (ip, getaddrinfo); where a
 	# profile forbids it, it is refused.
 	run_profiles "default strict" --seccomp-deny-socket AF_NETLINK -- socket-netlink
@@ -212,16 +216,25 @@ test_sec_kernel_surface() {
 	# lets each of these reach the kernel.  kexec_load, init_module,
 	# finit_module and swapon need a capability of the initial user
 	# namespace, so no sandbox can reach them and they have no control.
-	out=$(esc none --seccomp=no --cap-add sys_boot,sys_admin,net_raw -- add_key keyctl bpf perf_event_open \
-		userfaultfd io_uring_setup settimeofday open_by_handle_at reboot mount-tmpfs unshare-userns clone-userns \
+	# (CAP_SYS_ADMIN moves the command into a nested user namespace, which
+	# holds no capability over the sandbox's PID and network namespaces:
+	# reboot and raw sockets get their control without it.)
+	out=$(esc none --seccomp=no --cap-add sys_boot,net_raw -- add_key keyctl bpf perf_event_open \
+		userfaultfd io_uring_setup settimeofday open_by_handle_at reboot unshare-userns clone-userns \
 		socket-packet socket-raw)
 	echo "$out" | sed 's/^/[control] /'
 	expect_control "no filter" "$out" add_key keyctl perf_event_open userfaultfd io_uring_setup settimeofday \
-		reboot mount-tmpfs unshare-userns clone-userns socket-packet socket-raw
-	# demo's documented limit, and the control for remount-root: with
-	# CAP_SYS_ADMIN and mount allowed, the read-only root is only a default.
-	out=$(esc demo --mask /run/user -- remount-root)
-	expect_control "demo can remount" "$out" remount-root umount-mask
+		reboot unshare-userns clone-userns socket-packet socket-raw
+	out=$(esc none --seccomp=no --cap-add sys_admin -- mount-tmpfs)
+	expect_control "no filter, CAP_SYS_ADMIN" "$out" mount-tmpfs
+	# The control for remount-root and umount-mask: in a user and mount
+	# namespace of the host's (unshare -Urm), nothing is locked read-only.
+	if command -v unshare >/dev/null && unshare -Urm true 2>/dev/null; then
+		out=$(unshare -Urm sh -c 'mount -t tmpfs none /mnt 2>/dev/null && touch /mnt/f && mount --bind /dev/null /mnt/f && mount -o remount,bind,ro /mnt && exec "$0" remount-root' "$ESC")
+		expect_control "an unlocked mount can be remounted" "$out" remount-root
+	else
+		echo "note: unshare -Urm is unavailable; no control for remount-root"
+	fi
 	out=$(esc default -- socket-netlink)
 	expect_control "netlink allowed by default" "$out" socket-netlink
 	out=$(cd "$T/proj" && "$ESC" setuid-passwd)
