@@ -1,0 +1,543 @@
+#!/bin/bash
+# bench.sh - what sbx costs, next to bwrap and unshare, measured in one run
+# on one machine.  Prints the machine, then one markdown table per section.
+# See bench/README.md for what each figure means.
+#
+#   bench/bench.sh [--quick] [--section NAME]...     (or: make bench)
+#
+# Sections: startup build seccomp net memory (default: all).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+SBX=${SBX:-$root/sbx}
+BB=$root/build/bench
+# The tree's profiles, not whatever an older install left in /usr/local.
+export SBX_PROFILE_PATH=$root/profiles
+ALL_SECTIONS="startup build seccomp net memory"
+
+usage() {
+	cat <<EOF
+Usage: bench/bench.sh [--quick] [--section NAME]...
+  --quick          few runs of everything: a smoke test, not figures to quote
+  --section NAME   run only this section (repeatable): ${ALL_SECTIONS// /, }
+Run it as your normal (unprivileged) user, from \`make bench\` or directly
+after \`make sbx build/bench/syscall_loop build/bench/fdexec build/bench/export-bpf\`.
+EOF
+}
+
+quick=0
+sections=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) quick=1 ;;
+	--section)
+		[ $# -ge 2 ] || { echo "bench: --section needs a name (${ALL_SECTIONS// /, })" >&2; exit 2; }
+		case " $ALL_SECTIONS " in
+		*" $2 "*) sections+=("$2") ;;
+		*) echo "bench: unknown section \"$2\" (one of: ${ALL_SECTIONS// /, })" >&2; exit 2 ;;
+		esac
+		shift
+		;;
+	--section=*) set -- --section "${1#--section=}" "${@:2}"; continue ;;
+	-h | --help) usage; exit 0 ;;
+	*) echo "bench: unknown option \"$1\" (see bench/bench.sh --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+[ ${#sections[@]} -gt 0 ] || read -ra sections <<<"$ALL_SECTIONS"
+
+if [ "$(id -u)" = 0 ]; then
+	echo "bench: run the benchmark as an unprivileged user: sbx, bwrap and unshare take other paths as root, so the figures would not be the ones users see." >&2
+	echo "run it as your normal user, e.g. \`sudo -u SOMEUSER make bench\`" >&2
+	exit 1
+fi
+
+for t in hyperfine python3; do
+	command -v "$t" >/dev/null || { echo "bench: $t is needed (Debian: apt-get install $t)" >&2; exit 1; }
+done
+for f in "$SBX" "$BB/syscall_loop" "$BB/fdexec" "$BB/export-bpf"; do
+	[ -x "$f" ] || { echo "bench: missing $f: run \`make bench\` (or make those targets) first" >&2; exit 1; }
+done
+
+if [ $quick = 1 ]; then
+	STARTUP_WARM=1 STARTUP_RUNS=5 BUILD_WARM=0 BUILD_RUNS=1
+	LOOP_N=1000000 LOOP_RUNS=2 NET_SECS=1 NET_RUNS=1 MEM_RUNS=1
+else
+	STARTUP_WARM=5 STARTUP_RUNS=50 BUILD_WARM=1 BUILD_RUNS=5
+	LOOP_N=10000000 LOOP_RUNS=5 NET_SECS=5 NET_RUNS=3 MEM_RUNS=3
+fi
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/sbx-bench.XXXXXX") || exit 1
+STARTED=()
+cleanup() {
+	# Only what this script started, by pid.
+	for p in "${STARTED[@]}"; do kill -9 "$p" 2>/dev/null; done
+	chmod -R u+rwx "$W" 2>/dev/null
+	rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+# The build profile binds the current directory: keep it a scratch one.
+cd "$W" || exit 1
+
+# ---- results and tables ----
+
+# Rows of the current table: name, median, min, max, n/a reason, reference.
+R_NAME=() R_MED=() R_MIN=() R_MAX=() R_NA=() R_REF=()
+row_add() { # NAME MEDIAN MIN MAX [REF]
+	R_NAME+=("$1") R_MED+=("$2") R_MIN+=("$3") R_MAX+=("$4") R_NA+=("") R_REF+=("${5:-}")
+}
+row_na() { # NAME REASON
+	R_NAME+=("$1") R_MED+=("") R_MIN+=("") R_MAX+=("") R_NA+=("$2") R_REF+=("")
+}
+row_med() { # NAME: the median of that row, empty when n/a or missing
+	local i
+	for i in "${!R_NAME[@]}"; do
+		[ "${R_NAME[$i]}" = "$1" ] && { echo "${R_MED[$i]}"; return; }
+	done
+}
+
+# stats < numbers: "median min max"
+stats() {
+	python3 -c '
+import statistics, sys
+v = [float(x) for x in sys.stdin.read().split()]
+print(statistics.median(v), min(v), max(v)) if v else print()'
+}
+
+# ratio A B [FMT]: A/B, or "?" when either is missing.
+ratio() {
+	python3 -c '
+import sys
+a, b = sys.argv[1], sys.argv[2]
+print("?" if not a or not b or float(b) == 0 else ("%.2f" % (float(a) / float(b))))' "$1" "$2"
+}
+
+# table TITLE UNIT DECIMALS REFNAME: prints the rows collected so far and
+# clears them.  A row's own reference, when it has one, wins over REFNAME.
+table() {
+	local title=$1 unit=$2 dec=$3 ref=$4 i w=4 name med range rat r refmed
+	for name in "${R_NAME[@]}"; do [ ${#name} -gt $w ] && w=${#name}; done
+	echo
+	echo "### $title"
+	echo
+	printf '| %-*s | %12s | %21s | %-22s |\n' "$w" "what" "median $unit" "min-max" "ratio to reference"
+	printf '|%s|%s:|%s:|%s|\n' "$(printf -- '-%.0s' $(seq $((w + 2))))" "$(printf -- '-%.0s' $(seq 13))" \
+		"$(printf -- '-%.0s' $(seq 22))" "$(printf -- '-%.0s' $(seq 24))"
+	for i in "${!R_NAME[@]}"; do
+		name=${R_NAME[$i]}
+		if [ -n "${R_NA[$i]}" ]; then
+			printf '| %-*s | %12s | %21s | %-22s |\n' "$w" "$name" "n/a" "" "(${R_NA[$i]})"
+			continue
+		fi
+		med=$(printf "%.${dec}f" "${R_MED[$i]}")
+		range=$(printf "%.${dec}f-%.${dec}f" "${R_MIN[$i]}" "${R_MAX[$i]}")
+		r=${R_REF[$i]:-$ref}
+		if [ "$name" = "$r" ]; then
+			rat="1.00 (reference)"
+		else
+			refmed=$(row_med "$r")
+			rat="$(ratio "${R_MED[$i]}" "$refmed")x"
+			[ "$rat" = "?x" ] && rat="? (no reference)"
+			[ "$r" != "$ref" ] && rat="$rat of: $r"
+		fi
+		printf '| %-*s | %12s | %21s | %-22s |\n' "$w" "$name" "$med" "$range" "$rat"
+	done
+	R_NAME=() R_MED=() R_MIN=() R_MAX=() R_NA=() R_REF=()
+}
+
+# target WHAT VALUE GOAL: one line saying whether VALUE <= GOAL.
+target() {
+	local what=$1 v=$2 goal=$3 verdict
+	if [ -z "$v" ] || [ "$v" = "?" ]; then
+		verdict="not measured"
+	elif python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)' "$v" "$goal"; then
+		verdict="met"
+	else
+		verdict="MISSED"
+	fi
+	printf -- '- target: %s: %s (goal <= %s): %s\n' "$what" "${v:-?}" "$goal" "$verdict"
+}
+
+# Why a command cannot run: the last line it printed, without "sbx: ".
+why_not() { # OUTPUT
+	local l
+	l=$(printf '%s\n' "$1" | sed '/^[[:space:]]*$/d' | tail -n1)
+	l=${l#sbx: }
+	echo "${l:-failed without a message}" | cut -c1-100
+}
+
+# ---- startup: hyperfine ----
+
+# timed NAME WARMUP RUNS CMD...: wall time per run in ms, through hyperfine
+# without a shell (-N), after one untimed check that CMD works at all.
+timed() {
+	local name=$1 warm=$2 runs=$3 out q
+	shift 3
+	if ! out=$(timeout 120 "$@" 2>&1 >/dev/null </dev/null); then
+		row_na "$name" "$(why_not "$out")"
+		return
+	fi
+	q=$(printf '%q ' "$@")
+	if ! hyperfine -N --style none --warmup "$warm" --runs "$runs" \
+		--export-json "$W/h.json" "$q" >"$W/h.log" 2>&1; then
+		row_na "$name" "failed while timed: $(why_not "$(cat "$W/h.log")")"
+		return
+	fi
+	# shellcheck disable=SC2046
+	row_add "$name" $(python3 -c '
+import json, sys
+for t in json.load(open(sys.argv[1]))["results"][0]["times"]:
+    print(t * 1000)' "$W/h.json" | stats)
+}
+
+section_startup() {
+	local bw=(bwrap --unshare-all --die-with-parent --new-session --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp)
+	local bpf=$W/default.bpf w=$STARTUP_WARM n=$STARTUP_RUNS
+	local tn=true
+	local t_bw t_bws t_single t_singles t_sub t_def
+
+	mkdir -p "$W/ovl"
+	echo "data" >"$W/ovl/file"
+	"$BB/export-bpf" default >"$bpf" || { echo "bench: export-bpf failed" >&2; return 1; }
+
+	timed "true" "$w" "$n" true
+	timed "unshare -Urfpm --mount-proc" "$w" "$n" unshare -Urfpm --mount-proc true
+	if command -v bwrap >/dev/null; then
+		timed "bwrap" "$w" "$n" "${bw[@]}" "$tn"
+		timed "fdexec alone (the wrapper below)" "$w" "$n" "$BB/fdexec" 3 "$bpf" "$tn"
+		timed "bwrap + sbx's default filter (fdexec)" "$w" "$n" "$BB/fdexec" 3 "$bpf" "${bw[@]}" --seccomp 3 "$tn"
+	else
+		row_na "bwrap" "bwrap not installed"
+	fi
+	timed "sbx --map=single --seccomp=no" "$w" "$n" "$SBX" --map=single --seccomp=no -- "$tn"
+	timed "sbx --map=single" "$w" "$n" "$SBX" --map=single -- "$tn"
+	timed "sbx --map=subids --seccomp=no" "$w" "$n" "$SBX" --map=subids --seccomp=no -- "$tn"
+	timed "sbx --profile default (subids)" "$w" "$n" "$SBX" --profile default --map=subids -- "$tn"
+	timed "sbx --profile build" "$w" "$n" "$SBX" --profile build -- "$tn"
+	timed "sbx --net=slirp4netns" "$w" "$n" "$SBX" --net=slirp4netns -- "$tn"
+	timed "sbx --net=pasta" "$w" "$n" "$SBX" --net=pasta -- "$tn"
+	timed "sbx --overlay DIR (kernel overlayfs)" "$w" "$n" "$SBX" --overlay "$W/ovl" --overlay-driver=kernel -- "$tn"
+	timed "sbx --overlay DIR (fuse-overlayfs)" "$w" "$n" "$SBX" --overlay "$W/ovl" --overlay-driver=fuse -- "$tn"
+
+	t_bw=$(row_med "bwrap")
+	t_bws=$(row_med "bwrap + sbx's default filter (fdexec)")
+	t_single=$(row_med "sbx --map=single --seccomp=no")
+	t_singles=$(row_med "sbx --map=single")
+	t_sub=$(row_med "sbx --map=subids --seccomp=no")
+	t_def=$(row_med "sbx --profile default (subids)")
+	table "Startup: \`true\`, wall time per run" ms 2 "bwrap"
+	echo
+	target "sbx --map=single --seccomp=no / bwrap" "$(ratio "$t_single" "$t_bw")" 1.0
+	target "sbx --map=single / bwrap with the same filter" "$(ratio "$t_singles" "$t_bws")" 1.0
+	target "sbx --map=subids --seccomp=no / bwrap" "$(ratio "$t_sub" "$t_bw")" 1.5
+	target "sbx --profile default / the same with --seccomp=no" "$(ratio "$t_def" "$t_sub")" 1.2
+	echo "- the seccomp filter: $(($(stat -c %s "$bpf") / 8)) BPF instructions (default profile, all ABIs)"
+}
+
+# ---- build: make -j2 of the sbx tree ----
+
+section_build() {
+	local proj=$W/proj w=$BUILD_WARM n=$BUILD_RUNS
+	local mk=(make -s -j2 sbx)
+
+	mkdir -p "$proj"
+	cp -r "$root/src" "$root/Makefile" "$proj/" || return 1
+	(
+		cd "$proj" || exit 1
+		btimed() {
+			local name=$1 out q
+			shift
+			make -s clean
+			if ! out=$(timeout 300 "$@" 2>&1 >/dev/null </dev/null); then
+				row_na "$name" "$(why_not "$out")"
+				return
+			fi
+			q=$(printf '%q ' "$@")
+			if ! hyperfine -N --style none --warmup "$w" --runs "$n" --prepare "make -s clean" \
+				--export-json "$W/h.json" "$q" >"$W/h.log" 2>&1; then
+				row_na "$name" "failed while timed: $(why_not "$(cat "$W/h.log")")"
+				return
+			fi
+			# shellcheck disable=SC2046
+			row_add "$name" $(python3 -c '
+import json, sys
+for t in json.load(open(sys.argv[1]))["results"][0]["times"]:
+    print(t)' "$W/h.json" | stats)
+		}
+		btimed "native" "${mk[@]}"
+		btimed "sbx --profile build (cwd bound)" "$SBX" --profile build -- "${mk[@]}"
+		btimed "sbx --profile build --seccomp=no" "$SBX" --profile build --seccomp=no -- "${mk[@]}"
+		btimed "sbx --profile build --overlay . (kernel)" "$SBX" --profile build --overlay "$proj" --overlay-driver=kernel -- "${mk[@]}"
+		btimed "sbx --profile build --overlay . (fuse)" "$SBX" --profile build --overlay "$proj" --overlay-driver=fuse -- "${mk[@]}"
+		make -s clean
+		local t_nat t_bind t_kov
+		t_nat=$(row_med "native")
+		t_bind=$(row_med "sbx --profile build (cwd bound)")
+		t_kov=$(row_med "sbx --profile build --overlay . (kernel)")
+		table "Build: \`make -j2 sbx\` of the sbx tree ($(ls "$proj"/src/*.c | wc -l) C files), wall time" s 2 "native"
+		echo
+		target "build with bind / native" "$(ratio "$t_bind" "$t_nat")" 1.03
+		target "build with kernel overlay / native" "$(ratio "$t_kov" "$t_nat")" 1.05
+	)
+}
+
+# ---- seccomp: getppid loop ----
+
+loop_rows() { # NAME CMD...: LOOP_RUNS runs, ns per call
+	local name=$1 i out vals=
+	shift
+	for ((i = 0; i < LOOP_RUNS; i++)); do
+		if ! out=$(timeout 120 "$@" 2>&1 </dev/null); then
+			row_na "$name" "$(why_not "$out")"
+			return
+		fi
+		vals+="$(printf '%s\n' "$out" | tail -n1) "
+	done
+	# shellcheck disable=SC2046
+	row_add "$name" $(echo "$vals" | stats)
+}
+
+section_seccomp() {
+	local l=$BB/syscall_loop t_bare t_filt
+	"$BB/export-bpf" default >"$W/default.bpf" || return 1
+	"$BB/export-bpf" strict >"$W/strict.bpf" || return 1
+
+	loop_rows "getppid, bare" "$l" "$LOOP_N"
+	loop_rows "getppid, default filter loaded in-process" "$l" "$LOOP_N" "$W/default.bpf"
+	loop_rows "getppid, strict (allow-list) filter in-process" "$l" "$LOOP_N" "$W/strict.bpf"
+	loop_rows "getppid in sbx --seccomp=no" "$SBX" --seccomp=no -- "$l" "$LOOP_N"
+	loop_rows "getppid in sbx --profile default" "$SBX" -- "$l" "$LOOP_N"
+	t_bare=$(row_med "getppid, bare")
+	t_filt=$(row_med "getppid, default filter loaded in-process")
+	table "Seccomp: getppid() x $LOOP_N, time per call" ns 1 "getppid, bare"
+	echo
+	target "getppid with the default filter / bare" "$(ratio "$t_filt" "$t_bare")" 1.15
+	echo "- filters: default $(($(stat -c %s "$W/default.bpf") / 8)), strict $(($(stat -c %s "$W/strict.bpf") / 8)) BPF instructions"
+}
+
+# ---- net: iperf3 over loopback ----
+
+free_port() {
+	local p i
+	for ((i = 0; i < 50; i++)); do
+		p=$((20000 + RANDOM % 20000))
+		[ -z "$(ss -Hltn "sport = :$p" 2>/dev/null)" ] && { echo "$p"; return; }
+	done
+	echo 5201
+}
+
+# One iperf3 run against a fresh one-shot server on the host's 127.0.0.1:
+# prints Mbit/s received, or fails with the client's message.
+iperf_once() { # ADDR CMD-PREFIX...
+	local addr=$1 port spid i out rc
+	shift
+	port=$(free_port)
+	iperf3 -s -1 -B 127.0.0.1 -p "$port" >"$W/iperf-s.log" 2>&1 &
+	spid=$!
+	STARTED+=("$spid")
+	for ((i = 0; i < 50; i++)); do
+		[ -n "$(ss -Hltn "sport = :$port" 2>/dev/null)" ] && break
+		sleep 0.1
+	done
+	out=$(timeout $((NET_SECS + 30)) "$@" iperf3 -c "$addr" -p "$port" -t "$NET_SECS" -J 2>&1 </dev/null)
+	rc=$?
+	kill "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
+	[ $rc = 0 ] || { echo "$out"; return 1; }
+	printf '%s' "$out" | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6)'
+}
+
+net_rows() { # NAME ADDR CMD-PREFIX...
+	local name=$1 i out vals=
+	shift
+	for ((i = 0; i < NET_RUNS; i++)); do
+		if ! out=$(iperf_once "$@"); then
+			row_na "$name" "$(why_not "$out")"
+			return
+		fi
+		vals+="$out "
+	done
+	# shellcheck disable=SC2046
+	row_add "$name" $(echo "$vals" | stats)
+}
+
+section_net() {
+	local mode out
+	if ! command -v iperf3 >/dev/null; then
+		row_na "host loopback" "iperf3 not installed"
+		table "Network" Mbit/s 0 "host loopback"
+		return
+	fi
+	net_rows "host loopback" 127.0.0.1 env
+	for mode in slirp4netns pasta; do
+		if ! out=$("$SBX" --net=$mode --net-host-loopback -- true 2>&1 </dev/null); then
+			row_na "sbx --net=$mode" "$(why_not "$out")"
+			continue
+		fi
+		net_rows "sbx --net=$mode" 10.0.2.2 "$SBX" --net=$mode --net-host-loopback --
+	done
+	table "Network: iperf3 TCP, ${NET_SECS}s, client in the sandbox, server on the host's 127.0.0.1" Mbit/s 0 "host loopback"
+}
+
+# ---- memory: sbx's own processes while `sleep` runs ----
+
+# The processes named COMM in the tree under PID (PID itself included), one
+# line each: "depth peak-RSS-KiB PSS-KiB private-KiB".
+mem_tree() { # PID COMM
+	python3 - "$1" "$2" <<'EOF'
+import os, sys
+root, comm = int(sys.argv[1]), sys.argv[2]
+kids = {}
+for p in os.listdir("/proc"):
+    if not p.isdigit():
+        continue
+    try:
+        stat = open(f"/proc/{p}/stat").read()
+    except OSError:
+        continue
+    ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+    kids.setdefault(ppid, []).append(int(p))
+def field(path, key):
+    for line in open(path):
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    return 0
+todo = [(root, 0)]
+while todo:
+    p, d = todo.pop()
+    todo += [(k, d + 1) for k in kids.get(p, [])]
+    try:
+        if open(f"/proc/{p}/comm").read().strip() != comm:
+            continue
+        hwm = field(f"/proc/{p}/status", "VmHWM")
+        r = f"/proc/{p}/smaps_rollup"
+        pss = field(r, "Pss")
+        priv = field(r, "Private_Clean") + field(r, "Private_Dirty")
+    except OSError:
+        continue
+    print(d, hwm, pss, priv)
+EOF
+}
+
+# Starts CMD... sleep, waits for the sleep, records COMM's processes.
+mem_sample() { # COMM CMD...
+	local comm=$1 pid i found=0
+	shift
+	"$@" sleep 60 </dev/null >/dev/null 2>"$W/mem.err" &
+	pid=$!
+	STARTED+=("$pid")
+	for ((i = 0; i < 100; i++)); do
+		if python3 - "$pid" <<'EOF'
+import os, sys
+root = int(sys.argv[1])
+kids = {}
+for p in os.listdir("/proc"):
+    if p.isdigit():
+        try:
+            s = open(f"/proc/{p}/stat").read()
+            kids.setdefault(int(s[s.rindex(")") + 2:].split()[1]), []).append(int(p))
+        except OSError:
+            pass
+todo = [root]
+while todo:
+    p = todo.pop()
+    try:
+        if open(f"/proc/{p}/comm").read().strip() == "sleep":
+            sys.exit(0)
+    except OSError:
+        pass
+    todo += kids.get(p, [])
+sys.exit(1)
+EOF
+		then
+			found=1
+			break
+		fi
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ $found = 1 ] && mem_tree "$pid" "$comm" >"$W/mem.out"
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	[ $found = 1 ] || { why_not "$(cat "$W/mem.err")"; return 1; }
+}
+
+mem_rows() { # LABEL COMM CMD...: rows of per-process and total figures
+	local label=$1 comm=$2 i out
+	local -A acc=()
+	shift 2
+	for ((i = 0; i < MEM_RUNS; i++)); do
+		if ! out=$(mem_sample "$comm" "$@"); then
+			row_na "$label" "$out"
+			return
+		fi
+		while read -r d hwm pss priv; do
+			acc[rss$d]+="$hwm " acc[priv$d]+="$priv "
+		done <"$W/mem.out"
+		acc[rss]+="$(awk '{s += $2} END {print s}' "$W/mem.out") "
+		acc[pss]+="$(awk '{s += $3} END {print s}' "$W/mem.out") "
+		acc[priv]+="$(awk '{s += $4} END {print s}' "$W/mem.out") "
+	done
+	local -a names=("supervisor" "userns process" "init (pid 1)")
+	[ "$comm" = bwrap ] && names=("bwrap (outside)" "bwrap (pid 1)" "bwrap (depth 2)")
+	for d in 0 1 2; do
+		[ -n "${acc[rss$d]:-}" ] || continue
+		# shellcheck disable=SC2046
+		row_add "  $label: ${names[$d]}, peak RSS" $(echo "${acc[rss$d]}" | stats) "$label: total peak RSS"
+		# shellcheck disable=SC2046
+		row_add "  $label: ${names[$d]}, private" $(echo "${acc[priv$d]}" | stats) "$label: total private"
+	done
+	# shellcheck disable=SC2046
+	row_add "$label: total peak RSS" $(echo "${acc[rss]}" | stats) "bwrap: total peak RSS"
+	# shellcheck disable=SC2046
+	row_add "$label: total PSS" $(echo "${acc[pss]}" | stats) "bwrap: total PSS"
+	# shellcheck disable=SC2046
+	row_add "$label: total private" $(echo "${acc[priv]}" | stats) "bwrap: total private"
+}
+
+section_memory() {
+	local bw=(bwrap --unshare-all --die-with-parent --new-session --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp)
+	local p
+	if command -v bwrap >/dev/null; then
+		mem_rows "bwrap" bwrap "${bw[@]}"
+	else
+		row_na "bwrap" "bwrap not installed"
+	fi
+	mem_rows "sbx" sbx "$SBX" --
+	mem_rows "sbx --map=single" sbx "$SBX" --map=single --
+	p=$(row_med "sbx: total private")
+	table "Memory: sbx's own processes while \`sleep\` runs, KiB" KiB 0 "bwrap: total private"
+	echo
+	echo "- peak RSS (VmHWM) counts shared library pages in every process; private (Private_Clean + Private_Dirty of smaps_rollup) is what the processes add; PSS splits shared pages among their users."
+	target "sbx's own processes, private KiB" "$p" 2048
+}
+
+# ---- machine ----
+
+pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "?"; }
+
+describe() {
+	local cpu
+	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
+	echo "## sbx benchmark ($(date -u +%Y-%m-%d), $([ $quick = 1 ] && echo "--quick: few runs, not figures to quote" || echo "full run"))"
+	echo
+	echo "- kernel: $(uname -sr) $(uname -m)"
+	echo "- CPU: ${cpu:-?}, $(nproc) online CPUs$(command -v systemd-detect-virt >/dev/null && printf ', virtualization: %s' "$(systemd-detect-virt 2>/dev/null)")"
+	echo "- memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "- distribution: $(. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-?}")"
+	echo "- speculative store bypass: $(cat /sys/devices/system/cpu/vulnerabilities/spec_store_bypass 2>/dev/null || echo ?)"
+	echo "- tools: $("$SBX" --version), bwrap $(pkgver bubblewrap), util-linux $(pkgver util-linux)," \
+		"hyperfine $(pkgver hyperfine), slirp4netns $(pkgver slirp4netns), passt $(pkgver passt)," \
+		"fuse-overlayfs $(pkgver fuse-overlayfs), iperf3 $(pkgver iperf3), libseccomp $(pkgver libseccomp2), gcc $(pkgver gcc)"
+	echo "- runs: startup $STARTUP_RUNS (+$STARTUP_WARM warm-up), build $BUILD_RUNS (+$BUILD_WARM), syscall loop $LOOP_RUNS, network $NET_RUNS x ${NET_SECS}s, memory $MEM_RUNS; user $(id -un)"
+}
+
+describe
+rc=0
+for s in "${sections[@]}"; do
+	"section_$s" || rc=1
+done
+exit $rc
