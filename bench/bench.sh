@@ -64,7 +64,7 @@ if [ $quick = 1 ]; then
 	LOOP_N=1000000 LOOP_RUNS=2 NET_SECS=1 NET_RUNS=1 MEM_RUNS=1
 else
 	STARTUP_WARM=5 STARTUP_RUNS=50 BUILD_WARM=1 BUILD_RUNS=5
-	LOOP_N=10000000 LOOP_RUNS=5 NET_SECS=5 NET_RUNS=3 MEM_RUNS=3
+	LOOP_N=10000000 LOOP_RUNS=7 NET_SECS=5 NET_RUNS=3 MEM_RUNS=3
 fi
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/sbx-bench.XXXXXX") || exit 1
@@ -133,13 +133,14 @@ table() {
 		med=$(printf "%.${dec}f" "${R_MED[$i]}")
 		range=$(printf "%.${dec}f-%.${dec}f" "${R_MIN[$i]}" "${R_MAX[$i]}")
 		r=${R_REF[$i]:-$ref}
-		if [ "$name" = "$r" ]; then
+		if [ "$r" = "-" ]; then
+			rat="-"
+		elif [ "$name" = "$r" ]; then
 			rat="1.00 (reference)"
 		else
 			refmed=$(row_med "$r")
 			rat="$(ratio "${R_MED[$i]}" "$refmed")x"
 			[ "$rat" = "?x" ] && rat="? (no reference)"
-			[ "$r" != "$ref" ] && rat="$rat of: $r"
 		fi
 		printf '| %-*s | %12s | %21s | %-22s |\n' "$w" "$name" "$med" "$range" "$rat"
 	done
@@ -284,35 +285,63 @@ for t in json.load(open(sys.argv[1]))["results"][0]["times"]:
 
 # ---- seccomp: getppid loop ----
 
-loop_rows() { # NAME CMD...: LOOP_RUNS runs, ns per call
-	local name=$1 i out vals=
+# The variants run interleaved, run after run, so that a burst of load on a
+# shared machine hits all of them alike.
+L_NAME=() L_CMD=()
+loop_add() { # NAME CMD...
+	L_NAME+=("$1")
 	shift
-	for ((i = 0; i < LOOP_RUNS; i++)); do
-		if ! out=$(timeout 120 "$@" 2>&1 </dev/null); then
-			row_na "$name" "$(why_not "$out")"
-			return
-		fi
-		vals+="$(printf '%s\n' "$out" | tail -n1) "
+	L_CMD+=("$(printf '%q ' "$@")")
+}
+
+loop_run() { # rows of ns per call for every variant added
+	local i r out
+	local -a vals=() na=()
+	for ((r = 0; r < LOOP_RUNS; r++)); do
+		for i in "${!L_NAME[@]}"; do
+			[ -n "${na[$i]:-}" ] && continue
+			if ! out=$(eval "timeout 120 ${L_CMD[$i]}" 2>&1 </dev/null); then
+				na[$i]=$(why_not "$out")
+				continue
+			fi
+			vals[$i]+="$(printf '%s\n' "$out" | tail -n1) "
+		done
 	done
-	# shellcheck disable=SC2046
-	row_add "$name" $(echo "$vals" | stats)
+	for i in "${!L_NAME[@]}"; do
+		if [ -n "${na[$i]:-}" ]; then
+			row_na "${L_NAME[$i]}" "${na[$i]}"
+		else
+			# shellcheck disable=SC2046
+			row_add "${L_NAME[$i]}" $(echo "${vals[$i]}" | stats)
+		fi
+	done
+	L_NAME=() L_CMD=()
 }
 
 section_seccomp() {
-	local l=$BB/syscall_loop t_bare t_filt
+	local l=$BB/syscall_loop t_bare t_filt t_allow
 	"$BB/export-bpf" default >"$W/default.bpf" || return 1
 	"$BB/export-bpf" strict >"$W/strict.bpf" || return 1
+	# BPF_RET|BPF_K SECCOMP_RET_ALLOW: the least any filter costs.
+	printf '\x06\x00\x00\x00\x00\x00\xff\x7f' >"$W/allow.bpf"
 
-	loop_rows "getppid, bare" "$l" "$LOOP_N"
-	loop_rows "getppid, default filter loaded in-process" "$l" "$LOOP_N" "$W/default.bpf"
-	loop_rows "getppid, strict (allow-list) filter in-process" "$l" "$LOOP_N" "$W/strict.bpf"
-	loop_rows "getppid in sbx --seccomp=no" "$SBX" --seccomp=no -- "$l" "$LOOP_N"
-	loop_rows "getppid in sbx --profile default" "$SBX" -- "$l" "$LOOP_N"
+	loop_add "getppid, bare" "$l" "$LOOP_N"
+	loop_add "getppid, 1-instruction allow-all filter" "$l" "$LOOP_N" "$W/allow.bpf"
+	loop_add "getppid, default filter loaded in-process" "$l" "$LOOP_N" "$W/default.bpf"
+	loop_add "getppid, strict (allow-list) filter in-process" "$l" "$LOOP_N" "$W/strict.bpf"
+	loop_add "getppid in sbx --seccomp=no" "$SBX" --seccomp=no -- "$l" "$LOOP_N"
+	loop_add "getppid in sbx --profile default" "$SBX" -- "$l" "$LOOP_N"
+	loop_add "ioctl(FIONREAD), bare" "$l" "$LOOP_N" - ioctl
+	loop_add "ioctl(FIONREAD), default filter in-process" "$l" "$LOOP_N" "$W/default.bpf" ioctl
+	loop_run
 	t_bare=$(row_med "getppid, bare")
+	t_allow=$(row_med "getppid, 1-instruction allow-all filter")
 	t_filt=$(row_med "getppid, default filter loaded in-process")
-	table "Seccomp: getppid() x $LOOP_N, time per call" ns 1 "getppid, bare"
+	table "Seccomp: a syscall x $LOOP_N, time per call (runs interleaved)" ns 1 "getppid, bare"
 	echo
 	target "getppid with the default filter / bare" "$(ratio "$t_filt" "$t_bare")" 1.15
+	target "ioctl with the default filter / bare" "$(ratio "$(row_med "ioctl(FIONREAD), default filter in-process")" "$(row_med "ioctl(FIONREAD), bare")")" 1.15
+	echo "- the default filter / a 1-instruction filter: $(ratio "$t_filt" "$t_allow")x (what the filter's size costs, beyond having one at all)"
 	echo "- filters: default $(($(stat -c %s "$W/default.bpf") / 8)), strict $(($(stat -c %s "$W/strict.bpf") / 8)) BPF instructions"
 }
 
@@ -466,7 +495,7 @@ EOF
 }
 
 mem_rows() { # LABEL COMM CMD...: rows of per-process and total figures
-	local label=$1 comm=$2 i out
+	local label=$1 comm=$2 i out d hwm pss priv
 	local -A acc=()
 	shift 2
 	for ((i = 0; i < MEM_RUNS; i++)); do
@@ -486,9 +515,9 @@ mem_rows() { # LABEL COMM CMD...: rows of per-process and total figures
 	for d in 0 1 2; do
 		[ -n "${acc[rss$d]:-}" ] || continue
 		# shellcheck disable=SC2046
-		row_add "  $label: ${names[$d]}, peak RSS" $(echo "${acc[rss$d]}" | stats) "$label: total peak RSS"
+		row_add "  $label: ${names[$d]}, peak RSS" $(echo "${acc[rss$d]}" | stats) -
 		# shellcheck disable=SC2046
-		row_add "  $label: ${names[$d]}, private" $(echo "${acc[priv$d]}" | stats) "$label: total private"
+		row_add "  $label: ${names[$d]}, private" $(echo "${acc[priv$d]}" | stats) -
 	done
 	# shellcheck disable=SC2046
 	row_add "$label: total peak RSS" $(echo "${acc[rss]}" | stats) "bwrap: total peak RSS"
@@ -500,7 +529,7 @@ mem_rows() { # LABEL COMM CMD...: rows of per-process and total figures
 
 section_memory() {
 	local bw=(bwrap --unshare-all --die-with-parent --new-session --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp)
-	local p
+	local p rss pss
 	if command -v bwrap >/dev/null; then
 		mem_rows "bwrap" bwrap "${bw[@]}"
 	else
@@ -508,11 +537,15 @@ section_memory() {
 	fi
 	mem_rows "sbx" sbx "$SBX" --
 	mem_rows "sbx --map=single" sbx "$SBX" --map=single --
+	rss=$(row_med "sbx: total peak RSS")
+	pss=$(row_med "sbx: total PSS")
 	p=$(row_med "sbx: total private")
-	table "Memory: sbx's own processes while \`sleep\` runs, KiB" KiB 0 "bwrap: total private"
+	table "Memory: sbx's own processes while \`sleep\` runs, KiB (ratios: to bwrap's total of the same kind)" KiB 0 "bwrap: total private"
 	echo
-	echo "- peak RSS (VmHWM) counts shared library pages in every process; private (Private_Clean + Private_Dirty of smaps_rollup) is what the processes add; PSS splits shared pages among their users."
-	target "sbx's own processes, private KiB" "$p" 2048
+	echo "- peak RSS (VmHWM) counts the shared libraries' resident pages again in every process; PSS divides shared pages among the processes using them; private (Private_Clean + Private_Dirty of smaps_rollup) is what the processes add to the machine."
+	target "sbx's own processes, total peak RSS KiB" "$rss" 2048
+	target "sbx's own processes, total PSS KiB" "$pss" 2048
+	target "sbx's own processes, total private KiB" "$p" 2048
 }
 
 # ---- machine ----

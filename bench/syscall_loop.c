@@ -1,13 +1,18 @@
 /* syscall_loop.c - the cost of one cheap syscall, for bench/bench.sh.
  *
- *   syscall_loop N [FILTER.bpf]
+ *   syscall_loop N [FILTER.bpf|-] [getppid|ioctl]
  *
  * Calls getppid() N times and prints the nanoseconds per call.  With a
  * FILTER (a raw BPF program, as `export-bpf` writes it), installs that
  * seccomp filter first, so the difference to a run without one is the
  * filter's cost alone, with nothing else of a sandbox around it.
+ *
+ * getppid's verdict depends on the syscall number only, so the kernel
+ * (5.11+) caches it and skips the filter; ioctl(FIONREAD) on a pipe has its
+ * request checked by sbx's filter, so the BPF program runs on every call.
  */
 #include <errno.h>
+#include <sys/ioctl.h>
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -56,10 +61,16 @@ int main(int argc, char **argv)
 	unsigned long n;
 	char *end;
 	double ns;
+	int use_ioctl = 0, p[2], avail;
 
-	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: syscall_loop N [FILTER.bpf]\n");
+	if (argc < 2 || argc > 4 || (argc == 4 && strcmp(argv[3], "getppid") && strcmp(argv[3], "ioctl"))) {
+		fprintf(stderr, "usage: syscall_loop N [FILTER.bpf|-] [getppid|ioctl]\n");
 		return 2;
+	}
+	use_ioctl = argc == 4 && !strcmp(argv[3], "ioctl");
+	if (use_ioctl && pipe(p) < 0) {
+		perror("pipe");
+		return 1;
 	}
 	errno = 0;
 	n = strtoul(argv[1], &end, 10);
@@ -67,12 +78,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "syscall_loop: bad count \"%s\"\n", argv[1]);
 		return 2;
 	}
-	if (argc == 3)
+	if (argc >= 3 && strcmp(argv[2], "-"))
 		load_filter(argv[2]);
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	/* The raw syscall: glibc does not cache getppid, but be explicit. */
-	for (unsigned long i = 0; i < n; i++)
-		syscall(SYS_getppid);
+	/* Raw syscalls: glibc does not cache getppid, but be explicit. */
+	if (use_ioctl) {
+		for (unsigned long i = 0; i < n; i++)
+			if (ioctl(p[0], FIONREAD, &avail) < 0) {
+				perror("ioctl");
+				return 1;
+			}
+	} else {
+		for (unsigned long i = 0; i < n; i++)
+			syscall(SYS_getppid);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	ns = (double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec);
 	printf("%.2f\n", ns / (double)n);
