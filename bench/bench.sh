@@ -116,18 +116,19 @@ print("?" if not a or not b or float(b) == 0 else ("%.2f" % (float(a) / float(b)
 # table TITLE UNIT DECIMALS REFNAME: prints the rows collected so far and
 # clears them.  A row's own reference, when it has one, wins over REFNAME.
 table() {
-	local title=$1 unit=$2 dec=$3 ref=$4 i w=4 name med range rat r refmed
+	local title=$1 unit=$2 dec=$3 ref=$4 i w=4 name med range rat r refmed mw=12
 	for name in "${R_NAME[@]}"; do [ ${#name} -gt $w ] && w=${#name}; done
+	[ $((${#unit} + 7)) -gt $mw ] && mw=$((${#unit} + 7))
 	echo
 	echo "### $title"
 	echo
-	printf '| %-*s | %12s | %21s | %-22s |\n' "$w" "what" "median $unit" "min-max" "ratio to reference"
-	printf '|%s|%s:|%s:|%s|\n' "$(printf -- '-%.0s' $(seq $((w + 2))))" "$(printf -- '-%.0s' $(seq 13))" \
+	printf '| %-*s | %*s | %21s | %-22s |\n' "$w" "what" "$mw" "median $unit" "min-max" "ratio to reference"
+	printf '|%s|%s:|%s:|%s|\n' "$(printf -- '-%.0s' $(seq $((w + 2))))" "$(printf -- '-%.0s' $(seq $((mw + 1))))" \
 		"$(printf -- '-%.0s' $(seq 22))" "$(printf -- '-%.0s' $(seq 24))"
 	for i in "${!R_NAME[@]}"; do
 		name=${R_NAME[$i]}
 		if [ -n "${R_NA[$i]}" ]; then
-			printf '| %-*s | %12s | %21s | %-22s |\n' "$w" "$name" "n/a" "" "(${R_NA[$i]})"
+			printf '| %-*s | %*s | %21s | %-22s |\n' "$w" "$name" "$mw" "n/a" "" "(${R_NA[$i]})"
 			continue
 		fi
 		med=$(printf "%.${dec}f" "${R_MED[$i]}")
@@ -142,7 +143,7 @@ table() {
 			rat="$(ratio "${R_MED[$i]}" "$refmed")x"
 			[ "$rat" = "?x" ] && rat="? (no reference)"
 		fi
-		printf '| %-*s | %12s | %21s | %-22s |\n' "$w" "$name" "$med" "$range" "$rat"
+		printf '| %-*s | %*s | %21s | %-22s |\n' "$w" "$name" "$mw" "$med" "$range" "$rat"
 	done
 	R_NAME=() R_MED=() R_MIN=() R_MAX=() R_NA=() R_REF=()
 }
