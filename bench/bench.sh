@@ -60,10 +60,10 @@ for f in "$SBX" "$BB/syscall_loop" "$BB/fdexec" "$BB/export-bpf"; do
 done
 
 if [ $quick = 1 ]; then
-	STARTUP_WARM=1 STARTUP_RUNS=5 BUILD_WARM=0 BUILD_RUNS=1
+	STARTUP_WARM=1 STARTUP_RUNS=5 STARTUP_ROUNDS=1 BUILD_WARM=0 BUILD_RUNS=1
 	LOOP_N=1000000 LOOP_RUNS=2 NET_SECS=1 NET_RUNS=1 MEM_RUNS=1
 else
-	STARTUP_WARM=5 STARTUP_RUNS=50 BUILD_WARM=1 BUILD_RUNS=5
+	STARTUP_WARM=2 STARTUP_RUNS=60 STARTUP_ROUNDS=6 BUILD_WARM=1 BUILD_RUNS=5
 	LOOP_N=10000000 LOOP_RUNS=7 NET_SECS=5 NET_RUNS=3 MEM_RUNS=3
 fi
 
@@ -148,9 +148,11 @@ table() {
 	R_NAME=() R_MED=() R_MIN=() R_MAX=() R_NA=() R_REF=()
 }
 
-# target WHAT VALUE GOAL: one line saying whether VALUE <= GOAL.
+# target WHAT VALUE GOAL [MIN-RATIO]: one line saying whether VALUE (a ratio
+# of medians) <= GOAL; the ratio of the minimums, when given, is the
+# least-disturbed view on a busy machine.
 target() {
-	local what=$1 v=$2 goal=$3 verdict
+	local what=$1 v=$2 goal=$3 m=${4:-} verdict
 	if [ -z "$v" ] || [ "$v" = "?" ]; then
 		verdict="not measured"
 	elif python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)' "$v" "$goal"; then
@@ -158,7 +160,7 @@ target() {
 	else
 		verdict="MISSED"
 	fi
-	printf -- '- target: %s: %s (goal <= %s): %s\n' "$what" "${v:-?}" "$goal" "$verdict"
+	printf -- '- target: %s: %s%s (goal <= %s): %s\n' "$what" "${v:-?}" "${m:+ (of the minimums: $m)}" "$goal" "$verdict"
 }
 
 # Why a command cannot run: the last line it printed, without "sbx: ".
@@ -171,56 +173,86 @@ why_not() { # OUTPUT
 
 # ---- startup: hyperfine ----
 
-# timed NAME WARMUP RUNS CMD...: wall time per run in ms, through hyperfine
-# without a shell (-N), after one untimed check that CMD works at all.
-timed() {
-	local name=$1 warm=$2 runs=$3 out q
-	shift 3
-	if ! out=$(timeout 120 "$@" 2>&1 >/dev/null </dev/null); then
-		row_na "$name" "$(why_not "$out")"
-		return
-	fi
-	q=$(printf '%q ' "$@")
-	if ! hyperfine -N --style none --warmup "$warm" --runs "$runs" \
-		--export-json "$W/h.json" "$q" >"$W/h.log" 2>&1; then
-		row_na "$name" "failed while timed: $(why_not "$(cat "$W/h.log")")"
-		return
-	fi
-	# shellcheck disable=SC2046
-	row_add "$name" $(python3 -c '
+# Startup commands are registered with `timed NAME CMD...` and measured by
+# timed_run: ROUNDS rounds, each running every command RUNS/ROUNDS times
+# through hyperfine -N (no shell in between) after WARM warm-up runs, so
+# that a burst of load on a shared machine spreads over all of them.  One
+# untimed check first: a command that fails gets "n/a (its message)".
+T_NAME=() T_CMD=()
+timed() { # NAME CMD...
+	T_NAME+=("$1")
+	shift
+	T_CMD+=("$(printf '%q ' "$@")")
+}
+
+timed_run() { # WARM RUNS ROUNDS
+	local warm=$1 runs=$2 rounds=$3 i r out
+	local -a vals=() na=()
+	for i in "${!T_NAME[@]}"; do
+		if ! out=$(eval "timeout 120 ${T_CMD[$i]}" 2>&1 >/dev/null </dev/null); then
+			na[$i]=$(why_not "$out")
+		fi
+	done
+	for ((r = 0; r < rounds; r++)); do
+		for i in "${!T_NAME[@]}"; do
+			[ -n "${na[$i]:-}" ] && continue
+			if ! hyperfine -N --style none --warmup "$warm" --runs $((runs / rounds)) \
+				--export-json "$W/h.json" "${T_CMD[$i]}" >"$W/h.log" 2>&1; then
+				na[$i]="failed while timed: $(why_not "$(cat "$W/h.log")")"
+				continue
+			fi
+			vals[$i]+="$(python3 -c '
 import json, sys
-for t in json.load(open(sys.argv[1]))["results"][0]["times"]:
-    print(t * 1000)' "$W/h.json" | stats)
+print(" ".join(str(t * 1000) for t in json.load(open(sys.argv[1]))["results"][0]["times"]))' "$W/h.json") "
+		done
+	done
+	for i in "${!T_NAME[@]}"; do
+		if [ -n "${na[$i]:-}" ]; then
+			row_na "${T_NAME[$i]}" "${na[$i]}"
+		else
+			# shellcheck disable=SC2046
+			row_add "${T_NAME[$i]}" $(echo "${vals[$i]}" | stats)
+		fi
+	done
+	T_NAME=() T_CMD=()
+}
+
+# row_min NAME: the minimum of that row (the least disturbed run).
+row_min() {
+	local i
+	for i in "${!R_NAME[@]}"; do
+		[ "${R_NAME[$i]}" = "$1" ] && { echo "${R_MIN[$i]}"; return; }
+	done
 }
 
 section_startup() {
 	local bw=(bwrap --unshare-all --die-with-parent --new-session --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp)
 	local bpf=$W/default.bpf w=$STARTUP_WARM n=$STARTUP_RUNS
 	local tn=true
-	local t_bw t_bws t_single t_singles t_sub t_def
+	local t_bw t_bws t_single t_singles t_sub t_def m_bw m_bws m_single m_singles m_sub m_def
 
 	mkdir -p "$W/ovl"
 	echo "data" >"$W/ovl/file"
 	"$BB/export-bpf" default >"$bpf" || { echo "bench: export-bpf failed" >&2; return 1; }
 
-	timed "true" "$w" "$n" true
-	timed "unshare -Urfpm --mount-proc" "$w" "$n" unshare -Urfpm --mount-proc true
+	timed "true" true
+	timed "unshare -Urfpm --mount-proc" unshare -Urfpm --mount-proc true
 	if command -v bwrap >/dev/null; then
-		timed "bwrap" "$w" "$n" "${bw[@]}" "$tn"
-		timed "fdexec alone (the wrapper below)" "$w" "$n" "$BB/fdexec" 3 "$bpf" "$tn"
-		timed "bwrap + sbx's default filter (fdexec)" "$w" "$n" "$BB/fdexec" 3 "$bpf" "${bw[@]}" --seccomp 3 "$tn"
-	else
-		row_na "bwrap" "bwrap not installed"
+		timed "bwrap" "${bw[@]}" "$tn"
+		timed "fdexec alone (the wrapper below)" "$BB/fdexec" 3 "$bpf" "$tn"
+		timed "bwrap + sbx's default filter (fdexec)" "$BB/fdexec" 3 "$bpf" "${bw[@]}" --seccomp 3 "$tn"
 	fi
-	timed "sbx --map=single --seccomp=no" "$w" "$n" "$SBX" --map=single --seccomp=no -- "$tn"
-	timed "sbx --map=single" "$w" "$n" "$SBX" --map=single -- "$tn"
-	timed "sbx --map=subids --seccomp=no" "$w" "$n" "$SBX" --map=subids --seccomp=no -- "$tn"
-	timed "sbx --profile default (subids)" "$w" "$n" "$SBX" --profile default --map=subids -- "$tn"
-	timed "sbx --profile build" "$w" "$n" "$SBX" --profile build -- "$tn"
-	timed "sbx --net=slirp4netns" "$w" "$n" "$SBX" --net=slirp4netns -- "$tn"
-	timed "sbx --net=pasta" "$w" "$n" "$SBX" --net=pasta -- "$tn"
-	timed "sbx --overlay DIR (kernel overlayfs)" "$w" "$n" "$SBX" --overlay "$W/ovl" --overlay-driver=kernel -- "$tn"
-	timed "sbx --overlay DIR (fuse-overlayfs)" "$w" "$n" "$SBX" --overlay "$W/ovl" --overlay-driver=fuse -- "$tn"
+	timed "sbx --map=single --seccomp=no" "$SBX" --map=single --seccomp=no -- "$tn"
+	timed "sbx --map=single" "$SBX" --map=single -- "$tn"
+	timed "sbx --map=subids --seccomp=no" "$SBX" --map=subids --seccomp=no -- "$tn"
+	timed "sbx --profile default (subids)" "$SBX" --profile default --map=subids -- "$tn"
+	timed "sbx --profile build" "$SBX" --profile build -- "$tn"
+	timed "sbx --net=slirp4netns" "$SBX" --net=slirp4netns -- "$tn"
+	timed "sbx --net=pasta" "$SBX" --net=pasta -- "$tn"
+	timed "sbx --overlay DIR (kernel overlayfs)" "$SBX" --overlay "$W/ovl" --overlay-driver=kernel -- "$tn"
+	timed "sbx --overlay DIR (fuse-overlayfs)" "$SBX" --overlay "$W/ovl" --overlay-driver=fuse -- "$tn"
+	timed_run "$w" "$n" "$STARTUP_ROUNDS"
+	command -v bwrap >/dev/null || row_na "bwrap" "bwrap not installed"
 
 	t_bw=$(row_med "bwrap")
 	t_bws=$(row_med "bwrap + sbx's default filter (fdexec)")
@@ -228,60 +260,73 @@ section_startup() {
 	t_singles=$(row_med "sbx --map=single")
 	t_sub=$(row_med "sbx --map=subids --seccomp=no")
 	t_def=$(row_med "sbx --profile default (subids)")
-	table "Startup: \`true\`, wall time per run" ms 2 "bwrap"
+	m_bw=$(row_min "bwrap") m_bws=$(row_min "bwrap + sbx's default filter (fdexec)")
+	m_single=$(row_min "sbx --map=single --seccomp=no") m_singles=$(row_min "sbx --map=single")
+	m_sub=$(row_min "sbx --map=subids --seccomp=no") m_def=$(row_min "sbx --profile default (subids)")
+	table "Startup: \`true\`, wall time per run ($STARTUP_ROUNDS interleaved rounds)" ms 2 "bwrap"
 	echo
-	target "sbx --map=single --seccomp=no / bwrap" "$(ratio "$t_single" "$t_bw")" 1.0
-	target "sbx --map=single / bwrap with the same filter" "$(ratio "$t_singles" "$t_bws")" 1.0
-	target "sbx --map=subids --seccomp=no / bwrap" "$(ratio "$t_sub" "$t_bw")" 1.5
-	target "sbx --profile default / the same with --seccomp=no" "$(ratio "$t_def" "$t_sub")" 1.2
+	target "sbx --map=single --seccomp=no / bwrap" "$(ratio "$t_single" "$t_bw")" 1.0 "$(ratio "$m_single" "$m_bw")"
+	target "sbx --map=single / bwrap with the same filter" "$(ratio "$t_singles" "$t_bws")" 1.0 "$(ratio "$m_singles" "$m_bws")"
+	target "sbx --map=subids --seccomp=no / bwrap" "$(ratio "$t_sub" "$t_bw")" 1.5 "$(ratio "$m_sub" "$m_bw")"
+	target "sbx --profile default / the same with --seccomp=no" "$(ratio "$t_def" "$t_sub")" 1.2 "$(ratio "$m_def" "$m_sub")"
 	echo "- the seccomp filter: $(($(stat -c %s "$bpf") / 8)) BPF instructions (default profile, all ABIs)"
 }
 
 # ---- build: make -j2 of the sbx tree ----
 
 section_build() {
-	local proj=$W/proj w=$BUILD_WARM n=$BUILD_RUNS
-	local mk=(make -s -j2 sbx)
+	local proj=$W/proj i r out t0 t1
+	local -a names=() cmds=() vals=() na=()
+	local mk="make -s -j2 sbx"
 
 	mkdir -p "$proj"
 	cp -r "$root/src" "$root/Makefile" "$proj/" || return 1
-	(
-		cd "$proj" || exit 1
-		btimed() {
-			local name=$1 out q
-			shift
+	cd "$proj" || return 1
+	bvariant() { names+=("$1"); cmds+=("$2"); }
+	bvariant "native" "$mk"
+	[ -w /dev/shm ] && bvariant "native, TMPDIR=/dev/shm (tmpfs)" "env TMPDIR=/dev/shm $mk"
+	bvariant "sbx --profile build (cwd bound)" "$(printf '%q ' "$SBX") --profile build -- $mk"
+	bvariant "sbx --profile build --seccomp=no" "$(printf '%q ' "$SBX") --profile build --seccomp=no -- $mk"
+	bvariant "sbx --profile build --overlay . (kernel)" \
+		"$(printf '%q ' "$SBX") --profile build --overlay $(printf '%q' "$proj") --overlay-driver=kernel -- $mk"
+	bvariant "sbx --profile build --overlay . (fuse)" \
+		"$(printf '%q ' "$SBX") --profile build --overlay $(printf '%q' "$proj") --overlay-driver=fuse -- $mk"
+	# Round after round, every variant once, `make clean` untimed before
+	# each: load on a shared machine then spreads over all of them.  The
+	# first round only checks and warms the caches.
+	for ((r = -1; r < BUILD_RUNS; r++)); do
+		[ $r = -1 ] && [ "$BUILD_WARM" = 0 ] && continue
+		for i in "${!names[@]}"; do
+			[ -n "${na[$i]:-}" ] && continue
 			make -s clean
-			if ! out=$(timeout 300 "$@" 2>&1 >/dev/null </dev/null); then
-				row_na "$name" "$(why_not "$out")"
-				return
+			t0=$(date +%s%N)
+			if ! out=$(eval "timeout 300 ${cmds[$i]}" 2>&1 >/dev/null </dev/null); then
+				na[$i]=$(why_not "$out")
+				continue
 			fi
-			q=$(printf '%q ' "$@")
-			if ! hyperfine -N --style none --warmup "$w" --runs "$n" --prepare "make -s clean" \
-				--export-json "$W/h.json" "$q" >"$W/h.log" 2>&1; then
-				row_na "$name" "failed while timed: $(why_not "$(cat "$W/h.log")")"
-				return
-			fi
+			t1=$(date +%s%N)
+			[ $r -ge 0 ] && vals[$i]+="$(((t1 - t0) / 1000000)) "
+		done
+	done
+	make -s clean
+	cd "$W" || return 1
+	for i in "${!names[@]}"; do
+		if [ -n "${na[$i]:-}" ]; then
+			row_na "${names[$i]}" "${na[$i]}"
+		else
 			# shellcheck disable=SC2046
-			row_add "$name" $(python3 -c '
-import json, sys
-for t in json.load(open(sys.argv[1]))["results"][0]["times"]:
-    print(t)' "$W/h.json" | stats)
-		}
-		btimed "native" "${mk[@]}"
-		btimed "sbx --profile build (cwd bound)" "$SBX" --profile build -- "${mk[@]}"
-		btimed "sbx --profile build --seccomp=no" "$SBX" --profile build --seccomp=no -- "${mk[@]}"
-		btimed "sbx --profile build --overlay . (kernel)" "$SBX" --profile build --overlay "$proj" --overlay-driver=kernel -- "${mk[@]}"
-		btimed "sbx --profile build --overlay . (fuse)" "$SBX" --profile build --overlay "$proj" --overlay-driver=fuse -- "${mk[@]}"
-		make -s clean
-		local t_nat t_bind t_kov
-		t_nat=$(row_med "native")
-		t_bind=$(row_med "sbx --profile build (cwd bound)")
-		t_kov=$(row_med "sbx --profile build --overlay . (kernel)")
-		table "Build: \`make -j2 sbx\` of the sbx tree ($(ls "$proj"/src/*.c | wc -l) C files), wall time" s 2 "native"
-		echo
-		target "build with bind / native" "$(ratio "$t_bind" "$t_nat")" 1.03
-		target "build with kernel overlay / native" "$(ratio "$t_kov" "$t_nat")" 1.05
-	)
+			row_add "${names[$i]}" $(echo "${vals[$i]}" | tr ' ' '\n' | awk 'NF {print $1 / 1000}' | stats)
+		fi
+	done
+	local t_nat t_bind t_kov
+	t_nat=$(row_med "native")
+	t_bind=$(row_med "sbx --profile build (cwd bound)")
+	t_kov=$(row_med "sbx --profile build --overlay . (kernel)")
+	table "Build: \`make -j2 sbx\` of the sbx tree ($(ls "$root"/src/*.c | wc -l) C files), wall time ($BUILD_RUNS interleaved rounds)" s 2 "native"
+	echo
+	target "build with bind / native" "$(ratio "$t_bind" "$t_nat")" 1.03
+	target "build with kernel overlay / native" "$(ratio "$t_kov" "$t_nat")" 1.05
+	echo "- in the sandbox gcc's temporary files go to its private /tmp, a tmpfs, and an overlay's upper layer is in memory too; natively they go to $(findmnt -no FSTYPE -T "${TMPDIR:-/tmp}" 2>/dev/null || echo ?) (${TMPDIR:-/tmp}) and $(findmnt -no FSTYPE -T "$W" 2>/dev/null || echo ?) ($W)"
 }
 
 # ---- seccomp: getppid loop ----
@@ -320,7 +365,7 @@ loop_run() { # rows of ns per call for every variant added
 }
 
 section_seccomp() {
-	local l=$BB/syscall_loop t_bare t_filt t_allow
+	local l=$BB/syscall_loop t_bare t_filt t_allow i_bare i_filt
 	"$BB/export-bpf" default >"$W/default.bpf" || return 1
 	"$BB/export-bpf" strict >"$W/strict.bpf" || return 1
 	# BPF_RET|BPF_K SECCOMP_RET_ALLOW: the least any filter costs.
@@ -338,10 +383,12 @@ section_seccomp() {
 	t_bare=$(row_med "getppid, bare")
 	t_allow=$(row_med "getppid, 1-instruction allow-all filter")
 	t_filt=$(row_med "getppid, default filter loaded in-process")
+	i_bare=$(row_med "ioctl(FIONREAD), bare")
+	i_filt=$(row_med "ioctl(FIONREAD), default filter in-process")
 	table "Seccomp: a syscall x $LOOP_N, time per call (runs interleaved)" ns 1 "getppid, bare"
 	echo
 	target "getppid with the default filter / bare" "$(ratio "$t_filt" "$t_bare")" 1.15
-	target "ioctl with the default filter / bare" "$(ratio "$(row_med "ioctl(FIONREAD), default filter in-process")" "$(row_med "ioctl(FIONREAD), bare")")" 1.15
+	target "ioctl with the default filter / bare" "$(ratio "$i_filt" "$i_bare")" 1.15
 	echo "- the default filter / a 1-instruction filter: $(ratio "$t_filt" "$t_allow")x (what the filter's size costs, beyond having one at all)"
 	echo "- filters: default $(($(stat -c %s "$W/default.bpf") / 8)), strict $(($(stat -c %s "$W/strict.bpf") / 8)) BPF instructions"
 }
@@ -489,7 +536,8 @@ EOF
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	[ $found = 1 ] && mem_tree "$pid" "$comm" >"$W/mem.out"
+	# Half a second in: the steady state while the command runs.
+	[ $found = 1 ] && sleep 0.5 && mem_tree "$pid" "$comm" >"$W/mem.out"
 	kill -TERM "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	[ $found = 1 ] || { why_not "$(cat "$W/mem.err")"; return 1; }
@@ -566,7 +614,7 @@ describe() {
 	echo "- tools: $("$SBX" --version), bwrap $(pkgver bubblewrap), util-linux $(pkgver util-linux)," \
 		"hyperfine $(pkgver hyperfine), slirp4netns $(pkgver slirp4netns), passt $(pkgver passt)," \
 		"fuse-overlayfs $(pkgver fuse-overlayfs), iperf3 $(pkgver iperf3), libseccomp $(pkgver libseccomp2), gcc $(pkgver gcc)"
-	echo "- runs: startup $STARTUP_RUNS (+$STARTUP_WARM warm-up), build $BUILD_RUNS (+$BUILD_WARM), syscall loop $LOOP_RUNS, network $NET_RUNS x ${NET_SECS}s, memory $MEM_RUNS; user $(id -un)"
+	echo "- runs: startup $STARTUP_RUNS in $STARTUP_ROUNDS rounds (+$STARTUP_WARM warm-up each), build $BUILD_RUNS (+$BUILD_WARM), syscall loop $LOOP_RUNS, network $NET_RUNS x ${NET_SECS}s, memory $MEM_RUNS; user $(id -un)"
 }
 
 describe
