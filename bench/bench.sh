@@ -462,7 +462,7 @@ section_net() {
 # ---- memory: sbx's own processes while `sleep` runs ----
 
 # The processes named COMM in the tree under PID (PID itself included), one
-# line each: "depth peak-RSS-KiB PSS-KiB private-KiB".
+# line each: "depth peak-RSS-KiB PSS-KiB private-dirty-KiB".
 mem_tree() { # PID COMM
 	python3 - "$1" "$2" <<'EOF'
 import os, sys
@@ -492,7 +492,9 @@ while todo:
         hwm = field(f"/proc/{p}/status", "VmHWM")
         r = f"/proc/{p}/smaps_rollup"
         pss = field(r, "Pss")
-        priv = field(r, "Private_Clean") + field(r, "Private_Dirty")
+        # Private_Clean is left out: it counts library pages that only
+        # happen to have no other user at this moment.
+        priv = field(r, "Private_Dirty")
     except OSError:
         continue
     print(d, hwm, pss, priv)
@@ -566,14 +568,14 @@ mem_rows() { # LABEL COMM CMD...: rows of per-process and total figures
 		# shellcheck disable=SC2046
 		row_add "  $label: ${names[$d]}, peak RSS" $(echo "${acc[rss$d]}" | stats) -
 		# shellcheck disable=SC2046
-		row_add "  $label: ${names[$d]}, private" $(echo "${acc[priv$d]}" | stats) -
+		row_add "  $label: ${names[$d]}, private dirty" $(echo "${acc[priv$d]}" | stats) -
 	done
 	# shellcheck disable=SC2046
 	row_add "$label: total peak RSS" $(echo "${acc[rss]}" | stats) "bwrap: total peak RSS"
 	# shellcheck disable=SC2046
 	row_add "$label: total PSS" $(echo "${acc[pss]}" | stats) "bwrap: total PSS"
 	# shellcheck disable=SC2046
-	row_add "$label: total private" $(echo "${acc[priv]}" | stats) "bwrap: total private"
+	row_add "$label: total private dirty" $(echo "${acc[priv]}" | stats) "bwrap: total private dirty"
 }
 
 section_memory() {
@@ -588,13 +590,13 @@ section_memory() {
 	mem_rows "sbx --map=single" sbx "$SBX" --map=single --
 	rss=$(row_med "sbx: total peak RSS")
 	pss=$(row_med "sbx: total PSS")
-	p=$(row_med "sbx: total private")
-	table "Memory: sbx's own processes while \`sleep\` runs, KiB (ratios: to bwrap's total of the same kind)" KiB 0 "bwrap: total private"
+	p=$(row_med "sbx: total private dirty")
+	table "Memory: sbx's own processes while \`sleep\` runs, KiB (ratios: to bwrap's total of the same kind)" KiB 0 "bwrap: total private dirty"
 	echo
-	echo "- peak RSS (VmHWM) counts the shared libraries' resident pages again in every process; PSS divides shared pages among the processes using them; private (Private_Clean + Private_Dirty of smaps_rollup) is what the processes add to the machine."
+	echo "- peak RSS (VmHWM) counts the shared libraries' resident pages again in every process; PSS divides shared pages among the processes using them; private dirty (Private_Dirty of smaps_rollup: their own heap, stack and relocated data) is what only they use and cannot be dropped."
 	target "sbx's own processes, total peak RSS KiB" "$rss" 2048
 	target "sbx's own processes, total PSS KiB" "$pss" 2048
-	target "sbx's own processes, total private KiB" "$p" 2048
+	target "sbx's own processes, total private dirty KiB" "$p" 2048
 }
 
 # ---- machine ----
