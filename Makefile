@@ -115,6 +115,25 @@ demo: all
 	./sbx -- sh -c 'id; cat /proc/self/uid_map; hostname; ps -e'
 
 
+# `make bench`: what sbx costs next to bwrap and unshare (bench/README.md);
+# runs as the calling user.  BENCH_ARGS=--quick for a smoke test.
+BENCH_BINS := $(B)/bench/syscall_loop $(B)/bench/fdexec $(B)/bench/export-bpf
+bench: sbx $(BENCH_BINS)
+	bench/bench.sh $(BENCH_ARGS)
+
+# -O2 and no sanitizers whatever CFLAGS say: these are timed.
+$(B)/bench/syscall_loop: bench/syscall_loop.c
+	@mkdir -p $(B)/bench
+	$(CC) -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE -o $@ $<
+
+$(B)/bench/fdexec: bench/fdexec.c
+	@mkdir -p $(B)/bench
+	$(CC) -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE -static -o $@ $<
+
+$(B)/bench/export-bpf: bench/export_bpf.c $(LIB_OBJS)
+	@mkdir -p $(B)/bench
+	$(CC) $(ALL_CFLAGS) -iquote src $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(DEP_LIBS)
+
 check: check-unit check-integration
 
 check-unit: $(UNIT_BINS)
