@@ -417,8 +417,10 @@ iperf_once() { # ADDR CMD-PREFIX...
 		[ -n "$(ss -Hltn "sport = :$port" 2>/dev/null)" ] && break
 		sleep 0.1
 	done
-	out=$(timeout $((NET_SECS + 30)) "$@" iperf3 -c "$addr" -p "$port" -t "$NET_SECS" -J 2>&1 </dev/null)
+	# stderr apart: sbx may warn (e.g. about the cwd), which is not JSON.
+	out=$(cd / && timeout $((NET_SECS + 30)) "$@" iperf3 -c "$addr" -p "$port" -t "$NET_SECS" -J 2>"$W/iperf-c.err" </dev/null)
 	rc=$?
+	[ $rc = 0 ] || out+=$(cat "$W/iperf-c.err")
 	kill "$spid" 2>/dev/null
 	wait "$spid" 2>/dev/null
 	[ $rc = 0 ] || { echo "$out"; return 1; }
