@@ -157,8 +157,8 @@ static unsigned long long read_event(const char *dir, const char *file, const ch
 void cgroup_format_size(unsigned long long b, char *buf, size_t len)
 {
 	static const char units[] = "KMGT";
-	double v = (double)b;
-	int u = -1;
+	double v = (double)b / 1024;
+	int u = 0;
 
 	if (b < 1024) {
 		snprintf(buf, len, "%llu", b);
@@ -477,7 +477,7 @@ void cgroup_finish(struct sbx_cgroup *cg, int status)
 			break;
 		if (i % 20 == 0)
 			kill_all(cg->dir);
-		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+		nanosleep(&(struct timespec){ .tv_nsec = 10L * 1000 * 1000 }, NULL);
 		if (i == 199)
 			warn("cannot remove the cgroup %s: %s", cg->dir, strerror(errno));
 	}

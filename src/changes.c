@@ -322,7 +322,9 @@ static char opaque_kind(int dirfd, const struct strv *names)
 		if (n == 1 && v[0] == 'x')
 			kind = 'x';
 	}
-	return strv_contains(names, ".wh..wh..opq") ? 'y' : kind;
+	if (strv_contains(names, ".wh..wh..opq"))
+		return 'y';
+	return kind;
 }
 
 /* sbx mounts without metacopy and redirect_dir: an upper that uses them
@@ -1045,8 +1047,10 @@ int changes_apply(const struct change_set *set, int upper, const char *upper_nam
 
 		if (!why && ancestor_skipped(set, c, skip))
 			why = "its directory is refused";
-		if (!why)
-			why = conflict = tree_conflict(set, c, tree, tree_name);
+		if (!why) {
+			conflict = tree_conflict(set, c, tree, tree_name);
+			why = conflict;
+		}
 		if (!why)
 			continue;
 		q = quoted(c->path);
@@ -1058,7 +1062,7 @@ int changes_apply(const struct change_set *set, int upper, const char *upper_nam
 	for (size_t i = 0; i < set->n; i++) {
 		const struct change *c = &set->v[i];
 		cleanup_free char *pdir = NULL, *what = NULL;
-		cleanup_fd int d = -1, f = -1;
+		cleanup_fd int d = -1;
 
 		if (skip[i] || c->status == 'D' || !S_ISREG(c->type))
 			continue;
@@ -1067,7 +1071,8 @@ int changes_apply(const struct change_set *set, int upper, const char *upper_nam
 		d = open_beneath(upper, pdir, O_PATH | O_DIRECTORY);
 		if (d < 0)
 			die_errno("cannot open %s", what);
-		f = open_upper_file(d, base_of(c->path), what);
+		/* Only checked here (it dies on a bad file); opened again to copy. */
+		close(open_upper_file(d, base_of(c->path), what));
 	}
 	if (flags & APPLY_DRY_RUN) {
 		for (size_t i = 0; i < set->n; i++) {

@@ -363,7 +363,7 @@ static bool wait_gone(int pidfd, pid_t pid, unsigned long long start, long ms)
 			return true;
 		if (waited >= ms)
 			return false;
-		nanosleep(&(struct timespec){ .tv_nsec = 20 * 1000 * 1000 }, NULL);
+		nanosleep(&(struct timespec){ .tv_nsec = 20L * 1000 * 1000 }, NULL);
 	}
 }
 
@@ -612,7 +612,7 @@ static int cmd_enter(int argc, char **argv)
 		die("the record of the sandbox \"%s\" holds a bad spec: %s", name, err);
 	spec.n_keep_fds = 0; /* numbers of the sandbox's sbx, meaningless here */
 	if (optind < argc) {
-		spec.argv = xcalloc((size_t)(argc - optind + 1), sizeof(char *));
+		spec.argv = xcalloc((size_t)argc - (size_t)optind + 1, sizeof(char *));
 		for (int i = optind; i < argc; i++)
 			spec.argv[i - optind] = xstrdup(argv[i]);
 	}

@@ -352,18 +352,19 @@ static const char *publish_label(const struct sbx_publish *p)
 static int publish_bind_errno(const struct sbx_publish *p)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(p->host_port) };
-	cleanup_fd int s = socket(AF_INET, (p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
-	int one = 1;
+	int s, one = 1, err = 0;
 
-	if (s < 0 || inet_pton(AF_INET, p->host_addr, &sa.sin_addr) != 1)
-		return errno ? errno : EINVAL;
+	if (inet_pton(AF_INET, p->host_addr, &sa.sin_addr) != 1)
+		return EINVAL;
+	s = socket(AF_INET, (p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return errno;
 	/* As the helpers do: a port with connections in TIME_WAIT is free. */
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return errno;
-	if (!p->udp && listen(s, 1) < 0)
-		return errno;
-	return 0;
+	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 || (!p->udp && listen(s, 1) < 0))
+		err = errno;
+	close(s);
+	return err;
 }
 
 /* Dies with the reason when p's host port is not available; returns when
@@ -547,8 +548,10 @@ struct net_helper *net_start(const struct sbx_spec *spec, pid_t init_pid)
 		if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(exitp, O_CLOEXEC) < 0)
 			die_errno("pipe");
 		h->exit_fd = exitp[1];
-		for (const char *const *o = (const char *const[]){ "--configure", "--mtu=" NET_MTU, "--ready-fd=3",
-								     "--exit-fd=4", NULL };
+		/* "--mtu=" NET_MTU is one argument. */
+		static const char *const slirp_opts[] = { "--configure", "--mtu=" NET_MTU, // NOLINT(bugprone-suspicious-missing-comma)
+							  "--ready-fd=3", "--exit-fd=4", NULL };
+		for (const char *const *o = slirp_opts;
 		     *o; o++)
 			strv_push(&argv, *o);
 		if (plan.slirp_sandbox)

@@ -466,7 +466,7 @@ static void rm_tree_at(int at, const char *name, int depth)
 void overlay_tidy_changes(const struct sbx_spec *spec)
 {
 	cleanup_free char *work = NULL;
-	cleanup_fd int fd = -1;
+	int fd;
 	DIR *d;
 	struct dirent *e;
 
@@ -474,9 +474,13 @@ void overlay_tidy_changes(const struct sbx_spec *spec)
 		return;
 	work = xasprintf("%s/work", spec->changes);
 	fd = open(work, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || !(d = fdopendir(fd)))
+	if (fd < 0)
 		return;
-	fd = -1; /* closedir closes it */
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
 	while ((e = readdir(d)))
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
 			rm_tree_at(dirfd(d), e->d_name, 0);

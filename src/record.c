@@ -51,7 +51,10 @@ static char *unescape(const char *s)
 	for (; *s; s++) {
 		if (*s == '\\' && s[1]) {
 			s++;
-			*o++ = *s == 'n' ? '\n' : *s;
+			if (*s == 'n')
+				*o++ = '\n';
+			else
+				*o++ = *s;
 		} else {
 			*o++ = *s;
 		}
@@ -98,7 +101,7 @@ static bool parse_num(const char *v, unsigned long long max, unsigned long long 
 bool record_parse(const char *text, struct record_info *info)
 {
 	cleanup_free char *copy = xstrdup(text);
-	unsigned long long n;
+	unsigned long long n = 0;
 	unsigned seen = 0;
 	bool ok = true;
 
@@ -384,7 +387,8 @@ void record_list(int dirfd, void (*fn)(struct record_info *info, void *arg), voi
 	}
 	unlock_dir(dirfd);
 	closedir(d);
-	qsort(all, n, sizeof(*all), by_created);
+	if (n)
+		qsort(all, n, sizeof(*all), by_created);
 	for (size_t i = 0; i < n; i++) {
 		fn(&all[i], arg);
 		record_info_free(&all[i]);
