@@ -385,7 +385,10 @@ START_TEST(test_best_effort)
 	ck_assert_msg(strstr(err, "warning: --memory not applied: the memory controller is not delegated"), "%s", err);
 	ck_assert_str_eq((s = get(SLICE "/sbx-be/pids.max")), "10");
 	free(s);
-	ck_assert_int_eq(access(xasprintf("%s%s/sbx-be/memory.max", root, SLICE), F_OK), -1);
+	{
+		cleanup_free char *path = xasprintf("%s%s/sbx-be/memory.max", root, SLICE);
+		ck_assert_int_eq(access(path, F_OK), -1);
+	}
 	free(mi);
 }
 END_TEST
@@ -400,7 +403,10 @@ START_TEST(test_leftover_cgroup)
 	mi = mountinfo(false);
 	spec_with(&a.spec, 0, 10, 0);
 	/* Empty, left by a killed sbx: reused. */
-	ck_assert_int_eq(mkdir(xasprintf("%s%s/sbx-box", root, SLICE), 0755), 0);
+	{
+		cleanup_free char *path = xasprintf("%s%s/sbx-box", root, SLICE);
+		ck_assert_int_eq(mkdir(path, 0755), 0);
+	}
 	cg = cgroup_create_from(&a.spec, "box", mi, "0::" SCOPE "\n", getuid());
 	ck_assert_ptr_nonnull(cg);
 	/* Holding processes: refused. */
