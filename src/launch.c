@@ -309,7 +309,8 @@ int launch_run(struct sbx_spec *spec)
 				die_errno("waitpid");
 		cgroup_finish(cg, SBX_EXIT_FAILURE);
 		record_remove(rec);
-		return init_exit_code(status);
+		status = init_exit_code(status);
+		goto out;
 	}
 	close(l.info[0]);
 	trace("sandbox init is pid %d", (int)init);
@@ -324,6 +325,7 @@ int launch_run(struct sbx_spec *spec)
 	net_stop(net);
 	cgroup_finish(cg, status);
 	record_remove(rec);
+out:
 	free(l.hostname);
 	idmap_free(&l.map);
 	return status;
