@@ -527,18 +527,12 @@ static void close_sources(struct fs_sources *src, size_t n_mounts)
 		src->overlays.v[i].tree = -1;
 }
 
-void fs_release_in_parent(struct fs_sources *src)
+void fs_release_in_parent(const struct sbx_spec *spec, struct fs_sources *src)
 {
 	if (src->root >= 0)
 		close(src->root);
 	src->root = -1;
-	for (size_t i = 0; i < FS_DEV_NODES; i++)
-		if (src->dev[i] >= 0)
-			close(src->dev[i]), src->dev[i] = -1;
-	if (src->host_proc >= 0)
-		close(src->host_proc), src->host_proc = -1;
-	/* trees[] has no length here: PID 1 holds the copies that matter, and
-	 * these fds are close-on-exec and die with this process. */
+	close_sources(src, spec->n_mounts);
 }
 
 void fs_finish(struct fs_sources *src)

@@ -26,7 +26,7 @@ void fs_prepare(const struct sbx_spec *spec, struct fs_sources *src);
 void fs_setup(const struct sbx_spec *spec, struct fs_sources *src, const char *cwd);
 /* In the process that called fs_prepare, once PID 1 has its copies: closes
  * the source fds there. */
-void fs_release_in_parent(struct fs_sources *src);
+void fs_release_in_parent(const struct sbx_spec *spec, struct fs_sources *src);
 /* After the sandbox ended: stops overlay helpers (fuse-overlayfs) cleanly. */
 void fs_finish(struct fs_sources *src);
 

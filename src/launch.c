@@ -187,7 +187,7 @@ static __attribute__((noreturn)) void run_userns_child(struct launch *l)
 	if (write_all(l->info[1], &init, sizeof(init)) != sizeof(init))
 		die_errno("cannot report to sbx");
 	close(l->info[1]);
-	fs_release_in_parent(&l->fs);
+	fs_release_in_parent(spec, &l->fs);
 	while (waitpid(init, &status, 0) < 0)
 		if (errno != EINTR)
 			die_errno("waitpid");

@@ -424,7 +424,6 @@ void overlay_start_all(const struct sbx_spec *spec, struct overlay_set *set)
 	stage = detached_tmpfs();
 	if (move_mount(stage, "", AT_FDCWD, STAGE, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		die_errno("overlay: cannot attach the staging tmpfs at " STAGE);
-	set->staged = true;
 	if (changes_fd >= 0)
 		stage_mkdir(STAGE "/changes");
 	set->changes = changes_fd >= 0;
@@ -435,20 +434,14 @@ void overlay_start_all(const struct sbx_spec *spec, struct overlay_set *set)
 	}
 }
 
-/* Empties DIR/work/, where the kernel leaves a mode-000 "work" dir that
- * would make a plain `rm -rf DIR` fail.  Best effort: it is scratch space. */
-static void rm_tree_at(int at, const char *name, int depth)
+/* Calls fn(dirfd, entry, depth + 1) for each entry of the directory name
+ * (relative to at), never following a symlink to it. */
+static void for_each_entry(int at, const char *name, int depth, void (*fn)(int, const char *, int))
 {
-	int fd;
+	int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	DIR *d;
 	struct dirent *e;
 
-	if (depth > 64)
-		return;
-	if (unlinkat(at, name, 0) == 0 || errno == ENOENT)
-		return;
-	fchmodat(at, name, 0700, AT_SYMLINK_NOFOLLOW);
-	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	d = fdopendir(fd);
@@ -458,40 +451,31 @@ static void rm_tree_at(int at, const char *name, int depth)
 	}
 	while ((e = readdir(d)))
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			rm_tree_at(dirfd(d), e->d_name, depth + 1);
+			fn(dirfd(d), e->d_name, depth + 1);
 	closedir(d);
+}
+
+/* Empties DIR/work/, where the kernel leaves a mode-000 "work" dir that
+ * would make a plain `rm -rf DIR` fail.  Best effort: it is scratch space. */
+static void rm_tree_at(int at, const char *name, int depth)
+{
+	if (depth > 64)
+		return;
+	if (unlinkat(at, name, 0) == 0 || errno == ENOENT)
+		return;
+	fchmodat(at, name, 0700, AT_SYMLINK_NOFOLLOW);
+	for_each_entry(at, name, depth, rm_tree_at);
 	unlinkat(at, name, AT_REMOVEDIR);
 }
 
 void overlay_tidy_changes(const struct sbx_spec *spec)
 {
 	cleanup_free char *work = NULL;
-	int fd;
-	DIR *d;
-	struct dirent *e;
 
 	if (!spec->changes)
 		return;
 	work = xasprintf("%s/work", spec->changes);
-	fd = open(work, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			rm_tree_at(dirfd(d), e->d_name, 0);
-	closedir(d);
-}
-
-void overlay_close_trees(struct overlay_set *set)
-{
-	for (size_t i = 0; i < set->n; i++)
-		if (set->v[i].tree >= 0)
-			close(set->v[i].tree), set->v[i].tree = -1;
+	for_each_entry(AT_FDCWD, work, -1, rm_tree_at);
 }
 
 /* Gives everything in the kept upper layer to root inside, that is to the
@@ -501,28 +485,13 @@ void overlay_close_trees(struct overlay_set *set)
 static void own_tree_at(int at, const char *name, int depth)
 {
 	struct stat st;
-	int fd;
-	DIR *d;
-	struct dirent *e;
 
 	if (depth > 256 || fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return;
 	if ((st.st_uid || st.st_gid) && fchownat(at, name, 0, 0, AT_SYMLINK_NOFOLLOW) < 0)
 		trace("cannot give %s to the caller: %s", name, strerror(errno));
-	if (!S_ISDIR(st.st_mode))
-		return;
-	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			own_tree_at(dirfd(d), e->d_name, depth + 1);
-	closedir(d);
+	if (S_ISDIR(st.st_mode))
+		for_each_entry(at, name, depth, own_tree_at);
 }
 
 void overlay_stop_all(struct overlay_set *set)

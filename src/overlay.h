@@ -19,7 +19,6 @@ struct overlay {
 struct overlay_set {
 	struct overlay *v;
 	size_t n;
-	bool staged;  /* the staging tmpfs is mounted */
 	bool changes; /* the first overlay's upper is kept (--changes) */
 };
 
@@ -30,8 +29,6 @@ void overlay_add(struct overlay_set *set, int lower, const char *what, const cha
  * spec->changes.  Must run after every host source is open: it mounts a
  * staging tmpfs over /tmp.  Dies on failure. */
 void overlay_start_all(const struct sbx_spec *spec, struct overlay_set *set);
-/* Closes the views in a process that does not build the root. */
-void overlay_close_trees(struct overlay_set *set);
 /* In sbx after the sandbox ended: empties spec->changes/work. */
 void overlay_tidy_changes(const struct sbx_spec *spec);
 /* Stops the fuse-overlayfs processes (TERM, then KILL), gives the kept
