@@ -3,6 +3,7 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/sbx
 MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 VERSION := 0.1.0
 
 CC ?= cc
@@ -147,10 +148,15 @@ install: all
 	install -m 0755 sbx $(DESTDIR)$(BINDIR)/sbx
 	install -m 0755 $(B)/sbx-probe $(DESTDIR)$(BINDIR)/sbx-probe
 	install -m 0644 profiles/*.ini $(DESTDIR)$(DATADIR)/profiles/
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0644 src/man/sbx.1 $(DESTDIR)$(MANDIR)/man1/sbx.1
+	install -m 0644 src/man/sbx-profile.5 $(DESTDIR)$(MANDIR)/man5/sbx-profile.5
+	install -m 0644 src/completion/sbx.bash $(DESTDIR)$(BASHCOMPDIR)/sbx
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/sbx $(DESTDIR)$(BINDIR)/sbx-probe
 	rm -rf $(DESTDIR)$(DATADIR)
+	rm -f $(DESTDIR)$(MANDIR)/man1/sbx.1 $(DESTDIR)$(MANDIR)/man5/sbx-profile.5 $(DESTDIR)$(BASHCOMPDIR)/sbx
 
 clean:
 	rm -rf $(B) sbx
