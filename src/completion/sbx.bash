@@ -120,7 +120,7 @@ sigpending msgqueue nice rtprio rttime"
 # COMPREPLY: values of option $1 that start with $2.
 _sbx_values()
 {
-	local opt=$1 v=$2 list= comma= head= info arg meta
+	local opt=$1 v=$2 list='' comma='' head='' info arg meta
 	case $opt in
 	--profile)
 		if [[ $v == */* || $v == .* || $v == ~* ]]; then
@@ -269,14 +269,14 @@ _sbx_subcommand()
 
 _sbx()
 {
-	local sbx=${COMP_WORDS[0]} words cword cur i w info wb= pre= c
-	[[ $sbx == "~/"* ]] && sbx=$HOME/${sbx#"~/"}
+	local sbx=${COMP_WORDS[0]} words cword cur i w info wb='' pre='' c
+	[[ $sbx == \~/* ]] && sbx=$HOME/${sbx#\~/}
 	COMPREPLY=()
 	_sbx_load "$sbx"
 	_sbx_words
 	cur=${words[cword]}
 
-	if ((cword > 1)) && [[ " "$_sbx_subs" " == *[[:space:]]"${words[1]}"[[:space:]]* ]]; then
+	if ((cword > 1)) && [[ " ${_sbx_subs//$'\n'/ } " == *" ${words[1]} "* ]]; then
 		_sbx_subcommand "${words[1]}"
 	else
 		# Walk the options before the cursor: a value ends at the cursor,
@@ -320,7 +320,7 @@ _sbx()
 	for c in = : @; do
 		[[ $COMP_WORDBREAKS == *"$c"* ]] && wb+=$c
 	done
-	[[ -n $wb ]] && pre=${cur%"${cur##*[$wb]}"}
+	[[ -n $wb ]] && pre=${cur%"${cur##*["$wb"]}"}
 	[[ -n $pre ]] && COMPREPLY=("${COMPREPLY[@]#"$pre"}")
 	return 0
 }

@@ -10,7 +10,7 @@ COMPLETION=$SBX_ROOT/src/completion/sbx.bash
 
 # roff -> text, for the few escapes the pages use.
 docs_plain() {
-	sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' -e 's/\\&//g' -e 's/\\(dq/"/g' "$@"
+	sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' -e 's/\\&//g' -e 's/\\(dq/"/g'
 }
 
 # Long options of `sbx --help`, one a line.
@@ -92,9 +92,9 @@ test_docs_sbx1_has_every_option() {
 		grep -qx -- "$o" <<<"$help" || fail "sbx --help parse misses $o"
 	done
 	missing=$(docs_missing_options "$SBX1")
-	[ -z "$missing" ] || fail "options of sbx --help with no .TP block in OPTIONS of src/man/sbx.1:" $missing
+	[ -z "$missing" ] || fail "options of sbx --help with no .TP block in OPTIONS of src/man/sbx.1: ${missing//$'\n'/ }"
 	stale=$(comm -13 <(sort -u <<<"$help") <(docs_tagged_options "$SBX1" OPTIONS | grep -- '^--'))
-	[ -z "$stale" ] || fail "src/man/sbx.1 documents options sbx --help does not have:" $stale
+	[ -z "$stale" ] || fail "src/man/sbx.1 documents options sbx --help does not have: ${stale//$'\n'/ }"
 	# The check must be able to fail: drop one option's block from a copy.
 	awk '/^\.TP$/ { tp = 1; skip = 0; next } tp && /^\\fB\\-\\-dry\\-run\\fR$/ { skip = 1 }
 		tp { if (!skip) print ".TP"; tp = 0 } /^\.(TP|SS|SH)/ { skip = 0 } !skip' "$SBX1" >"$T/sbx.1"
@@ -108,7 +108,7 @@ test_docs_sbx1_has_every_subcommand() {
 	plain=$(grep '^\.SS' "$SBX1" | docs_plain)
 	subs=$("$SBX" --help | awk '/^Usage:/ { u = 1; sub(/^Usage:/, "") } u && /^$/ { exit }
 		u && $1 == "sbx" && $2 !~ /^[-[]/ { print $2 }')
-	[ "$(echo $subs)" = "profile diff apply ps enter stop" ] || fail "subcommands parsed from --help: $(echo $subs)"
+	[ "${subs//$'\n'/ }" = "profile diff apply ps enter stop" ] || fail "subcommands parsed from --help: $subs"
 	for s in $("$SBX" profile --help | sed 's/^usage: sbx profile //' | tr '|' '\n' | awk '$1 ~ /^[a-z]/ { print $1 }'); do
 		grep -q "^\.SS \"sbx profile $s\b" <<<"$plain" || fail "src/man/sbx.1 has no .SS for sbx profile $s"
 	done
@@ -156,7 +156,9 @@ test_docs_profile5_has_every_key() {
 		fail "removing deny-ioctl is not noticed: '$(docs_missing_keys "$T/sbx-profile.5")'"
 	# The variables ${NAME} that profiles may use.
 	vars=$(grep -m1 'known\[\] = {' "$SBX_ROOT/src/profile.c" | grep -oE '"[A-Z_]+"' | tr -d '"')
-	grep -qx HOME <<<"$vars" && grep -qx PROFILE_DIR <<<"$vars" || fail "variables parsed from src/profile.c: $vars"
+	if ! grep -qx HOME <<<"$vars" || ! grep -qx PROFILE_DIR <<<"$vars"; then
+		fail "variables parsed from src/profile.c: $vars"
+	fi
 	for v in $vars; do
 		grep -qF "\${$v}" "$SBX5" || fail "src/man/sbx-profile.5 does not describe \${$v}"
 	done
@@ -232,22 +234,22 @@ test_docs_completion() {
 	out=$(docs_complete "sbx --pro")
 	expect_eq "sbx --pro" "$out" --profile
 	out=$(docs_complete "sbx --profile ")
-	expect_match "sbx --profile" "$(echo $out)" '(^| )default( |$)'
-	expect_match "sbx --profile" "$(echo $out)" '(^| )build( |$)'
+	expect_match "sbx --profile" "${out//$'\n'/ }" '(^| )default( |$)'
+	expect_match "sbx --profile" "${out//$'\n'/ }" '(^| )build( |$)'
 	out=$(docs_complete "sbx --net ")
-	expect_match "sbx --net" "$(echo $out)" '(^| )slirp4netns( |$)'
+	expect_match "sbx --net" "${out//$'\n'/ }" '(^| )slirp4netns( |$)'
 	out=$(docs_complete "sbx --net=sl" sbx --net = sl)
 	expect_eq "sbx --net=sl" "$out" slirp4netns
 	out=$(docs_complete "sbx en")
 	expect_eq "sbx en" "$out" enter
 	out=$(docs_complete "sbx --cap-add ")
-	expect_match "sbx --cap-add" "$(echo $out)" '(^| )net_raw( |$)'
+	expect_match "sbx --cap-add" "${out//$'\n'/ }" '(^| )net_raw( |$)'
 	out=$(docs_complete "sbx --cap-add net_admin,sys_ad")
 	expect_eq "sbx --cap-add net_admin,sys_ad" "$out" net_admin,sys_admin
 	out=$(docs_complete "sbx profile show de")
-	expect_match "sbx profile show de" "$(echo $out)" '^default demo$'
+	expect_match "sbx profile show de" "${out//$'\n'/ }" '^default demo$'
 	out=$(docs_complete "sbx --profile build -- tru")
-	expect_match "command after --" "$(echo $out)" '(^| )true( |$)'
+	expect_match "command after --" "${out//$'\n'/ }" '(^| )true( |$)'
 	out=$(docs_complete "sbx stop --si")
 	expect_eq "sbx stop --si" "$out" --signal
 	out=$(docs_complete "sbx --seccomp-deny @def" sbx --seccomp-deny @ def)
@@ -265,11 +267,11 @@ test_docs_completion_sandbox_names() {
 	"$SBX" --name "$name" -- sleep 30 & pid=$!; track $pid
 	wait_for "\"$SBX\" ps | grep -q '^$name '" 100 || fail "sandbox $name never showed up in sbx ps: $("$SBX" ps 2>&1)"
 	out=$(docs_complete "sbx enter ")
-	expect_match "sbx enter" "$(echo $out)" "(^| )$name( |$)"
+	expect_match "sbx enter" "${out//$'\n'/ }" "(^| )$name( |$)"
 	out=$(docs_complete "sbx stop docs-")
 	expect_eq "sbx stop docs-" "$out" "$name"
 	"$SBX" stop "$name" || fail "sbx stop $name failed"
 	wait $pid
 	out=$(docs_complete "sbx enter ")
-	expect_no_match "sbx enter after stop" "$(echo $out)" "$name"
+	expect_no_match "sbx enter after stop" "${out//$'\n'/ }" "$name"
 }
