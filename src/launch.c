@@ -38,6 +38,8 @@
 #include <time.h>
 
 #include "cgroup.h"
+#include "dbus.h"
+#include "desktop.h"
 #include "fs.h"
 #include "idmap.h"
 #include "init.h"
@@ -258,6 +260,7 @@ int launch_run(struct sbx_spec *spec)
 	struct sbx_record *rec;
 	struct sbx_cgroup *cg;
 	struct net_helper *net;
+	struct dbus_proxy *bus;
 	sigset_t set;
 	pid_t child, init;
 	int status;
@@ -283,6 +286,8 @@ int launch_run(struct sbx_spec *spec)
 	/* Everything that can fail on bad input or a missing program fails
 	 * here, before any process of the sandbox exists. */
 	net_prepare(spec, l.hostname);
+	desktop_prepare(spec);
+	bus = dbus_start(spec);
 	rec = record_reserve(spec);
 	cg = cgroup_create(spec, spec->name);
 
@@ -315,6 +320,7 @@ int launch_run(struct sbx_spec *spec)
 	close(l.info[0]);
 	trace("sandbox init is pid %d", (int)init);
 	net = net_start(spec, init);
+	dbus_release(bus);
 	record_commit(rec, spec, init, cgroup_path(cg));
 	if (write_all(l.sync[1], "G", 1) != 1)
 		die_errno("cannot start the sandbox");
@@ -326,6 +332,7 @@ int launch_run(struct sbx_spec *spec)
 	cgroup_finish(cg, status);
 	record_remove(rec);
 out:
+	dbus_stop(bus);
 	free(l.hostname);
 	idmap_free(&l.map);
 	return status;
