@@ -272,12 +272,6 @@ struct dbus_proxy *dbus_start(struct sbx_spec *spec)
 	return p;
 }
 
-void dbus_release(struct dbus_proxy *p)
-{
-	if (p)
-		remove_dir(p);
-}
-
 void dbus_stop(struct dbus_proxy *p)
 {
 	int status;

@@ -14,10 +14,9 @@ struct dbus_proxy;
  * no xdg-dbus-proxy: the sandbox then runs without a bus.  Dies when the
  * proxy fails to start. */
 struct dbus_proxy *dbus_start(struct sbx_spec *spec);
-/* Once the sandbox's mounts hold the socket: removes its host path and the
- * directory, so nothing is left behind even if sbx is killed.  NULL is fine. */
-void dbus_release(struct dbus_proxy *p);
-/* After the sandbox ended: stops and reaps the proxy.  NULL is fine. */
+/* After the sandbox ended: stops and reaps the proxy and removes its
+ * directory (not before: a bind of an unlinked socket cannot be mounted).
+ * NULL is fine. */
 void dbus_stop(struct dbus_proxy *p);
 
 #endif

@@ -17,9 +17,8 @@
  *   audio    $XDG_RUNTIME_DIR/pulse/native and pipewire-0.
  *   gpu      /dev/dri with device access.
  *
- * Bind sources that must not change between the checks here and the mount
- * (the app's home, the cookie file) are passed as /proc/self/fd/N of fds
- * sbx holds: the process that opens the mount sources inherits them.
+ * The cookie file is a memfd passed as /proc/self/fd/N: the process that
+ * opens the mount sources inherits it, and nothing is left on disk.
  */
 #include "desktop.h"
 
@@ -256,14 +255,10 @@ static void plan_audio(struct plan *p)
 		free(path);
 }
 
-static bool wants_rundir(const struct sbx_spec *spec)
-{
-	return spec->desktop.display || spec->desktop.audio || spec->dbus.enabled;
-}
-
 static bool desktop_active(const struct sbx_spec *spec)
 {
-	return wants_rundir(spec) || spec->desktop.gpu || spec->desktop.home != SBX_HOME_HOST;
+	return spec->desktop.display || spec->desktop.audio || spec->dbus.enabled || spec->desktop.gpu ||
+	       spec->desktop.home != SBX_HOME_HOST;
 }
 
 static void make_plan(const struct sbx_spec *spec, struct plan *p)
@@ -282,7 +277,7 @@ static void make_plan(const struct sbx_spec *spec, struct plan *p)
 		if (spec->desktop.app)
 			p->app_home = xasprintf("%s/.local/share/sbx/apps/%s/home", p->home, spec->desktop.app);
 	}
-	if (wants_rundir(spec)) {
+	{
 		/* /run/user must exist to mount on (the root is read-only);
 		 * without it, the private /tmp holds the runtime directory. */
 		cleanup_free char *run_user = xasprintf("%s/run/user", spec->rootfs ? spec->rootfs : "");
@@ -329,14 +324,14 @@ static int open_dirs_nofollow(int dirfd, const char *rel, const char *what)
 	return fd;
 }
 
-/* The app's home, created on first use; an O_PATH fd sbx keeps open. */
-static int open_app_home(const struct plan *p, const char *app)
+/* Creates the app's home on first use, refusing symlinks on the way. */
+static void make_app_home(const struct plan *p, const char *app)
 {
 	cleanup_free char *what = xasprintf("--app %s", app);
 	cleanup_free char *rel = xasprintf(".local/share/sbx/apps/%s/home", app);
 	cleanup_fd int home = open(p->home, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cleanup_fd int fd = -1;
 	struct stat st;
-	int fd;
 
 	if (home < 0)
 		die_errno("%s: cannot open your home directory %s", what, p->home);
@@ -345,7 +340,6 @@ static int open_app_home(const struct plan *p, const char *app)
 		die_errno("%s: cannot stat %s", what, p->app_home);
 	if (st.st_uid != getuid())
 		die("%s: %s belongs to uid %u, not to you; refusing to use it", what, p->app_home, (unsigned)st.st_uid);
-	return fd;
 }
 
 static bool under(const char *path, const char *dir)
@@ -405,11 +399,13 @@ static void setup_home(struct sbx_spec *spec, const struct plan *p)
 		insert_mount(spec, at, SBX_M_TMPFS, NULL, p->home, "--home=tmp")->mode = 0700;
 		trace("home: an empty tmpfs at %s", p->home);
 	} else {
-		int fd = open_app_home(p, spec->desktop.app);
-		cleanup_free char *src = xasprintf("/proc/self/fd/%d", fd);
 		cleanup_free char *origin = xasprintf("--app %s", spec->desktop.app);
 
-		insert_mount(spec, at, SBX_M_BIND, src, p->home, origin);
+		/* By path: an fd of sbx's would name a mount of the host's
+		 * namespace, which the sandbox's cannot clone.  Every component
+		 * was just checked; only the caller can change them. */
+		make_app_home(p, spec->desktop.app);
+		insert_mount(spec, at, SBX_M_BIND, p->app_home, p->home, origin);
 		trace("home: %s at %s", p->app_home, p->home);
 	}
 }

@@ -320,7 +320,6 @@ int launch_run(struct sbx_spec *spec)
 	close(l.info[0]);
 	trace("sandbox init is pid %d", (int)init);
 	net = net_start(spec, init);
-	dbus_release(bus);
 	record_commit(rec, spec, init, cgroup_path(cg));
 	if (write_all(l.sync[1], "G", 1) != 1)
 		die_errno("cannot start the sandbox");
