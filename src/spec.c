@@ -513,7 +513,7 @@ bool spec_valid_bus_name(const char *name)
 
 	if (wild)
 		len -= 2;
-	if (len == 0 || len > 255)
+	if (len == 0 || len > 255 || name[0] == '-')
 		return false;
 	/* Well-known names only: dot-separated elements of [A-Za-z0-9_-], none
 	 * starting with a digit, at least two ("org.*" is a wildcard). */
