@@ -505,6 +505,8 @@ void desktop_prepare(struct sbx_spec *spec)
 	if (!desktop_active(spec))
 		return;
 	make_plan(spec, &p);
+	if (spec->share[SBX_NS_NET] && (spec->desktop.display || spec->dbus.enabled))
+		note("the host's network namespace is shared: the host's abstract unix sockets (X11's @/tmp/.X11-unix, some session buses) are reachable from the sandbox");
 	if (p.home)
 		setup_home(spec, &p);
 	if (p.rundir) {

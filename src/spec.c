@@ -535,15 +535,16 @@ bool spec_valid_bus_name(const char *name)
 
 static bool set_bus_names(struct strv *list, const char *key, const char *value, char *err, size_t errlen)
 {
-	const char *name = value;
-	cleanup_free char *copy = NULL;
+	cleanup_free char *name = NULL;
 
 	if (!strcmp(key, "dbus-call")) {
 		const char *eq = strchr(value, '=');
 		if (!eq || !eq[1] || eq[1 + strspn(eq + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.*@/")])
 			return fail(err, errlen, "expected NAME=RULE with RULE as [METHOD][@PATH], e.g. org.freedesktop.portal.*=*, got \"%s\"",
 				    value);
-		name = copy = xstrndup(value, (size_t)(eq - value));
+		name = xstrndup(value, (size_t)(eq - value));
+	} else {
+		name = xstrdup(value);
 	}
 	if (!spec_valid_bus_name(name))
 		return fail(err, errlen, "bad D-Bus name \"%s\" (a well-known name like org.freedesktop.Notifications, may end in .*)",
