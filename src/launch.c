@@ -38,6 +38,8 @@
 #include <time.h>
 
 #include "cgroup.h"
+#include "dbus.h"
+#include "desktop.h"
 #include "fs.h"
 #include "idmap.h"
 #include "init.h"
@@ -258,6 +260,7 @@ int launch_run(struct sbx_spec *spec)
 	struct sbx_record *rec;
 	struct sbx_cgroup *cg;
 	struct net_helper *net;
+	struct dbus_proxy *bus;
 	sigset_t set;
 	pid_t child, init;
 	int status;
@@ -283,6 +286,8 @@ int launch_run(struct sbx_spec *spec)
 	/* Everything that can fail on bad input or a missing program fails
 	 * here, before any process of the sandbox exists. */
 	net_prepare(spec, l.hostname);
+	desktop_prepare(spec);
+	bus = dbus_start(spec);
 	rec = record_reserve(spec);
 	cg = cgroup_create(spec, spec->name);
 
@@ -326,6 +331,7 @@ int launch_run(struct sbx_spec *spec)
 	cgroup_finish(cg, status);
 	record_remove(rec);
 out:
+	dbus_stop(bus);
 	free(l.hostname);
 	idmap_free(&l.map);
 	return status;

@@ -183,12 +183,37 @@ static const struct pkey landlock_keys[] = {
 	KEYS_END,
 };
 
+static const struct pkey desktop_keys[] = {
+	SCALAR("home", "home"),
+	SCALAR("app", "app"),
+	SCALAR("display", "display"),
+	SCALAR("audio", "audio"),
+	KEYS_END,
+};
+
+static const struct pkey devices_keys[] = {
+	SCALAR("gpu", "gpu"),
+	KEYS_END,
+};
+
+/* Bus names hold no blanks or commas; rules (NAME=RULE) no blanks. */
+static const struct pkey dbus_keys[] = {
+	SCALAR("enabled", "dbus"),
+	WORDS("talk", "dbus-talk", ENV_SEP),
+	WORDS("own", "dbus-own", ENV_SEP),
+	WORDS("see", "dbus-see", ENV_SEP),
+	WORDS("call", "dbus-call", PATH_SEP),
+	KEYS_END,
+};
+
 static const struct psection sections[] = {
 	{ "profile", profile_keys },   { "namespaces", namespaces_keys },
 	{ "idmap", idmap_keys },       { "filesystem", filesystem_keys },
 	{ "env", env_keys },           { "capabilities", capabilities_keys },
 	{ "seccomp", seccomp_keys },   { "limits", limits_keys },
 	{ "network", network_keys },   { "landlock", landlock_keys },
+	{ "desktop", desktop_keys },   { "devices", devices_keys },
+	{ "dbus", dbus_keys },
 };
 
 static const struct psection *section_find(const char *name)
@@ -549,7 +574,7 @@ static bool section_line(struct parser *p, const char *line)
 	if (hint)
 		return perr(p, "unknown section [%.64s] (did you mean [%s]?)", name, hint);
 	return perr(p, "unknown section [%.64s] (known: profile, namespaces, idmap, filesystem, env, "
-		       "capabilities, seccomp, limits, network, landlock)", name);
+		       "capabilities, seccomp, limits, network, landlock, desktop, devices, dbus)", name);
 }
 
 /* What inih would reject or skip without telling the handler. */
@@ -1198,6 +1223,31 @@ static void write_network(const struct sbx_network *net, FILE *out)
 		put(out, "host-loopback", "yes");
 }
 
+static void write_desktop(const struct sbx_spec *spec, FILE *out)
+{
+	const struct sbx_desktop *d = &spec->desktop;
+	const struct sbx_dbus *b = &spec->dbus;
+
+	if (d->home != SBX_HOME_HOST || d->app || d->display || d->audio) {
+		fprintf(out, "\n[desktop]\n");
+		put(out, "home", sbx_home_mode_names[d->home]);
+		if (d->app)
+			put(out, "app", d->app);
+		put(out, "display", yes_no(d->display));
+		put(out, "audio", yes_no(d->audio));
+	}
+	if (d->gpu)
+		fprintf(out, "\n[devices]\ngpu = yes\n");
+	if (b->enabled || b->talk.n || b->own.n || b->see.n || b->call.n) {
+		fprintf(out, "\n[dbus]\n");
+		put(out, "enabled", yes_no(b->enabled));
+		put_list(out, "talk", &b->talk);
+		put_list(out, "own", &b->own);
+		put_list(out, "see", &b->see);
+		put_list(out, "call", &b->call);
+	}
+}
+
 void profile_write_ini(const struct sbx_spec *spec, FILE *out)
 {
 	static const char *const ll_modes[] = { "off", "best-effort", "required" };
@@ -1238,6 +1288,8 @@ void profile_write_ini(const struct sbx_spec *spec, FILE *out)
 	write_seccomp(&spec->seccomp, out);
 	write_limits(&spec->limits, out);
 	write_network(&spec->net, out);
+
+	write_desktop(spec, out);
 
 	if (spec->landlock.mode != SBX_LL_OFF || spec->landlock.ro.n || spec->landlock.rw.n) {
 		fprintf(out, "\n[landlock]\n");

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 
 #include "caps.h"
+#include "desktop.h"
 #include "limits.h"
 #include "seccomp.h"
 
@@ -30,6 +31,7 @@ const char *const sbx_root_mode_names[3] = { "ro", "rw", "overlay" };
 const char *const sbx_overlay_driver_names[3] = { "auto", "kernel", "fuse" };
 const char *const sbx_sc_action_names[4] = { "allow", "errno", "kill", "log" };
 const char *const sbx_net_mode_names[5] = { "none", "host", "slirp4netns", "pasta", "auto" };
+const char *const sbx_home_mode_names[3] = { "host", "tmp", "app" };
 
 /* Every setting sbx knows: the CLI's long options and the profile keys map here. */
 const struct spec_key spec_keys[] = {
@@ -88,6 +90,17 @@ const struct spec_key spec_keys[] = {
 	{ "landlock", 1, "MODE", "Landlock: off, best-effort, required" },
 	{ "landlock-ro", 1, "PATH", "Landlock: allow reading and executing under PATH" },
 	{ "landlock-rw", 1, "PATH", "Landlock: allow everything under PATH" },
+	{ "app", 1, "NAME", "desktop: a persistent private home for app NAME (~/.local/share/sbx/apps/NAME/home)" },
+	{ "home", 1, "MODE", "the home directory: host (default, as the root shows it), tmp (empty, private), app (--app)" },
+	{ "display", 2, NULL, "desktop: pass the Wayland socket and the local X11 display (with its cookie only)" },
+	{ "audio", 2, NULL, "desktop: pass the PulseAudio and PipeWire sockets" },
+	{ "no-audio", 0, NULL, "same as --audio=no" },
+	{ "gpu", 2, NULL, "desktop: pass /dev/dri for GPU rendering" },
+	{ "dbus", 2, NULL, "desktop: a session bus filtered by xdg-dbus-proxy (never the real one)" },
+	{ "dbus-talk", 1, "NAME", "D-Bus: allow calling NAME (a bus name, may end in .*)" },
+	{ "dbus-own", 1, "NAME", "D-Bus: allow owning NAME" },
+	{ "dbus-see", 1, "NAME", "D-Bus: allow seeing NAME" },
+	{ "dbus-call", 1, "NAME=RULE", "D-Bus: allow only calls matching RULE ([METHOD][@PATH]) on NAME" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -147,6 +160,11 @@ void spec_free(struct sbx_spec *spec)
 	strv_free(&spec->landlock.ro);
 	strv_free(&spec->landlock.rw);
 	free(spec->net.publish);
+	free(spec->desktop.app);
+	strv_free(&spec->dbus.talk);
+	strv_free(&spec->dbus.own);
+	strv_free(&spec->dbus.see);
+	strv_free(&spec->dbus.call);
 	memset(spec, 0, sizeof(*spec));
 }
 
@@ -488,6 +506,54 @@ static bool set_rlimit(struct sbx_spec *spec, const char *value, char *err, size
 	return true;
 }
 
+bool spec_valid_bus_name(const char *name)
+{
+	size_t len = strlen(name), elems = 0;
+	bool wild = len >= 2 && !strcmp(name + len - 2, ".*");
+
+	if (wild)
+		len -= 2;
+	if (len == 0 || len > 255 || name[0] == '-')
+		return false;
+	/* Well-known names only: dot-separated elements of [A-Za-z0-9_-], none
+	 * starting with a digit, at least two ("org.*" is a wildcard). */
+	for (size_t i = 0; i < len;) {
+		size_t start = i;
+
+		if (isdigit((unsigned char)name[i]))
+			return false;
+		while (i < len && (isalnum((unsigned char)name[i]) || name[i] == '_' || name[i] == '-'))
+			i++;
+		if (i == start)
+			return false;
+		elems++;
+		if (i < len && (name[i++] != '.' || i == len))
+			return false;
+	}
+	return elems >= 2 || wild;
+}
+
+static bool set_bus_names(struct strv *list, const char *key, const char *value, char *err, size_t errlen)
+{
+	cleanup_free char *name = NULL;
+
+	if (!strcmp(key, "dbus-call")) {
+		const char *eq = strchr(value, '=');
+		if (!eq || !eq[1] || eq[1 + strspn(eq + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.*@/")])
+			return fail(err, errlen, "expected NAME=RULE with RULE as [METHOD][@PATH], e.g. org.freedesktop.portal.*=*, got \"%s\"",
+				    value);
+		name = xstrndup(value, (size_t)(eq - value));
+	} else {
+		name = xstrdup(value);
+	}
+	if (!spec_valid_bus_name(name))
+		return fail(err, errlen, "bad D-Bus name \"%s\" (a well-known name like org.freedesktop.Notifications, may end in .*)",
+			    name);
+	if (!strv_contains(list, value))
+		strv_push(list, value);
+	return true;
+}
+
 bool spec_set(struct sbx_spec *spec, const char *key, const char *value, const char *origin, char *err,
 	      size_t errlen)
 {
@@ -667,6 +733,35 @@ bool spec_set(struct sbx_spec *spec, const char *key, const char *value, const c
 		if (!absolute_path(key, value, err, errlen))
 			return false;
 		strv_push(key[10] == 'o' ? &spec->landlock.ro : &spec->landlock.rw, value);
+	} else if (!strcmp(key, "app")) {
+		if (!spec_valid_name(value))
+			return fail(err, errlen,
+				    "bad app name \"%s\" (letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64)",
+				    value);
+		free(spec->desktop.app);
+		spec->desktop.app = xstrdup(value);
+	} else if (!strcmp(key, "home")) {
+		if ((i = index_of(value, sbx_home_mode_names, 3)) < 0)
+			return fail(err, errlen, "unknown home mode \"%s\" (known: host, tmp, app)", value);
+		spec->desktop.home = (enum sbx_home_mode)i;
+	} else if (!strcmp(key, "display")) {
+		spec->desktop.display = b;
+	} else if (!strcmp(key, "audio")) {
+		spec->desktop.audio = b;
+	} else if (!strcmp(key, "no-audio")) {
+		spec->desktop.audio = false;
+	} else if (!strcmp(key, "gpu")) {
+		spec->desktop.gpu = b;
+	} else if (!strcmp(key, "dbus")) {
+		spec->dbus.enabled = b;
+	} else if (!strcmp(key, "dbus-talk")) {
+		return set_bus_names(&spec->dbus.talk, key, value, err, errlen);
+	} else if (!strcmp(key, "dbus-own")) {
+		return set_bus_names(&spec->dbus.own, key, value, err, errlen);
+	} else if (!strcmp(key, "dbus-see")) {
+		return set_bus_names(&spec->dbus.see, key, value, err, errlen);
+	} else if (!strcmp(key, "dbus-call")) {
+		return set_bus_names(&spec->dbus.call, key, value, err, errlen);
 	} else {
 		return fail(err, errlen, "setting \"%s\" is not handled", key);
 	}
@@ -824,6 +919,11 @@ void spec_validate(struct sbx_spec *spec)
 			die("--changes %s: keeps the writes of exactly one overlay, and this sandbox has %zu (use --root=overlay or one --overlay SRC)",
 			    spec->changes, n_overlays);
 	}
+	/* --app names the home; a profile's home = tmp is for runs without one. */
+	if (spec->desktop.app)
+		spec->desktop.home = SBX_HOME_APP;
+	else if (spec->desktop.home == SBX_HOME_APP)
+		die("--home=app needs --app NAME (the app whose home to use)");
 	for (size_t i = 0; i < spec->n_keep_fds; i++)
 		if (fcntl(spec->keep_fds[i], F_GETFD) < 0)
 			die("--keep-fd %d: that file descriptor is not open in sbx", spec->keep_fds[i]);
@@ -871,6 +971,7 @@ void spec_print(const struct sbx_spec *spec, FILE *out)
 										   : "best-effort");
 	for (size_t i = 0; i < spec->n_keep_fds; i++)
 		fprintf(out, "keep-fd: %d\n", spec->keep_fds[i]);
+	desktop_print(spec, out);
 	fprintf(out, "command:");
 	for (char **a = spec->argv; a && *a; a++)
 		fprintf(out, " %s", *a);

@@ -130,6 +130,24 @@ struct sbx_network {
 	size_t n_publish;
 };
 
+/* Desktop apps (src/desktop.c, src/dbus.c). */
+enum sbx_home_mode { SBX_HOME_HOST, SBX_HOME_TMP, SBX_HOME_APP };
+extern const char *const sbx_home_mode_names[3];
+
+struct sbx_desktop {
+	enum sbx_home_mode home; /* host: the home as the root shows it */
+	char *app;               /* --app NAME: home in ~/.local/share/sbx/apps/NAME/home */
+	bool display;            /* Wayland socket, X11 socket + its cookie */
+	bool audio;              /* PulseAudio/PipeWire sockets */
+	bool gpu;                /* /dev/dri */
+};
+
+struct sbx_dbus {
+	bool enabled;           /* a session bus filtered by xdg-dbus-proxy */
+	struct strv talk, own, see; /* bus names, with an optional .* suffix */
+	struct strv call;       /* NAME=RULE */
+};
+
 struct sbx_spec {
 	char **argv;      /* the command; NULL means the user's shell */
 	char *name;       /* --name; NULL: generated at launch */
@@ -162,6 +180,8 @@ struct sbx_spec {
 	struct sbx_limits limits;
 	struct sbx_landlock landlock;
 	struct sbx_network net;
+	struct sbx_desktop desktop;
+	struct sbx_dbus dbus;
 
 	bool dry_run;
 };
@@ -188,6 +208,8 @@ const struct spec_key *spec_key_find(const char *name);
 bool parse_bool(const char *s, bool *out);
 /* A sandbox name: [A-Za-z0-9][A-Za-z0-9._-]*, at most 64. */
 bool spec_valid_name(const char *name);
+/* A well-known D-Bus name, optionally ending in ".*" (xdg-dbus-proxy's wildcard). */
+bool spec_valid_bus_name(const char *name);
 bool spec_parse_publish(const char *arg, struct sbx_publish *out, char *err, size_t errlen);
 /* Checks the whole spec; dies with a one-line message naming the origin. */
 void spec_validate(struct sbx_spec *spec);

@@ -1,0 +1,288 @@
+/* dbus.c - a filtered session bus through xdg-dbus-proxy.
+ *
+ * The sandbox never sees the caller's session bus.  xdg-dbus-proxy runs
+ * outside, as the caller, a child of sbx (PDEATHSIG, and it exits when its
+ * --fd pipe closes); it listens on a socket in a private 0700 directory
+ * and applies --filter with the profile's talk/own/see/call lists.  Only
+ * that socket is bound into the sandbox, at $XDG_RUNTIME_DIR/bus.
+ */
+#include "dbus.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "desktop.h"
+#include "launch.h"
+#include "util.h"
+
+#define PROXY "xdg-dbus-proxy"
+#define READY_TENTHS 50 /* how long the proxy may take to listen: 5 s */
+
+struct dbus_proxy {
+	pid_t pid;
+	int sync_fd; /* read end of its --fd pipe: closing it stops the proxy */
+	int log_fd;  /* memfd with its output, traced with -v */
+	char *dir;   /* private directory of the socket, NULL once removed */
+	char *sock;
+};
+
+static char *find_program(const char *name)
+{
+	const char *path = getenv("PATH");
+	cleanup_free char *copy = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+	char *save = NULL;
+
+	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		char *p = xasprintf("%s/%s", dir, name);
+		struct stat st;
+
+		if (*dir == '/' && stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0)
+			return p;
+		free(p);
+	}
+	return NULL;
+}
+
+static void trace_log(const struct dbus_proxy *p)
+{
+	struct stat st;
+	cleanup_free char *buf = NULL;
+	char *save = NULL;
+	ssize_t n;
+
+	if (!sbx_verbose || p->log_fd < 0 || fstat(p->log_fd, &st) < 0 || st.st_size == 0 || st.st_size > 65536)
+		return;
+	buf = xmalloc((size_t)st.st_size + 1);
+	n = pread(p->log_fd, buf, (size_t)st.st_size, 0);
+	if (n < 0)
+		return;
+	buf[n] = '\0';
+	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		trace(PROXY ": %s", l);
+}
+
+/* The last line the proxy printed, for an error message. */
+static char *last_log_line(const struct dbus_proxy *p)
+{
+	char buf[512];
+	struct stat st;
+	off_t start;
+	ssize_t n;
+	char *end, *line;
+
+	if (p->log_fd < 0 || fstat(p->log_fd, &st) < 0 || st.st_size == 0)
+		return NULL;
+	start = st.st_size > (off_t)sizeof(buf) - 1 ? st.st_size - (off_t)sizeof(buf) + 1 : 0;
+	n = pread(p->log_fd, buf, sizeof(buf) - 1, start);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	end = buf + strlen(buf);
+	while (end > buf && end[-1] == '\n')
+		*--end = '\0';
+	line = strrchr(buf, '\n');
+	return xstrdup(line ? line + 1 : buf);
+}
+
+static void remove_dir(struct dbus_proxy *p)
+{
+	if (p->sock)
+		unlink(p->sock);
+	if (p->dir && rmdir(p->dir) < 0 && errno != ENOENT)
+		warn("cannot remove %s: %s", p->dir, strerror(errno));
+	free(p->sock);
+	free(p->dir);
+	p->sock = p->dir = NULL;
+}
+
+/* Ends the proxy for good: dbus_stop, and die() once it was started. */
+static void proxy_kill(void *arg)
+{
+	struct dbus_proxy *p = arg;
+	int status;
+
+	if (p->sync_fd >= 0)
+		close(p->sync_fd);
+	p->sync_fd = -1;
+	if (p->pid > 0) {
+		kill(p->pid, SIGKILL);
+		while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
+			;
+		p->pid = 0;
+	}
+	remove_dir(p);
+	trace_log(p);
+	if (p->log_fd >= 0)
+		close(p->log_fd);
+	p->log_fd = -1;
+}
+
+/* Forks and execs argv: stdin /dev/null, stdout and stderr into log_fd,
+ * sync_fd as fd 3, nothing else. */
+static pid_t spawn(char **argv, int log_fd, int sync_fd)
+{
+	pid_t parent = getpid(), pid = fork();
+	int src[4];
+
+	if (pid < 0)
+		die_errno("fork");
+	if (pid > 0)
+		return pid;
+	/* It runs as the caller outside the sandbox: never outlive sbx. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
+		_exit(127);
+	sigprocmask(SIG_SETMASK, &launch_saved_mask, NULL);
+	src[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	src[1] = src[2] = log_fd;
+	src[3] = sync_fd;
+	/* Above every target first, so no dup2 below clobbers a source. */
+	for (int i = 0; i < 4; i++)
+		if ((src[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 16)) < 0)
+			_exit(127);
+	for (int i = 0; i < 4; i++)
+		if (dup2(src[i], i) < 0)
+			_exit(127);
+	if (close_range(4, ~0U, 0) < 0)
+		for (int fd = 4; fd < 1024; fd++)
+			close(fd);
+	execv(argv[0], argv);
+	dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+/* Waits for the proxy's ready byte, or dies saying why it did not come. */
+static void wait_ready(struct dbus_proxy *p)
+{
+	for (int tenths = READY_TENTHS; tenths > 0; tenths--) {
+		struct pollfd pfd = { .fd = p->sync_fd, .events = POLLIN };
+		int status;
+		char c;
+
+		if (poll(&pfd, 1, 100) < 0 && errno != EINTR)
+			die_errno("poll");
+		if (pfd.revents & POLLIN && read(p->sync_fd, &c, 1) == 1)
+			return;
+		if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
+			cleanup_free char *last = last_log_line(p);
+
+			p->pid = 0;
+			if (last)
+				die("--dbus: " PROXY " failed to start: %s", last);
+			die("--dbus: " PROXY " failed to start (status %d; see sbx -v)",
+			    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+		}
+		if (pfd.revents & (POLLHUP | POLLERR))
+			usleep(10000); /* closed without a word: it is exiting */
+	}
+	die("--dbus: " PROXY " did not get ready within %d seconds", READY_TENTHS / 10);
+}
+
+static void push_rules(struct strv *argv, const char *opt, const struct strv *list)
+{
+	for (size_t i = 0; i < list->n; i++)
+		strv_push_owned(argv, xasprintf("--%s=%s", opt, list->v[i]));
+}
+
+static void make_dir(struct dbus_proxy *p)
+{
+	const char *base = getenv("XDG_RUNTIME_DIR");
+
+	if (!base || *base != '/' || strlen(base) > 64 || access(base, W_OK | X_OK) < 0)
+		base = "/tmp";
+	/* mkdtemp makes it 0700: only the caller reaches the socket. */
+	p->dir = xasprintf("%s/sbx-dbus.XXXXXX", base);
+	if (!mkdtemp(p->dir))
+		die_errno("--dbus: cannot create a directory in %s for the proxy's socket", base);
+	p->sock = xasprintf("%s/bus", p->dir);
+}
+
+struct dbus_proxy *dbus_start(struct sbx_spec *spec)
+{
+	const char *address = getenv("DBUS_SESSION_BUS_ADDRESS");
+	const char *rundir = desktop_runtime_dir();
+	cleanup_free char *prog = NULL;
+	cleanup_free char *dst = NULL;
+	struct strv argv = { 0 };
+	struct dbus_proxy *p;
+	int sync[2];
+
+	if (!spec->dbus.enabled)
+		return NULL;
+	if (!address || !*address) {
+		warn("--dbus: DBUS_SESSION_BUS_ADDRESS is not set (no session bus); the app runs without a bus");
+		return NULL;
+	}
+	prog = find_program(PROXY);
+	if (!prog) {
+		warn("--dbus: " PROXY " is not installed (Debian package xdg-dbus-proxy); the app runs without a bus");
+		return NULL;
+	}
+	if (!rundir)
+		die("--dbus: internal error: no runtime directory");
+	p = xcalloc(1, sizeof(*p));
+	p->sync_fd = -1;
+	p->log_fd = memfd_create("sbx-dbus-log", MFD_CLOEXEC);
+	if (p->log_fd < 0)
+		die_errno("memfd_create");
+	at_die(proxy_kill, p);
+	make_dir(p);
+	if (pipe2(sync, O_CLOEXEC) < 0)
+		die_errno("pipe");
+	p->sync_fd = sync[0];
+
+	strv_push(&argv, prog);
+	strv_push(&argv, "--fd=3");
+	strv_push(&argv, address);
+	strv_push(&argv, p->sock);
+	strv_push(&argv, "--filter");
+	if (sbx_verbose > 1)
+		strv_push(&argv, "--log");
+	push_rules(&argv, "see", &spec->dbus.see);
+	push_rules(&argv, "talk", &spec->dbus.talk);
+	push_rules(&argv, "own", &spec->dbus.own);
+	push_rules(&argv, "call", &spec->dbus.call);
+	p->pid = spawn(argv.v, p->log_fd, sync[1]);
+	strv_free(&argv);
+	close(sync[1]);
+	trace(PROXY " is pid %d, listening on %s", (int)p->pid, p->sock);
+	wait_ready(p);
+
+	dst = xasprintf("%s/bus", rundir);
+	spec_add_mount(spec, SBX_M_BIND, p->sock, dst, "--dbus");
+	{
+		cleanup_free char *addr = xasprintf("unix:path=%s", dst);
+		size_t n = strlen("DBUS_SESSION_BUS_ADDRESS");
+		bool user_set = false;
+
+		for (size_t i = 0; i < spec->env.set.n; i++)
+			user_set |= !strncmp(spec->env.set.v[i], "DBUS_SESSION_BUS_ADDRESS", n) &&
+				    spec->env.set.v[i][n] == '=';
+		if (!user_set)
+			strv_push_owned(&spec->env.set, xasprintf("DBUS_SESSION_BUS_ADDRESS=%s", addr));
+	}
+	return p;
+}
+
+void dbus_stop(struct dbus_proxy *p)
+{
+	int status;
+
+	if (!p)
+		return;
+	at_die_cancel(proxy_kill, p);
+	if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
+		p->pid = 0;
+		warn(PROXY " exited while the sandbox ran; the sandbox lost its session bus");
+	}
+	proxy_kill(p);
+	free(p);
+}
