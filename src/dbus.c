@@ -2,8 +2,8 @@
  *
  * The sandbox never sees the caller's session bus.  xdg-dbus-proxy runs
  * outside, as the caller, a child of sbx (PDEATHSIG, and it exits when its
- * --fd pipe closes); it listens on a socket in a private 0700 directory
- * and applies --filter with the profile's talk/own/see/call lists.  Only
+ * --fd pipe closes); it listens on a socket in the sandbox's private record
+ * directory and applies --filter with the profile's talk/own/see/call lists.  Only
  * that socket is bound into the sandbox, at $XDG_RUNTIME_DIR/bus.
  */
 #include "dbus.h"
@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -192,20 +193,28 @@ static void push_rules(struct strv *argv, const char *opt, const struct strv *li
 		strv_push_owned(argv, xasprintf("--%s=%s", opt, list->v[i]));
 }
 
-static void make_dir(struct dbus_proxy *p)
+/* The socket goes in the sandbox's record directory (private to the
+ * caller), so the stale-record cleanup of the next sbx removes it if this
+ * sbx is SIGKILLed.  A path too long for a socket address gets a private
+ * directory in /tmp instead. */
+static void make_socket_path(struct dbus_proxy *p, const char *record_dir)
 {
-	const char *base = getenv("XDG_RUNTIME_DIR");
+	struct sockaddr_un sun;
 
-	if (!base || *base != '/' || strlen(base) > 64 || access(base, W_OK | X_OK) < 0)
-		base = "/tmp";
+	if (record_dir) {
+		p->sock = xasprintf("%s/dbus-proxy", record_dir);
+		if (strlen(p->sock) < sizeof(sun.sun_path))
+			return;
+		free(p->sock);
+	}
 	/* mkdtemp makes it 0700: only the caller reaches the socket. */
-	p->dir = xasprintf("%s/sbx-dbus.XXXXXX", base);
+	p->dir = xstrdup("/tmp/sbx-dbus.XXXXXX");
 	if (!mkdtemp(p->dir))
-		die_errno("--dbus: cannot create a directory in %s for the proxy's socket", base);
+		die_errno("--dbus: cannot create a directory in /tmp for the proxy's socket");
 	p->sock = xasprintf("%s/bus", p->dir);
 }
 
-struct dbus_proxy *dbus_start(struct sbx_spec *spec)
+struct dbus_proxy *dbus_start(struct sbx_spec *spec, const char *record_dir)
 {
 	const char *address = getenv("DBUS_SESSION_BUS_ADDRESS");
 	const char *rundir = desktop_runtime_dir();
@@ -234,7 +243,7 @@ struct dbus_proxy *dbus_start(struct sbx_spec *spec)
 	if (p->log_fd < 0)
 		die_errno("memfd_create");
 	at_die(proxy_kill, p);
-	make_dir(p);
+	make_socket_path(p, record_dir);
 	if (pipe2(sync, O_CLOEXEC) < 0)
 		die_errno("pipe");
 	p->sync_fd = sync[0];

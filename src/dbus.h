@@ -8,12 +8,13 @@ struct dbus_proxy;
 
 /* In sbx, after desktop_prepare and before the sandbox exists: starts
  * xdg-dbus-proxy on the caller's session bus with the spec's allowlist
- * (--filter always), listening on a socket in a private 0700 directory,
+ * (--filter always), listening on a socket in record_dir (the sandbox's
+ * record directory, see record_path),
  * and binds that socket at $XDG_RUNTIME_DIR/bus inside.  NULL when
  * --dbus is off, or (after one warning) when there is no session bus or
  * no xdg-dbus-proxy: the sandbox then runs without a bus.  Dies when the
  * proxy fails to start. */
-struct dbus_proxy *dbus_start(struct sbx_spec *spec);
+struct dbus_proxy *dbus_start(struct sbx_spec *spec, const char *record_dir);
 /* After the sandbox ended: stops and reaps the proxy and removes its
  * directory (not before: a bind of an unlinked socket cannot be mounted).
  * NULL is fine. */

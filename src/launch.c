@@ -261,6 +261,7 @@ int launch_run(struct sbx_spec *spec)
 	struct sbx_cgroup *cg;
 	struct net_helper *net;
 	struct dbus_proxy *bus;
+	cleanup_free char *rec_dir = NULL;
 	sigset_t set;
 	pid_t child, init;
 	int status;
@@ -287,8 +288,9 @@ int launch_run(struct sbx_spec *spec)
 	 * here, before any process of the sandbox exists. */
 	net_prepare(spec, l.hostname);
 	desktop_prepare(spec);
-	bus = dbus_start(spec);
 	rec = record_reserve(spec);
+	rec_dir = record_path(rec);
+	bus = dbus_start(spec, rec_dir);
 	cg = cgroup_create(spec, spec->name);
 
 	if (pipe2(l.sync, O_CLOEXEC) < 0 || pipe2(l.info, O_CLOEXEC) < 0)

@@ -528,6 +528,13 @@ void record_commit(struct sbx_record *r, const struct sbx_spec *spec, pid_t init
 	write_record_file(r->dirfd, r->name, "record", text);
 }
 
+char *record_path(const struct sbx_record *r)
+{
+	cleanup_free char *dir = record_dir_path();
+
+	return xasprintf("%s/%s", dir, r->name);
+}
+
 void record_remove(struct sbx_record *r)
 {
 	if (!r)

@@ -24,6 +24,9 @@ struct sbx_record *record_reserve(struct sbx_spec *spec);
 /* Once the sandbox's init exists: writes its pid, start time, profile,
  * command, cgroup and the resolved spec, so ps/enter/stop can find it. */
 void record_commit(struct sbx_record *r, const struct sbx_spec *spec, pid_t init_pid, const char *cgroup_path);
+/* The record's directory, private to the caller: helpers such as the D-Bus
+ * proxy may put sockets there; a stale record's cleanup removes them. */
+char *record_path(const struct sbx_record *r);
 /* Removes the record (the sandbox ended) and frees r.  NULL is fine. */
 void record_remove(struct sbx_record *r);
 

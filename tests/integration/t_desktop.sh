@@ -380,12 +380,28 @@ test_desktop_dbus_proxy_filters() {
 	expect_eq "raw bus socket" "$(probe_get raw <<<"$out")" hidden
 }
 
+proxy_gone() { [ -z "$(pids_with "xdg-dbus-proxy --fd=3 $DBUS_SESSION_BUS_ADDRESS")" ]; }
+
 test_desktop_dbus_proxy_stopped_with_the_sandbox() {
 	start_bus
-	local out left
-	out=$(desk --dbus=yes --display=no -- true 2>&1) || fail "$out"
-	left=$(pids_with "xdg-dbus-proxy --fd=3 $DBUS_SESSION_BUS_ADDRESS")
-	[ -z "$left" ] || fail "xdg-dbus-proxy outlived the sandbox: pid $left"
-	left=$(find /tmp "${XDG_RUNTIME_DIR:-/tmp}" -maxdepth 1 -name 'sbx-dbus.*' -user "$(id -u)" -newer "$T/bus" 2>/dev/null)
-	[ -z "$left" ] || fail "the proxy's directory was left behind: $left"
+	local out name="dbusk-$$" rdir pid
+	# A private record dir, so the proxy's socket is where we can look.
+	export XDG_RUNTIME_DIR=$T/rt
+	mkdir -m 700 "$XDG_RUNTIME_DIR"
+	rdir=$XDG_RUNTIME_DIR/sbx/$name
+	out=$(desk --name "$name" --dbus=yes --display=no -- true 2>&1) || fail "$out"
+	proxy_gone || fail "xdg-dbus-proxy outlived the sandbox"
+	[ ! -e "$rdir" ] || fail "the record dir (with the proxy's socket) was left behind: $(ls -la "$rdir")"
+	# SIGKILL of sbx: the proxy dies with it (PDEATHSIG), and the socket
+	# left in the stale record goes with the next sbx ps.
+	"$SBX" --profile desktop --audio=no --display=no --dbus=yes --name "$name" -- sleep 30 >"$T/k.log" 2>&1 &
+	pid=$!
+	track $pid
+	wait_for "[ -S '$rdir/dbus-proxy' ]" 100 || fail "no proxy socket in the record dir: $(cat "$T/k.log")"
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null || true
+	wait_for proxy_gone 50 || fail "xdg-dbus-proxy outlived a SIGKILLed sbx"
+	[ -S "$rdir/dbus-proxy" ] || fail "control: the killed sbx's socket should still be there before sbx ps"
+	"$SBX" ps >/dev/null 2>&1 || true
+	[ ! -e "$rdir" ] || fail "sbx ps left the stale record and its socket: $(ls -la "$rdir")"
 }
