@@ -247,7 +247,7 @@ test_docs_completion() {
 	out=$(docs_complete "sbx --cap-add net_admin,sys_ad")
 	expect_eq "sbx --cap-add net_admin,sys_ad" "$out" net_admin,sys_admin
 	out=$(docs_complete "sbx profile show de")
-	expect_match "sbx profile show de" "${out//$'\n'/ }" '^default demo$'
+	expect_match "sbx profile show de" "${out//$'\n'/ }" '^default demo desktop$'
 	out=$(docs_complete "sbx --profile build -- tru")
 	expect_match "command after --" "${out//$'\n'/ }" '(^| )true( |$)'
 	out=$(docs_complete "sbx stop --si")
