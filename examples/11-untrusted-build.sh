@@ -5,7 +5,6 @@
 
 command -v make >/dev/null && command -v cc >/dev/null || die "this demo needs make and cc"
 proj=$work/project
-review=$work/review
 mkdir -p "$proj"
 cat >"$proj/hello.c" <<'C'
 #include <stdio.h>
@@ -30,18 +29,18 @@ show cat "$proj/Makefile"
 step "what you would do without a sandbox: make, and hope.  With sbx:"
 say "--profile build: no network, an empty private \$HOME, a clean environment;"
 say "--overlay: the project is writable, but the writes go to an upper layer;"
-say "--changes: that upper layer is kept in $review for review"
+say "--changes: that upper layer is kept in ../review (next to the project) for review"
 cd "$proj"
-show "$SBX" --profile build --overlay "$proj" --changes "$review" -- make
+show "$SBX" --profile build --overlay "$proj" --changes ../review -- make
 show ls "$proj"
 [ -e "$proj/OLD" ] && [ ! -e "$proj/hello" ] || die "the build changed the real tree"
 [ ! -e "$marker" ] || { rm -f "$marker"; die "the build wrote $marker in your real home"; }
 echo "the real tree is untouched, and $marker does not exist"
 
 step "review what it did: sbx diff (A added, M modified, D deleted)"
-show "$SBX" diff "$review"
+show "$SBX" diff ../review
 
 step "keep it: sbx apply copies exactly those changes onto the project"
-show "$SBX" apply "$review"
+show "$SBX" apply ../review
 show ls "$proj"
 show "$proj/hello"
