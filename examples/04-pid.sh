@@ -8,6 +8,7 @@ say "the sandbox starts sleep 300 in the background, runs ps -ef and waits for t
 inside pid.sh <<'SH'
 sleep 300 &
 echo $! >"$1/inner.tmp" && mv "$1/inner.tmp" "$1/inner"
+n=50; while [ "$(cat /proc/$!/comm)" != sleep ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
 ps -ef
 echo listed >"$1/listed"
 n=100; while [ ! -e "$1/done" ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done

@@ -17,7 +17,9 @@ say "enter lands in the sandbox's namespaces, with its restrictions (demo's capa
 say "here).  The hostname is outer, not inner: with CAP_SYS_ADMIN, demo runs its command"
 say "in a user namespace one level down, with mount, UTS and IPC namespaces of its own"
 say "(so it cannot undo sbx's mounts).  Going that last level is nsenter's own job:"
-show "$SBX" enter "$name" -- nsenter --target 2 --user --mount --uts --ipc --cgroup hostname
+say "(--preserve-credentials: keep uid and groups; without subordinate ids sbx maps a"
+say "single id and setgroups is denied, so nsenter could not reset them)"
+show "$SBX" enter "$name" -- nsenter --target 2 --preserve-credentials --user --mount --uts --ipc --cgroup hostname
 
 step "stop it: sbx stop sends SIGTERM, like kill on the PID nsenter needed"
 show "$SBX" stop "$name"
