@@ -1,6 +1,7 @@
 #!/bin/bash
 # 01: `unshare -Urfpm --mount-proc`: root in new user, PID and mount
 # namespaces, with a /proc of its own.  See examples/README.md.
+# shellcheck source=examples/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 step "what the articles do: sudo unshare -Urfpm --mount-proc bash, then id, /proc/self/uid_map, ps aux"

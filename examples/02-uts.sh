@@ -1,5 +1,6 @@
 #!/bin/bash
 # 02: UTS namespace: a hostname of the sandbox's own.  See examples/README.md.
+# shellcheck source=examples/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 before=$(hostname)

@@ -1,5 +1,6 @@
 #!/bin/bash
 # 03: IPC namespace: System V shared memory of the sandbox's own.
+# shellcheck source=examples/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 step "what the articles do: sudo unshare -i, then ipcmk -M 4096 and ipcs"

@@ -1,6 +1,7 @@
 #!/bin/bash
 # 04: PID namespace: the sandbox numbers its processes from 1; the host sees
 # the same processes under its own numbers.
+# shellcheck source=examples/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 step "what the articles do: sudo unshare -fp --mount-proc, then sleep 300 & and ps -ef"

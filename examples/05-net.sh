@@ -1,6 +1,7 @@
 #!/bin/bash
 # 05: network namespace: only lo; a second process joining the first's
 # network namespace; the host's loopback through slirp4netns.
+# shellcheck source=examples/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 command -v python3 >/dev/null || die "this demo needs python3 (a tiny HTTP server and client)"
@@ -35,7 +36,7 @@ except Exception as e:
     print("cannot fetch %s: %s" % (sys.argv[1], getattr(e, "reason", e)))
     sys.exit(1)
 PY
-get="python3 $work/get.py"
+get=(python3 "$work/get.py")
 
 step "what the articles do: sudo unshare -n, then ip link: only lo, and it is DOWN"
 say "sbx brings lo up itself, so a sandbox can use 127.0.0.1 right away:"
@@ -49,9 +50,9 @@ show "$SBX" --name "$name" --bind "$work" -- python3 "$work/server.py" 8000 "hel
 started+=($!)
 wait_until 100 test -s "$work/a.port" || die "sandbox A's server did not start"
 say "sbx enter joins A's namespaces (network included), like nsenter --target:"
-show "$SBX" enter "$name" -- $get http://127.0.0.1:8000/
+show "$SBX" enter "$name" -- "${get[@]}" http://127.0.0.1:8000/
 say "a separate sandbox has a loopback of its own, where nothing listens:"
-show_fails "$SBX" --bind "$work" -- $get http://127.0.0.1:8000/
+show_fails "$SBX" --bind "$work" -- "${get[@]}" http://127.0.0.1:8000/
 
 step "a server on the host's 127.0.0.1, reached through slirp4netns with --net-host-loopback"
 if ! command -v slirp4netns >/dev/null; then
@@ -63,5 +64,5 @@ started+=($!)
 wait_until 100 test -s "$work/host.port" || die "the host's server did not start"
 port=$(cat "$work/host.port")
 say "the host is 10.0.2.2 to slirp4netns; its loopback is closed unless you ask:"
-show_fails "$SBX" --net slirp4netns --bind "$work" -- $get "http://10.0.2.2:$port/"
-show "$SBX" --net slirp4netns --net-host-loopback --bind "$work" -- $get "http://10.0.2.2:$port/"
+show_fails "$SBX" --net slirp4netns --bind "$work" -- "${get[@]}" "http://10.0.2.2:$port/"
+show "$SBX" --net slirp4netns --net-host-loopback --bind "$work" -- "${get[@]}" "http://10.0.2.2:$port/"

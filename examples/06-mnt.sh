@@ -1,5 +1,6 @@
 #!/bin/bash
 # 06: mount namespace: mounts inside stay inside; mount propagation.
+# shellcheck source=examples/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 step "what the articles do: sudo unshare -m, then mount -t tmpfs on /mnt"

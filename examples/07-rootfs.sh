@@ -1,6 +1,7 @@
 #!/bin/bash
 # 07: a root filesystem of your own: a tiny one built from the host's bash
 # and cat, then the nested-chroot escape run inside it.
+# shellcheck source=examples/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 command -v cc >/dev/null || die "this demo needs a C compiler (cc; Debian package gcc)"

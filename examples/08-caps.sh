@@ -1,5 +1,6 @@
 #!/bin/bash
 # 08: capabilities: what root inside may do is what its capability sets say.
+# shellcheck source=examples/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 step "what the articles do: compare grep Cap /proc/self/status as root and in unshare -Ur"

@@ -1,6 +1,7 @@
 #!/bin/bash
 # 09: a memory hog stopped at 100 MiB: by the cgroup v2 memory controller
 # where a delegated cgroup exists, by an address-space rlimit otherwise.
+# shellcheck source=examples/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 command -v cc >/dev/null || die "this demo needs a C compiler (cc; Debian package gcc)"

@@ -1,5 +1,6 @@
 #!/bin/bash
 # 10: joining a running sandbox, as nsenter --target does.
+# shellcheck source=examples/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 name=example10-$$

@@ -1,9 +1,12 @@
 #!/bin/bash
 # 11: an untrusted build: it runs on a writable overlay of the project, its
 # writes are kept aside, reviewed with sbx diff, and applied only if wanted.
+# shellcheck source=examples/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-command -v make >/dev/null && command -v cc >/dev/null || die "this demo needs make and cc"
+if ! command -v make >/dev/null || ! command -v cc >/dev/null; then
+	die "this demo needs make and cc"
+fi
 proj=$work/project
 mkdir -p "$proj"
 cat >"$proj/hello.c" <<'C'
@@ -33,7 +36,9 @@ say "--changes: that upper layer is kept in ../review (next to the project) for 
 cd "$proj"
 show "$SBX" --profile build --overlay "$proj" --changes ../review -- make
 show ls "$proj"
-[ -e "$proj/OLD" ] && [ ! -e "$proj/hello" ] || die "the build changed the real tree"
+if [ ! -e "$proj/OLD" ] || [ -e "$proj/hello" ]; then
+	die "the build changed the real tree"
+fi
 [ ! -e "$marker" ] || { rm -f "$marker"; die "the build wrote $marker in your real home"; }
 echo "the real tree is untouched, and $marker does not exist"
 

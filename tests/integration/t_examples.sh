@@ -86,12 +86,12 @@ test_examples_04_pid() {
 	ex_run 04
 	local s inner host
 	read -r inner host < <(sed -n 's/^sleep: PID \([0-9]*\) inside the sandbox, PID \([0-9]*\) on the host$/\1 \2/p' <<<"$out")
-	[ -n "$inner" ] && [ -n "$host" ] || fail "no PIDs reported"
+	{ [ -n "$inner" ] && [ -n "$host" ]; } || fail "no PIDs reported"
 	[ "$inner" != "$host" ] || fail "the same PID inside and outside: $inner"
 	s=$(after "sbx --bind")
 	has "PID 1 inside is sbx's init" "$s" '^root +1 +0 .*sbx'
 	has "sleep inside" "$s" "^root +$inner +[0-9]+ .* sleep 300\$"
-	has "NSpid" "$(after "grep NSpid")" "^NSpid:[[:space:]]+$host[[:space:]]+$inner\$"
+	has "NSpid" "$(after "grep NSpid")" "^NSpid:[[:space:]]+${host}[[:space:]]+${inner}\$"
 	[ -e "/proc/$host" ] && grep -q '^sleep' "/proc/$host/comm" 2>/dev/null && fail "the sleep ($host) survived the demo"
 	return 0
 }
@@ -193,7 +193,7 @@ test_examples_09_cgroups() {
 		has "stopped by the rlimit" "$out" '^stopped by: rlimit as=100M'
 		local n
 		n=$(sed -n 's/^allocation refused after \([0-9]*\) MiB$/\1/p' <<<"$out")
-		[ -n "$n" ] && [ "$n" -lt 100 ] || fail "the hog was not refused below 100 MiB: '$n'"
+		{ [ -n "$n" ] && [ "$n" -lt 100 ]; } || fail "the hog was not refused below 100 MiB: '$n'"
 	fi
 }
 
