@@ -220,6 +220,11 @@ static void setup_proc(int root_fd, const struct sbx_spec *spec, int host_proc)
 		proc = new_fs("proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, "proc");
 		attach(proc, target, "/proc", "proc");
 	}
+	/* --proc-masks=no (demo): any mount over a file or non-empty directory
+	 * of /proc makes the kernel refuse a nested `mount -t proc`
+	 * (mount_too_revealing), which `unshare --mount-proc` needs. */
+	if (spec->no_proc_masks)
+		return;
 	for (size_t i = 0; i < ARRAY_SIZE(proc_masked_files); i++) {
 		char path[64];
 		cleanup_fd int t = -1;

@@ -130,15 +130,30 @@ static int changes_open(const struct sbx_spec *spec, const struct overlay *o, co
 	const char *dir = spec->changes;
 	cleanup_free char *info_path = xasprintf("%s/" CHANGES_INFO, dir);
 	cleanup_free char *info = NULL;
+	cleanup_free char *real_dir = NULL;
+	cleanup_free char *real_lower = NULL;
+	bool made, inside;
 	int fd;
 
 	*reused = false;
-	if (path_within(dir, lower) && strcmp(lower, "/"))
-		die("--changes %s: the directory is inside the overlay's lower tree %s; choose one outside it", dir, lower);
-	if (path_within(lower, dir))
-		die("--changes %s: the overlay's lower tree %s is inside it; choose another directory", dir, lower);
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+	made = mkdir(dir, 0700) == 0;
+	if (!made && errno != EEXIST)
 		die_errno("--changes %s: cannot create the directory", dir);
+	/* Compared resolved, so "proj/../review" or a symlink is judged by
+	 * where it really is. */
+	real_dir = realpath(dir, NULL);
+	real_lower = realpath(lower, NULL);
+	if (!real_dir || !real_lower)
+		die_errno("--changes %s: cannot resolve the directory or the lower tree %s", dir, lower);
+	inside = path_within(real_dir, real_lower) && strcmp(real_lower, "/");
+	if (inside || path_within(real_lower, real_dir)) {
+		if (made)
+			rmdir(dir);
+		if (inside)
+			die("--changes %s: the directory is inside the overlay's lower tree %s; choose one outside it", dir,
+			    lower);
+		die("--changes %s: the overlay's lower tree %s is inside it; choose another directory", dir, lower);
+	}
 	info = read_file_at(AT_FDCWD, info_path, NULL);
 	if (info) {
 		cleanup_free char *old_lower = info_get(info, "lower");

@@ -113,6 +113,7 @@ static const struct pkey filesystem_keys[] = {
 	LIST("overlay", "overlay"),
 	SCALAR("overlay-driver", "overlay-driver"),
 	SCALAR("changes", "changes"),
+	SCALAR("proc-masks", "proc-masks"),
 	LIST("file", "file"),
 	LIST("bind", "bind"),
 	LIST("bind-try", "bind-try"),
@@ -1272,6 +1273,8 @@ void profile_write_ini(const struct sbx_spec *spec, FILE *out)
 	put(out, "overlay-driver", sbx_overlay_driver_names[spec->overlay_driver]);
 	if (spec->changes)
 		put(out, "changes", spec->changes);
+	if (spec->no_proc_masks)
+		put(out, "proc-masks", "no");
 	for (size_t i = 0; i < spec->n_mounts; i++)
 		write_mount(out, &spec->mounts[i]);
 	if (spec->chdir)

@@ -48,6 +48,7 @@ const struct spec_key spec_keys[] = {
 	{ "overlay", 1, "SRC[:DST]", "writable view of SRC at DST; writes go to a private upper layer" },
 	{ "overlay-driver", 1, "DRIVER", "overlays: auto (default), kernel (overlayfs), fuse (fuse-overlayfs)" },
 	{ "changes", 1, "DIR", "keep the overlay's writes in DIR (then: sbx diff DIR, sbx apply DIR)" },
+	{ "proc-masks", 2, NULL, "hide kernel files in /proc and make /proc/sys read-only (default yes)" },
 	{ "bind", 1, "SRC[:DST]", "bind SRC read-write at DST (default DST=SRC)" },
 	{ "bind-try", 1, "SRC[:DST]", "like --bind, skipped when SRC does not exist" },
 	{ "ro-bind", 1, "SRC[:DST]", "bind SRC read-only at DST" },
@@ -594,6 +595,8 @@ bool spec_set(struct sbx_spec *spec, const char *key, const char *value, const c
 	} else if (!strcmp(key, "changes")) {
 		free(spec->changes);
 		spec->changes = xstrdup(value);
+	} else if (!strcmp(key, "proc-masks")) {
+		spec->no_proc_masks = !b;
 	} else if (!strcmp(key, "file")) {
 		return add_mount_arg(spec, SBX_M_FILE, false, value, origin, err, errlen);
 	} else if (!strcmp(key, "memory")) {
@@ -948,6 +951,7 @@ void spec_print(const struct sbx_spec *spec, FILE *out)
 	fprintf(out, "\noverlay driver: %s\n", sbx_overlay_driver_names[spec->overlay_driver]);
 	if (spec->changes)
 		fprintf(out, "changes: %s\n", spec->changes);
+	fprintf(out, "proc masks: %s\n", spec->no_proc_masks ? "no" : "yes");
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		const struct sbx_mount *m = &spec->mounts[i];
 		fprintf(out, "mount: %s %s%s%s%s  (%s)\n", sbx_mount_kind_names[m->kind], m->src ? m->src : "",

@@ -166,6 +166,7 @@ struct sbx_spec {
 	char *rootfs; /* NULL: the host's / */
 	enum sbx_overlay_driver overlay_driver;
 	char *changes; /* --changes DIR: keep the (single) overlay's upper layer here */
+	bool no_proc_masks; /* --proc-masks=no: /proc without masks, so a nested proc can be mounted */
 	struct sbx_mount *mounts;
 	size_t n_mounts;
 

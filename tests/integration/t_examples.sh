@@ -1,0 +1,231 @@
+# examples/: each demo script is run as a user would run it (with the built
+# sbx in $SBX, no terminal) and its key output is asserted, so a demo whose
+# story stops being true fails here.
+
+# ex_run NN: runs examples/NN-*.sh; its output (stdout and stderr) goes to
+# $out and the log.  The script must succeed and leave nothing behind.
+ex_run() {
+	local f
+	f=$(echo "$SBX_ROOT"/examples/"$1"-*.sh)
+	[ -x "$f" ] || fail "no executable examples/$1-*.sh"
+	out=$(cd "$T" && TMPDIR=$T "$f" </dev/null 2>&1)
+	local rc=$?
+	echo "$out"
+	[ "$rc" = 0 ] || fail "$(basename "$f") exited with status $rc"
+	local left
+	left=$(find "$T" -maxdepth 1 -name 'sbx-example.*')
+	[ -z "$left" ] || fail "$(basename "$f") left $left behind"
+}
+
+# after PREFIX [PART]: the output of the first shown command ("$ ...") that
+# starts with PREFIX (and contains PART), up to the next command or
+# narration line; without blank lines.
+after() {
+	awk -v p="\$ $1" -v s="${2:-}" '
+		!on && index($0, p) == 1 && index($0, s) > 0 { on = 1; next }
+		on && /^(\$ |# )/ { exit }
+		on && NF' <<<"$out"
+}
+
+# has WHAT TEXT REGEX: some line of TEXT matches REGEX (grep -E).
+has() {
+	grep -qE -- "$3" <<<"$2" || fail "$1: no line matching /$3/ in: $2"
+}
+hasnt() {
+	grep -qE -- "$3" <<<"$2" && fail "$1: a line matches /$3/ in: $2"
+	return 0
+}
+
+need() { command -v "$1" >/dev/null || skip "$1 is not installed${2:+ ($2)}"; }
+
+test_examples_01_unshare() {
+	need unshare util-linux
+	need ps procps
+	ex_run 01
+	local s
+	s=$(after "sbx -- sh -c 'id")
+	has "sbx: id" "$s" '^uid=0\(root\)'
+	has "sbx: uid_map maps 0 to the caller" "$s" "^ +0 +$(id -u) +1$"
+	s=$(after "sbx -- ps aux")
+	expect_eq "sbx: processes in ps aux" "$(grep -cE '^root +[0-9]+ ' <<<"$s")" 2
+	has "sbx: PID 1" "$s" '^root +1 .*sbx'
+	s=$(after "sbx --profile demo -- unshare -Urfpm --mount-proc")
+	has "nested unshare: id" "$s" '^uid=0\(root\)'
+	has "nested unshare: uid_map" "$s" '^ +0 +0 +1$'
+	expect_eq "nested unshare: processes in ps aux" "$(grep -cE '^root +[0-9]+ ' <<<"$s")" 2
+	has "nested unshare: PID 1 is bash" "$s" '^root +1 .* bash -c'
+	has "default refuses unshare" "$(after "sbx -- unshare")" 'exit status [1-9]'
+}
+
+test_examples_02_uts() {
+	need hostname
+	local host
+	host=$(hostname)
+	ex_run 02
+	expect_eq "hostname set inside" "$(after "sbx --profile demo" | tail -n 1)" mycontainer
+	has "host unchanged" "$out" "^host hostname unchanged: $host\$"
+	expect_eq "hostname after" "$(hostname)" "$host"
+	expect_eq "--hostname" "$(after "sbx --hostname mycontainer")" mycontainer
+	has "no capability, no sethostname" "$(after "sbx -- hostname mycontainer")" 'exit status [1-9]'
+}
+
+test_examples_03_ipc() {
+	need ipcmk util-linux
+	ex_run 03
+	local key
+	key=$(sed -n 's/^the sandbox.s segment has key //p' <<<"$out")
+	[ -n "$key" ] || fail "no key reported"
+	has "ipcs inside" "$(after "sbx --bind")" "^$key +[0-9]+ +root +[0-7]+ +4096 "
+	hasnt "ipcs on the host" "$(after "ipcs -m")" "^$key "
+	has "verdict" "$out" "^host: no segment with key $key\$"
+	hasnt "the segment outlives the sandbox" "$(ipcs -m)" "^$key "
+}
+
+test_examples_04_pid() {
+	need ps procps
+	ex_run 04
+	local s inner host
+	read -r inner host < <(sed -n 's/^sleep: PID \([0-9]*\) inside the sandbox, PID \([0-9]*\) on the host$/\1 \2/p' <<<"$out")
+	{ [ -n "$inner" ] && [ -n "$host" ]; } || fail "no PIDs reported"
+	[ "$inner" != "$host" ] || fail "the same PID inside and outside: $inner"
+	s=$(after "sbx --bind")
+	has "PID 1 inside is sbx's init" "$s" '^root +1 +0 .*sbx'
+	has "sleep inside" "$s" "^root +$inner +[0-9]+ .* sleep 300\$"
+	has "NSpid" "$(after "grep NSpid")" "^NSpid:[[:space:]]+${host}[[:space:]]+${inner}\$"
+	[ -e "/proc/$host" ] && grep -q '^sleep' "/proc/$host/comm" 2>/dev/null && fail "the sleep ($host) survived the demo"
+	return 0
+}
+
+test_examples_05_net() {
+	need python3
+	need ip iproute2
+	need unshare util-linux
+	ex_run 05
+	has "sbx brings lo up" "$(after "sbx -- ip -br link")" '^lo +UNKNOWN .*<LOOPBACK,UP'
+	local s
+	s=$(after "sbx --profile demo -- unshare -n")
+	expect_match "a new netns: lo DOWN first" "$(sed -n 1p <<<"$s")" '^lo +DOWN '
+	expect_match "then up" "$(sed -n 2p <<<"$s")" '^lo +UNKNOWN .*<LOOPBACK,UP'
+	expect_eq "enter reaches A's loopback" "$(after "sbx enter")" "hello from sandbox A"
+	has "another sandbox does not" "$(after "sbx --bind")" 'Connection refused'
+	if grep -q '^skipped: slirp4netns' <<<"$out"; then
+		echo "note: slirp4netns is not installed; the host-loopback part was not run"
+		return 0
+	fi
+	has "host loopback closed by default" "$(after "sbx --net slirp4netns --bind")" 'exit status [1-9]'
+	expect_eq "host loopback with --net-host-loopback" "$(after "sbx --net slirp4netns --net-host-loopback")" \
+		"hello from the host"
+}
+
+test_examples_06_mnt() {
+	need findmnt util-linux
+	need mountpoint util-linux
+	local before
+	before=$(findmnt -n /mnt)
+	ex_run 06
+	has "tmpfs inside" "$(after "sbx --profile demo --bind" "/mnt.sh ")" '^/mnt +demo +tmpfs '
+	has "host unchanged" "$out" '^host: /mnt unchanged, no hello there$'
+	expect_eq "host /mnt now" "$(findmnt -n /mnt)" "$before"
+	local s
+	s=$(after "sbx --profile demo --bind" /propagation.sh)
+	has "src shared" "$s" '^/tmp/src +shared$'
+	has "shared shared" "$s" '^/tmp/shared +shared$'
+	has "slave" "$s" '^/tmp/slave +.*slave$'
+	has "private" "$s" '^/tmp/private +private$'
+	for want in "src/a: mounted" "shared/a: mounted" "slave/a: mounted" "private/a: not mounted" \
+		"src/b: not mounted" "shared/b: not mounted" "slave/b: mounted" "private/b: not mounted"; do
+		has "propagation" "$s" "^  $want\$"
+	done
+}
+
+test_examples_07_rootfs() {
+	need cc gcc
+	need ldd
+	ex_run 07
+	local s
+	s=$(after "sbx --rootfs $T/sbx-example" " -- /bin/bash -c ls")
+	has "no ls" "$s" 'ls: command not found'
+	has "no ls: 127" "$s" 'exit status 127'
+	s=$(after "sbx --rootfs $T/sbx-example" "/bin/bash -c 'echo /*; echo /bin/*'")
+	has "echo /*: only what was copied" "$s" '^/bin /dev (/lib[^ ]* )+/proc /sys /tmp$'
+	has "echo /bin/*" "$s" '^/bin/bash /bin/cat /bin/chroot-escape$|^/bin/bash /bin/cat$'
+	s=$(after "sbx --rootfs $T/sbx-example" " -- /bin/chroot-escape /etc/os-release")
+	has "default refuses chroot" "$s" 'Operation not permitted'
+	s=$(after "sbx --profile demo --rootfs")
+	has "the jail" "$s" '^in the jail, / holds: in-the-jail$'
+	# The control: the escape does leave its own jail...
+	has "out of the jail" "$s" '^after the escape, / holds: .*\bbin\b'
+	# ...and stops at the sandbox's root.
+	has "not on the host" "$s" 'still inside the sandbox.s root$'
+	hasnt "escaped" "$out" '^ESCAPED'
+}
+
+test_examples_08_caps() {
+	command -v ping >/dev/null || command -v busybox >/dev/null || skip "neither ping (iputils-ping) nor busybox is installed"
+	ex_run 08
+	local last mask
+	last=$(cat /proc/sys/kernel/cap_last_cap)
+	mask=$(printf '%016x' $(((1 << (last + 1)) - 1)))
+	has "default: no capability" "$(after "sbx -- grep Cap")" '^CapEff:[[:space:]]+0000000000000000$'
+	has "default: empty bounding set" "$(after "sbx -- grep Cap")" '^CapBnd:[[:space:]]+0000000000000000$'
+	has "--cap-add all" "$(after "sbx --cap-add all")" "^CapEff:[[:space:]]+$mask\$"
+	local s
+	s=$(after "sbx -- " "ping -c 1 -W 2 127.0.0.1")
+	has "ping without CAP_NET_RAW" "$s" 'exit status [1-9]'
+	hasnt "ping without CAP_NET_RAW" "$s" '1 (packets )?received'
+	has "ping with CAP_NET_RAW" "$(after "sbx --cap-add net_raw")" '1 (packets )?received'
+}
+
+test_examples_09_cgroups() {
+	need cc gcc
+	# AddressSanitizer reserves terabytes of address space, so a sanitizer
+	# build of sbx fails its own mmaps after setting RLIMIT_AS, before exec.
+	if ldd "$SBX" 2>/dev/null | grep -q libasan && ! "$SBX" --memory 100M -- true 2>/dev/null; then
+		skip "sbx is an AddressSanitizer build, which cannot run under --rlimit as=100M (and no cgroup v2 is delegated)"
+	fi
+	ex_run 09
+	has "unlimited" "$out" '^reached 300 MiB: nothing stopped the hog$'
+	if grep -q '^stopped by: cgroup' <<<"$out"; then
+		echo "note: a delegated cgroup v2: --memory was used"
+		has "killed" "$out" 'exit status 137'
+	else
+		echo "note: no delegated cgroup v2: the rlimit was used"
+		has "stopped by the rlimit" "$out" '^stopped by: rlimit as=100M'
+		local n
+		n=$(sed -n 's/^allocation refused after \([0-9]*\) MiB$/\1/p' <<<"$out")
+		{ [ -n "$n" ] && [ "$n" -lt 100 ]; } || fail "the hog was not refused below 100 MiB: '$n'"
+	fi
+}
+
+test_examples_10_enter() {
+	need nsenter util-linux
+	ex_run 10
+	local name
+	name=$(sed -n 's/^# step: a running sandbox to join: the demo profile, named \([^,]*\),.*/\1/p' <<<"$out")
+	[ -n "$name" ] || fail "no sandbox name in the output"
+	has "sbx ps" "$(after "sbx ps")" "^$name "
+	local s
+	s=$(after "sbx enter $name -- sh -c")
+	expect_eq "enter: the sandbox's hostname" "$(sed -n 1p <<<"$s")" outer
+	has "enter: the sandbox's processes" "$s" '^root +[0-9]+ .* sleep 30$'
+	has "enter: demo's capabilities" "$s" '^CapEff:[[:space:]]+0*1?f+$'
+	expect_eq "nsenter one level down" "$(after "sbx enter $name -- nsenter")" inner
+	has "stopped" "$out" '^the sandbox ended'
+	hasnt "gone from sbx ps" "$("$SBX" ps)" "^$name "
+}
+
+test_examples_11_untrusted_build() {
+	need make
+	need cc gcc
+	ex_run 11
+	has "the build ran" "$(after "sbx --profile build")" '^cc -o hello hello.c$'
+	has "the real tree untouched" "$out" '^the real tree is untouched'
+	local s
+	s=$(after "sbx diff")
+	has "diff: hello added" "$s" '^A hello$'
+	has "diff: OLD deleted" "$s" '^D OLD$'
+	hasnt "diff: nothing in the home" "$s" 'sbx-example-11'
+	expect_eq "applied and run" "$(after "$T/sbx-example")" "hello from the build"
+	ls "$HOME"/.sbx-example-11-* >/dev/null 2>&1 && fail "the build wrote into \$HOME: $(ls "$HOME"/.sbx-example-11-*)"
+	return 0
+}
