@@ -31,10 +31,10 @@ show cat "$proj/Makefile"
 
 step "what you would do without a sandbox: make, and hope.  With sbx:"
 say "--profile build: no network, an empty private \$HOME, a clean environment;"
-say "--overlay: the project is writable, but the writes go to an upper layer;"
-say "--changes: that upper layer is kept in ../review (next to the project) for review"
+say "--changes: the current directory (the project) becomes a writable overlay whose"
+say "writes go to an upper layer, kept in ../review (next to the project) for review"
 cd "$proj"
-show "$SBX" --profile build --overlay "$proj" --changes ../review -- make
+show "$SBX" --profile build --changes ../review -- make
 show ls "$proj"
 if [ ! -e "$proj/OLD" ] || [ -e "$proj/hello" ]; then
 	die "the build changed the real tree"

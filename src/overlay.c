@@ -150,7 +150,7 @@ static int changes_open(const struct sbx_spec *spec, const struct overlay *o, co
 		if (made)
 			rmdir(dir);
 		if (inside)
-			die("--changes %s: the directory is inside the overlay's lower tree %s; choose one outside it", dir,
+			die("--changes %s: the directory is inside the overlay's lower tree %s; choose one outside it, e.g. next to it", dir,
 			    lower);
 		die("--changes %s: the overlay's lower tree %s is inside it; choose another directory", dir, lower);
 	}

@@ -47,7 +47,7 @@ const struct spec_key spec_keys[] = {
 	{ "root", 1, "MODE", "the root: ro (default), overlay (writes kept private), rw (--rootfs only)" },
 	{ "overlay", 1, "SRC[:DST]", "writable view of SRC at DST; writes go to a private upper layer" },
 	{ "overlay-driver", 1, "DRIVER", "overlays: auto (default), kernel (overlayfs), fuse (fuse-overlayfs)" },
-	{ "changes", 1, "DIR", "keep the overlay's writes in DIR (then: sbx diff DIR, sbx apply DIR)" },
+	{ "changes", 1, "DIR", "keep the overlay's writes in DIR, overlaying the current directory if no other (then: sbx diff DIR, sbx apply DIR)" },
 	{ "proc-masks", 2, NULL, "hide kernel files in /proc and make /proc/sys read-only (default yes)" },
 	{ "bind", 1, "SRC[:DST]", "bind SRC read-write at DST (default DST=SRC)" },
 	{ "bind-try", 1, "SRC[:DST]", "like --bind, skipped when SRC does not exist" },
@@ -358,6 +358,16 @@ static bool add_mount_arg(struct sbx_spec *spec, enum sbx_mount_kind kind, bool 
 	default:
 		dst = xstrdup(arg);
 		break;
+	}
+	/* `--overlay .` and `--bind build`: without DST the source's own
+	 * path, made absolute, is where it goes. */
+	if (src && !strchr(arg, ':') && src[0] != '/' && kind != SBX_M_SYMLINK && kind != SBX_M_FILE) {
+		cleanup_free char *abs = make_absolute(src);
+
+		if (!abs)
+			return fail(err, errlen, "cannot get the current directory: %s", strerror(errno));
+		free(dst);
+		dst = path_normalize(abs);
 	}
 	spec_add_mount(spec, kind, src, dst, origin)->optional = optional;
 	return true;
@@ -840,6 +850,54 @@ static void check_dir(const char *what, const char *path)
 		die("%s %s: not a directory", what, path);
 }
 
+static bool path_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return !strncmp(path, dir, n) && (path[n] == '/' || path[n] == '\0');
+}
+
+/* `sbx --profile build --changes ../review -- make`: with no overlay
+ * named, --changes overlays the working directory, in place of a writable
+ * bind of it (such as build's): left there, the bind would send the writes
+ * to the real tree that the user meant to review first. */
+static void overlay_cwd_for_changes(struct sbx_spec *spec)
+{
+	cleanup_free char *cwd = getcwd(NULL, 0);
+	size_t kept = 0, at = SIZE_MAX;
+	struct sbx_mount ovl;
+
+	if (!cwd)
+		die_errno("--changes: cannot get the current directory, to overlay it");
+	if (!strcmp(cwd, "/"))
+		die("--changes %s: the current directory is /; use --root=overlay, or --overlay DIR", spec->changes);
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		struct sbx_mount *m = &spec->mounts[i];
+
+		/* Where the overlay goes: in place of the bind, or before
+		 * the first mount inside the directory (masks, tmpfs), so
+		 * those stay on top of it. */
+		if (at == SIZE_MAX && path_under(m->dst, cwd))
+			at = kept;
+		if (m->kind == SBX_M_BIND && !strcmp(m->dst, cwd)) {
+			trace("--changes: the overlay of %s replaces the bind from %s", cwd, m->origin);
+			free(m->src);
+			free(m->dst);
+			free(m->origin);
+			free(m->data);
+			continue;
+		}
+		spec->mounts[kept++] = *m;
+	}
+	spec->n_mounts = kept;
+	spec_add_mount(spec, SBX_M_OVERLAY, cwd, cwd, "--changes");
+	if (at < kept) {
+		ovl = spec->mounts[kept];
+		memmove(&spec->mounts[at + 1], &spec->mounts[at], (kept - at) * sizeof(ovl));
+		spec->mounts[at] = ovl;
+	}
+}
+
 void spec_validate(struct sbx_spec *spec)
 {
 	struct stat st;
@@ -913,6 +971,10 @@ void spec_validate(struct sbx_spec *spec)
 		default:
 			break;
 		}
+	}
+	if (spec->changes && n_overlays == 0) {
+		overlay_cwd_for_changes(spec);
+		n_overlays = 1;
 	}
 	if (spec->changes) {
 		char *abs = absolutize(spec->changes);

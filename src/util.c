@@ -169,6 +169,37 @@ char *make_absolute(const char *path)
 	return xasprintf("%s/%s", strcmp(cwd, "/") ? cwd : "", path);
 }
 
+char *path_normalize(const char *path)
+{
+	char *out = xmalloc(strlen(path) + 2);
+	size_t n = 0;
+
+	for (const char *p = path; *p;) {
+		size_t len;
+
+		while (*p == '/')
+			p++;
+		len = strcspn(p, "/");
+		if (len == 0 || (len == 1 && p[0] == '.')) {
+			/* nothing */
+		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
+			while (n > 0 && out[n - 1] != '/')
+				n--;
+			if (n > 0)
+				n--;
+		} else {
+			out[n++] = '/';
+			memcpy(out + n, p, len);
+			n += len;
+		}
+		p += len;
+	}
+	if (n == 0)
+		out[n++] = '/';
+	out[n] = '\0';
+	return out;
+}
+
 char *xasprintf(const char *fmt, ...)
 {
 	char *p;

@@ -69,6 +69,9 @@ char *read_file_at(int dirfd, const char *path, size_t *len_out);
 /* path made absolute against the cwd, symlinks left alone; NULL (errno set)
  * when the cwd cannot be read. */
 char *make_absolute(const char *path);
+/* An absolute path without ".", ".." or repeated slashes, by the text alone
+ * (no symlinks followed): "/a/./b/../c//" -> "/a/c". */
+char *path_normalize(const char *path);
 
 bool parse_uint(const char *s, unsigned long max, unsigned long *out);
 /* Parses "512M", "1G", "4096", "64k": bytes; false on garbage or overflow. */

@@ -231,8 +231,8 @@ docs_completion_setup() {
 test_docs_completion() {
 	local out
 	docs_completion_setup
-	out=$(docs_complete "sbx --pro")
-	expect_eq "sbx --pro" "$out" --profile
+	out=$(docs_complete "sbx --prof")
+	expect_eq "sbx --prof" "$out" --profile
 	out=$(docs_complete "sbx --profile ")
 	expect_match "sbx --profile" "${out//$'\n'/ }" '(^| )default( |$)'
 	expect_match "sbx --profile" "${out//$'\n'/ }" '(^| )build( |$)'

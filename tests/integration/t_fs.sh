@@ -223,12 +223,41 @@ test_changes_bad_input() {
 	out=$(sbx --overlay "$T/proj" --changes "$T/proj/ch" -- true 2>&1); expect_eq "inside lower exit" $? 125
 	expect_match "inside lower" "$out" "inside the overlay's lower tree"
 	[ -e "$T/proj/ch" ] && fail "a refused --changes created its directory"
-	out=$(sbx --changes "$T/c2" -- true 2>&1); expect_eq "no overlay exit" $? 125
-	expect_match "no overlay" "$out" "exactly one overlay"
+	mkdir -p "$T/q"
+	out=$(sbx --overlay "$T/proj" --overlay "$T/q" --changes "$T/c2" -- true 2>&1); expect_eq "two overlays exit" $? 125
+	expect_match "two overlays" "$out" "exactly one overlay"
+	out=$(cd / && sbx --changes "$T/c2" -- true 2>&1); expect_eq "cwd / exit" $? 125
+	expect_match "cwd /" "$out" "the current directory is /"
 	out=$(sbx --overlay "$T/proj" --changes /proc/sbx-nope -- true 2>&1); expect_eq "unwritable exit" $? 125
 	expect_match "unwritable" "$out" "^sbx: --changes /proc/sbx-nope: cannot create the directory"
 	out=$(sbx --overlay "$T/nope" -- true 2>&1); expect_eq "missing lower exit" $? 125
 	expect_match "missing lower" "$out" "no such directory"
+}
+
+# `sbx --profile build --changes ../review -- make`: no overlay named, so the
+# current directory is overlaid in place of build's writable bind of it, and
+# a mask inside it stays on top.
+test_changes_overlays_the_cwd() {
+	mkdir -p "$T/proj/secret"
+	echo old >"$T/proj/f"
+	echo key >"$T/proj/secret/key"
+	local out
+	out=$(cd "$T/proj" && sbx --profile build --mask "$T/proj/secret" --changes ../review -- \
+		sh -c 'echo new > f && echo made > g && ls secret | wc -l' 2>&1) || fail "$out"
+	expect_eq "mask over the overlay" "$out" 0
+	expect_eq "real tree untouched" "$(cat "$T/proj/f")" old
+	[ -e "$T/proj/g" ] && fail "the build wrote into the real tree"
+	out=$("$SBX" diff "$T/review") || fail "$out"
+	expect_eq "diff" "$out" "M f
+A g"
+	# Control: without --changes build's bind writes the real tree.
+	(cd "$T/proj" && sbx --profile build -- sh -c 'echo new > f') || fail "build without --changes failed"
+	expect_eq "bind control" "$(cat "$T/proj/f")" new
+	# A relative overlay without DST lands at its absolute path.
+	out=$(cd "$T/proj" && sbx --overlay . -- sh -c "echo x > '$T/proj/h' && cat '$T/proj/h'" 2>&1) || fail "$out"
+	expect_eq "--overlay . writable" "$out" x
+	[ -e "$T/proj/h" ] && fail "--overlay . wrote into the real tree"
+	return 0
 }
 
 test_root_overlay_is_writable_and_private() {
