@@ -14,13 +14,13 @@ show "$SBX" ps
 
 step "what the articles do: sudo nsenter --target PID --all; sbx enter needs no sudo and no PID"
 show "$SBX" enter "$name" -- sh -c 'hostname; ps -ef; grep CapEff /proc/self/status'
-say "enter lands in the sandbox's namespaces, with its restrictions (demo's capabilities"
-say "here).  The hostname is outer, not inner: with CAP_SYS_ADMIN, demo runs its command"
-say "in a user namespace one level down, with mount, UTS and IPC namespaces of its own"
-say "(so it cannot undo sbx's mounts).  Going that last level is nsenter's own job:"
-say "(--preserve-credentials: keep uid and groups; without subordinate ids sbx maps a"
-say "single id and setgroups is denied, so nsenter could not reset them)"
-show "$SBX" enter "$name" -- nsenter --target 2 --preserve-credentials --user --mount --uts --ipc --cgroup hostname
+say "enter lands where the command runs, with its restrictions (demo's capabilities"
+say "here), and sees the hostname it set: inner, not outer.  With CAP_SYS_ADMIN, demo"
+say "runs its command in a user namespace one level down, with mount, UTS and IPC"
+say "namespaces of its own (so it cannot undo sbx's mounts); enter follows it there, as"
+say "nsenter --target on the command's PID would.  The real nsenter on PID 2 from"
+say "inside finds itself in the same namespaces already:"
+show "$SBX" enter "$name" -- nsenter --target 2 --mount --uts --ipc hostname
 
 step "stop it: sbx stop sends SIGTERM, like kill on the PID nsenter needed"
 show "$SBX" stop "$name"

@@ -17,6 +17,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -538,6 +539,62 @@ static void join_namespaces(struct entry *e, int flags, bool user)
 			join(e->nsfd[i], enter_ns[i].flag, name, enter_ns[i].name);
 }
 
+static bool same_ns_at(int a_fd, int b_fd, const char *ns)
+{
+	cleanup_free char *path = xasprintf("ns/%s", ns);
+	struct stat a, b;
+
+	return fstatat(a_fd, path, &a, 0) == 0 && fstatat(b_fd, path, &b, 0) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+/* A sandbox whose command keeps CAP_SYS_ADMIN (demo) runs it in a user
+ * namespace nested under init's, with mount, UTS, IPC and cgroup
+ * namespaces of its own (init.c).  Enter joins those, as nsenter --target
+ * on the command would, so it sees the mounts and hostname the command
+ * made.  The child is bound to its pidfd: the pidfd is opened first, and
+ * still alive after /proc/PID is opened, so both name the same process. */
+static void target_nested_command(struct entry *e)
+{
+	char path[64];
+	cleanup_free char *children = NULL;
+
+	snprintf(path, sizeof(path), "task/%d/children", (int)e->t.info.init);
+	children = read_file_at(e->t.procfd, path, NULL);
+	for (char *save = NULL, *p = children ? strtok_r(children, " \n", &save) : NULL; p;
+	     p = strtok_r(NULL, " \n", &save)) {
+		cleanup_free char *stat = NULL;
+		unsigned long pid;
+		const char *end;
+		int pidfd, procfd;
+
+		if (!parse_uint(p, INT_MAX, &pid))
+			continue;
+		pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+		if (pidfd < 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%lu", pid);
+		procfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		stat = procfd >= 0 ? read_file_at(procfd, "stat", NULL) : NULL;
+		end = stat ? strrchr(stat, ')') : NULL;
+		/* ") S PPID ...": still init's child, and still the pidfd's. */
+		if (!end || strtol(end + 4, NULL, 10) != e->t.info.init ||
+		    syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0 || same_ns_at(e->t.procfd, procfd, "user")) {
+			close(pidfd);
+			if (procfd >= 0)
+				close(procfd);
+			continue;
+		}
+		trace("the command (pid %lu) has a nested user namespace: entering it", pid);
+		if (e->t.pidfd >= 0)
+			close(e->t.pidfd);
+		close(e->t.procfd);
+		e->t.pidfd = pidfd;
+		e->t.procfd = procfd;
+		return;
+	}
+}
+
 static __attribute__((noreturn)) void enter_child(struct entry *e, struct sbx_spec *spec)
 {
 	const char *name = e->t.info.name;
@@ -617,6 +674,7 @@ static int cmd_enter(int argc, char **argv)
 			spec.argv[i - optind] = xstrdup(argv[i]);
 	}
 	check_spec_against_sandbox(&e, &spec);
+	target_nested_command(&e);
 
 	e.rootfd = open_in(&e, "root", O_PATH | O_DIRECTORY);
 	e.cwdfd = open_in(&e, "cwd", O_PATH | O_DIRECTORY);

@@ -206,10 +206,10 @@ test_examples_10_enter() {
 	has "sbx ps" "$(after "sbx ps")" "^$name "
 	local s
 	s=$(after "sbx enter $name -- sh -c")
-	expect_eq "enter: the sandbox's hostname" "$(sed -n 1p <<<"$s")" outer
+	expect_eq "enter: the command's hostname" "$(sed -n 1p <<<"$s")" inner
 	has "enter: the sandbox's processes" "$s" '^root +[0-9]+ .* sleep 30$'
 	has "enter: demo's capabilities" "$s" '^CapEff:[[:space:]]+0*1?f+$'
-	expect_eq "nsenter one level down" "$(after "sbx enter $name -- nsenter")" inner
+	expect_eq "nsenter on PID 2" "$(after "sbx enter $name -- nsenter")" inner
 	has "stopped" "$out" '^the sandbox ended'
 	hasnt "gone from sbx ps" "$("$SBX" ps)" "^$name "
 }

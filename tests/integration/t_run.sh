@@ -94,6 +94,33 @@ test_run_enter_sees_the_sandbox() {
 	return 0
 }
 
+# demo's command keeps CAP_SYS_ADMIN, so it runs in a nested user namespace
+# with its own mount and UTS namespaces: enter lands there, and sees the
+# hostname and the mount the command made (as nsenter --target on it would).
+test_run_enter_nested_command() {
+	run_setup
+	local out pid
+	"$SBX" --profile demo --name nest1 --hostname outer -- sh -c \
+		'hostname inner && mount -t tmpfs none /mnt && touch /mnt/made && echo ready > /tmp/ready && sleep 60' &
+	pid=$!; track $pid
+	wait_running nest1
+	wait_for "sbx enter nest1 -- test -e /tmp/ready" 50 || fail "the demo command never got ready"
+	out=$(sbx enter nest1 -- sh -c 'hostname; ls /mnt; grep -c . /proc/self/uid_map') || fail "enter failed: $out"
+	expect_eq "the command's hostname, mount and nested map" "$out" "inner
+made
+2"
+	sbx stop nest1
+	wait $pid
+	# Control: without nesting, enter sees --hostname.
+	"$SBX" --name flat1 --hostname outer -- sleep 60 & pid=$!; track $pid
+	wait_running flat1
+	out=$(sbx enter flat1 -- hostname) || fail "enter failed: $out"
+	expect_eq "hostname without nesting" "$out" outer
+	sbx stop flat1
+	wait $pid
+	return 0
+}
+
 test_run_enter_cannot_gain_privileges() {
 	run_setup
 	local out pid
