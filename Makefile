@@ -22,8 +22,11 @@ endif
 NOSAN = $(filter-out -fsanitize=% -fno-omit-frame-pointer,$(1))
 PKGS := libcap libseccomp inih
 DEP_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
-# Debian's libsubid-dev ships no .pc file.
-DEP_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lsubid
+# libsubid (Debian's libsubid-dev ships no .pc file) is not linked: sbx
+# loads it with dlopen, only when subordinate IDs are used (src/idmap.c).
+# dlopen is in libc since glibc 2.34; with an older one, make LIBDL=-ldl.
+LIBDL ?=
+DEP_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) $(LIBDL)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
 ALL_CFLAGS = -std=gnu11 $(WARN) $(DEP_CFLAGS) -D_GNU_SOURCE \

@@ -4,16 +4,27 @@
  * With subordinate ranges (from libsubid, so nsswitch sources work too) the
  * setuid helpers newuidmap/newgidmap install the rest; without them the
  * parent writes a one-line map itself, which the kernel allows unprivileged.
+ *
+ * libsubid pulls in eleven more libraries (libaudit, libselinux,
+ * libsemanage, libpam...): about 1 ms of every start and 440 KiB of pages
+ * in each of sbx's processes.  Unless /etc/nsswitch.conf names another
+ * subid source, libsubid itself only reads /etc/subuid and /etc/subgid,
+ * so sbx reads them the same way; otherwise it loads libsubid with dlopen.
+ * newuidmap/newgidmap check every range against the same sources anyway.
  */
 #include "idmap.h"
 
+#include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pwd.h>
 #include <shadow/subid.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -83,14 +94,154 @@ char *find_in_path(const char *name)
 	return NULL;
 }
 
+#define LIBSUBID "libsubid.so.4"
+
+/* The prototypes of <shadow/subid.h>, so a changed ABI fails to build. */
+struct libsubid {
+	__typeof__(&subid_init) init;
+	__typeof__(&subid_get_uid_ranges) get_uid_ranges;
+	__typeof__(&subid_get_gid_ranges) get_gid_ranges;
+};
+
+/* Loads libsubid once per process; false with map->reason when it cannot. */
+static bool libsubid_load(struct idmap *map, struct libsubid *lib)
+{
+	static void *handle;
+	const char *err;
+
+	/* RTLD_LOCAL: its dependencies' symbols stay out of sbx's namespace. */
+	if (!handle)
+		handle = dlopen(LIBSUBID, RTLD_NOW | RTLD_LOCAL);
+	if (!handle) {
+		err = dlerror();
+		snprintf(map->reason, sizeof(map->reason),
+			 "%s could not be loaded (%s; Debian/Ubuntu package: libsubid4)", LIBSUBID,
+			 err ? err : "unknown error");
+		return false;
+	}
+	lib->init = (__typeof__(lib->init))dlsym(handle, "subid_init");
+	lib->get_uid_ranges = (__typeof__(lib->get_uid_ranges))dlsym(handle, "subid_get_uid_ranges");
+	lib->get_gid_ranges = (__typeof__(lib->get_gid_ranges))dlsym(handle, "subid_get_gid_ranges");
+	if (!lib->init || !lib->get_uid_ranges || !lib->get_gid_ranges) {
+		snprintf(map->reason, sizeof(map->reason), "%s lacks the subid_* functions (too old a version?)",
+			 LIBSUBID);
+		return false;
+	}
+	return true;
+}
+
+/* Whether libsubid would ask an NSS module: a "subid:" line whose first
+ * source is not "files", as shadow's nss.c reads it. */
+static bool subid_from_nss(void)
+{
+	cleanup_file FILE *f = fopen("/etc/nsswitch.conf", "re");
+	char line[1024];
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line + 6;
+		size_t n;
+
+		if (strncasecmp(line, "subid:", 6) != 0)
+			continue;
+		p += strspn(p, " \t\n");
+		n = strcspn(p, " \t\n");
+		if (n)
+			return !(n == 5 && !strncmp(p, "files", 5));
+	}
+	return false;
+}
+
+/* One "owner:start:count" line of /etc/subuid or /etc/subgid, read as
+ * shadow 4.13's libsubid reads it: fields after the third are ignored,
+ * numbers as strtoul base 0 takes them (so 0x10 is 16); false for a line
+ * it would not take, or with a sign or blanks, which it would misread. */
+static bool parse_subid_line(char *line, const char **owner, struct idmap_range *r)
+{
+	char *start, *count, *end;
+
+	line[strcspn(line, "\n")] = '\0';
+	start = strchr(line, ':');
+	if (!start || start == line)
+		return false;
+	*start++ = '\0';
+	count = strchr(start, ':');
+	if (!count)
+		return false;
+	*count++ = '\0';
+	count[strcspn(count, ":")] = '\0';
+	if (!isdigit((unsigned char)*start) || !isdigit((unsigned char)*count))
+		return false;
+	errno = 0;
+	r->start = strtoul(start, &end, 0);
+	if (*end || errno)
+		return false;
+	r->count = strtoul(count, &end, 0);
+	if (*end || errno)
+		return false;
+	*owner = line;
+	return true;
+}
+
+/* The ranges of user in file, in file order, as libsubid lists them: lines
+ * naming the user or its numeric id (id: NULL for none).  A missing file
+ * has none; -1 with errno when it cannot be read. */
+static int file_ranges(const char *file, const char *user, const char *id, struct subid_range **out)
+{
+	cleanup_file FILE *f = fopen(file, "re");
+	char line[512];
+	int n = 0;
+
+	*out = NULL;
+	if (!f)
+		return errno == ENOENT ? 0 : -1;
+	while (n < IDMAP_MAX_LINES && fgets(line, sizeof(line), f)) {
+		struct idmap_range r;
+		const char *owner;
+
+		if (!parse_subid_line(line, &owner, &r) || (strcmp(owner, user) != 0 && (!id || strcmp(owner, id) != 0)))
+			continue;
+		*out = xrealloc(*out, (size_t)(n + 1) * sizeof(**out));
+		(*out)[n++] = (struct subid_range){ .start = r.start, .count = r.count };
+	}
+	if (ferror(f)) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return n;
+}
+
 /* Collects the user's ranges of one kind; false with map->reason on failure. */
-static bool get_ranges(struct idmap *map, const char *user, bool uid, struct idmap_range *out, size_t *n_out)
+static bool get_ranges(struct idmap *map, const struct libsubid *lib, const char *user, bool uid,
+		       struct idmap_range *out, size_t *n_out)
 {
 	struct subid_range *ranges = NULL;
-	int n = uid ? subid_get_uid_ranges(user, &ranges) : subid_get_gid_ranges(user, &ranges);
 	const char *file = uid ? "/etc/subuid" : "/etc/subgid";
+	int n;
 
+	if (lib) {
+		n = uid ? lib->get_uid_ranges(user, &ranges) : lib->get_gid_ranges(user, &ranges);
+	} else {
+		/* libsubid's numeric owner: the uid, or the gid of the group
+		 * named like the user. */
+		/* sbx is single-threaded, as for getpwuid. */
+		/* cppcheck-suppress getgrnamCalled */
+		const struct group *gr = uid ? NULL : getgrnam(user);
+		char id[32];
+
+		if (uid)
+			snprintf(id, sizeof(id), "%u", (unsigned)getuid());
+		else if (gr)
+			snprintf(id, sizeof(id), "%u", (unsigned)gr->gr_gid);
+		n = file_ranges(file, user, uid || gr ? id : NULL, &ranges);
+	}
 	*n_out = 0;
+	if (n < 0 && !lib) {
+		snprintf(map->reason, sizeof(map->reason), "cannot read %s: %s", file, strerror(errno));
+		return false;
+	}
 	if (n < 0) {
 		snprintf(map->reason, sizeof(map->reason), "libsubid could not read the subordinate %s ranges of %s",
 			 uid ? "uid" : "gid", user);
@@ -113,6 +264,7 @@ static bool get_ranges(struct idmap *map, const char *user, bool uid, struct idm
 static bool plan_subids(struct idmap *map, const struct sbx_spec *spec)
 {
 	struct idmap_range uranges[IDMAP_MAX_LINES], granges[IDMAP_MAX_LINES];
+	struct libsubid lib, *use = NULL;
 	size_t nu, ng;
 	struct passwd *pw = getpwuid(getuid());
 
@@ -121,9 +273,15 @@ static bool plan_subids(struct idmap *map, const struct sbx_spec *spec)
 			 (unsigned)getuid());
 		return false;
 	}
-	/* libsubid writes its own complaints to stderr unless told otherwise. */
-	subid_init("sbx", NULL);
-	if (!get_ranges(map, pw->pw_name, true, uranges, &nu) || !get_ranges(map, pw->pw_name, false, granges, &ng))
+	if (subid_from_nss()) {
+		if (!libsubid_load(map, &lib))
+			return false;
+		/* libsubid writes its own complaints to stderr unless told otherwise. */
+		lib.init("sbx", NULL);
+		use = &lib;
+	}
+	if (!get_ranges(map, use, pw->pw_name, true, uranges, &nu) ||
+	    !get_ranges(map, use, pw->pw_name, false, granges, &ng))
 		return false;
 	map->newuidmap = find_in_path("newuidmap");
 	map->newgidmap = find_in_path("newgidmap");

@@ -1,6 +1,7 @@
 /* launch.c - starting the sandbox and supervising it.
  *
  *   sbx (supervisor, host)      A (new user ns)                 B (PID 1)
+ *   fork: compile seccomp filter (in parallel, until B takes it)
  *   record, cgroup, net check
  *   clone(CLONE_NEWUSER) ---->  PDEATHSIG; waits on sync pipe
  *   newuidmap/newgidmap
@@ -13,6 +14,7 @@
  *   slirp4netns/pasta, record
  *   sync <- 'G' -------------------------------------------->  setsid, hostname, lo,
  *   forwards signals to B                                        mounts, pivot_root,
+ *                                                                takes the filter,
  *                                                                init: fork+exec command
  *                               stops fuse-overlayfs
  *   exits with A's status       exits with B's status
@@ -45,6 +47,7 @@
 #include "init.h"
 #include "net.h"
 #include "record.h"
+#include "seccomp.h"
 #include "util.h"
 
 const int launch_forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
@@ -67,6 +70,7 @@ struct launch {
 	int sync[2]; /* supervisor -> A ('M') and B ('G') */
 	int info[2]; /* A -> supervisor: B's pid */
 	struct fs_sources fs; /* opened by A, used by B */
+	struct seccomp_job seccomp; /* compiled for B, in parallel */
 };
 
 static pid_t clone_newuser(void)
@@ -141,6 +145,8 @@ static __attribute__((noreturn)) void run_init(struct launch *l)
 	if (unshare(CLONE_NEWNS) < 0)
 		die_errno("cannot create the sandbox's mount namespace");
 	fs_setup(spec, &l->fs, l->have_cwd ? l->cwd : NULL);
+	/* As late as possible: the compile ran alongside everything above. */
+	seccomp_compile_receive(&l->seccomp);
 	_exit(init_run(spec));
 }
 
@@ -185,6 +191,7 @@ static __attribute__((noreturn)) void run_userns_child(struct launch *l)
 		die_errno("fork");
 	if (init == 0)
 		run_init(l);
+	seccomp_compile_close(&l->seccomp);
 	close(l->sync[0]);
 	if (write_all(l->info[1], &init, sizeof(init)) != sizeof(init))
 		die_errno("cannot report to sbx");
@@ -241,6 +248,7 @@ static int supervise(struct launch *l, pid_t child, pid_t init, const sigset_t *
 			send_signal(pidfd, init, sig);
 			continue;
 		}
+		seccomp_compile_reap(&l->seccomp, false);
 		pid_t w = waitpid(child, &status, WNOHANG);
 		if (w == 0 || (w < 0 && errno == EINTR))
 			continue;
@@ -275,6 +283,8 @@ int launch_run(struct sbx_spec *spec)
 	sigaddset(&set, SIGALRM);
 	if (sigprocmask(SIG_BLOCK, &set, &launch_saved_mask) < 0)
 		die_errno("sigprocmask");
+	/* First: it runs on another CPU while the sandbox is set up. */
+	seccomp_compile_start(&spec->seccomp, &l.seccomp);
 
 	idmap_plan(&l.map, spec);
 	if (spec->map_mode == SBX_MAP_AUTO && l.map.mode == SBX_MAP_SINGLE)
@@ -302,6 +312,7 @@ int launch_run(struct sbx_spec *spec)
 		run_userns_child(&l);
 	close(l.sync[0]);
 	close(l.info[1]);
+	seccomp_compile_close(&l.seccomp);
 
 	idmap_install(&l.map, child);
 	/* Before A creates the cgroup namespace, so the sandbox's cgroup is
@@ -334,6 +345,7 @@ int launch_run(struct sbx_spec *spec)
 	record_remove(rec);
 out:
 	dbus_stop(bus);
+	seccomp_compile_reap(&l.seccomp, true);
 	free(l.hostname);
 	idmap_free(&l.map);
 	return status;

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "spec.h"
 
@@ -24,9 +25,31 @@ const char *const *seccomp_group(const char *name);
 const char *const *seccomp_group_names(size_t *n);
 
 /* Loads the filter into the calling thread (call after no_new_privs, last
- * before execve).  Unknown syscall names on this arch are a warning.  Dies
- * on failure: a sandbox without its filter must not run. */
+ * before execve): the program taken by seccomp_compile_receive when there
+ * is one, else it compiles the filter here.  Unknown syscall names on this
+ * arch are a warning.  Dies on failure: a sandbox without its filter must
+ * not run. */
 void seccomp_install(const struct sbx_seccomp *sc);
+
+/* Compiling takes libseccomp milliseconds, so sbx does it in a process of
+ * its own while the sandbox is set up: seccomp_compile_start (supervisor,
+ * first) forks it; it writes the BPF program into a sealed memfd and
+ * reports on a pipe.  The sandbox's init takes the program with
+ * seccomp_compile_receive before it closes inherited fds, and the command
+ * loads it in seccomp_install.  All no-ops when the filter is off. */
+struct seccomp_job {
+	pid_t pid; /* the compiling process, until reaped */
+	int memfd; /* the program */
+	int done;  /* read end: 'K' and the size, 'E' (it said why), or EOF */
+};
+void seccomp_compile_start(const struct sbx_seccomp *sc, struct seccomp_job *job);
+/* Closes the job's fds in a process that passes them on no further. */
+void seccomp_compile_close(struct seccomp_job *job);
+/* Waits for the program and keeps it for seccomp_install; dies unless it
+ * arrived complete. */
+void seccomp_compile_receive(struct seccomp_job *job);
+/* Reaps the compiling process if it has exited (wait: kills and reaps it). */
+void seccomp_compile_reap(struct seccomp_job *job, bool wait);
 /* Exports the filter as BPF to fd (for tests and --dry-run -v). */
 int seccomp_export_filter(const struct sbx_seccomp *sc, int fd);
 void seccomp_print(const struct sbx_seccomp *sc, FILE *out);
