@@ -14,7 +14,6 @@
  */
 #include "idmap.h"
 
-#include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -153,10 +152,8 @@ static bool subid_from_nss(void)
 	return false;
 }
 
-/* One "owner:start:count" line of /etc/subuid or /etc/subgid, read as
- * shadow 4.13's libsubid reads it: fields after the third are ignored,
- * numbers as strtoul base 0 takes them (so 0x10 is 16); false for a line
- * it would not take, or with a sign or blanks, which it would misread. */
+/* One "owner:start:count" line of /etc/subuid or /etc/subgid; false for
+ * a line libsubid would not take either. */
 static bool parse_subid_line(char *line, const char **owner, struct idmap_range *r)
 {
 	char *start, *count, *end;
@@ -167,26 +164,23 @@ static bool parse_subid_line(char *line, const char **owner, struct idmap_range 
 		return false;
 	*start++ = '\0';
 	count = strchr(start, ':');
-	if (!count)
+	if (!count || strchr(count + 1, ':'))
 		return false;
 	*count++ = '\0';
-	count[strcspn(count, ":")] = '\0';
-	if (!isdigit((unsigned char)*start) || !isdigit((unsigned char)*count))
-		return false;
 	errno = 0;
-	r->start = strtoul(start, &end, 0);
-	if (*end || errno)
+	r->start = strtoul(start, &end, 10);
+	if (!*start || *end || errno)
 		return false;
-	r->count = strtoul(count, &end, 0);
-	if (*end || errno)
+	r->count = strtoul(count, &end, 10);
+	if (!*count || *end || errno)
 		return false;
 	*owner = line;
 	return true;
 }
 
-/* The ranges of user in file, in file order, as libsubid lists them: lines
- * naming the user or its numeric id (id: NULL for none).  A missing file
- * has none; -1 with errno when it cannot be read. */
+/* The ranges of user in file, as libsubid lists them: the lines naming the
+ * user, then those naming its numeric id (id: NULL for none).  A missing
+ * file has none; -1 with errno when it cannot be read. */
 static int file_ranges(const char *file, const char *user, const char *id, struct subid_range **out)
 {
 	cleanup_file FILE *f = fopen(file, "re");
@@ -196,14 +190,20 @@ static int file_ranges(const char *file, const char *user, const char *id, struc
 	*out = NULL;
 	if (!f)
 		return errno == ENOENT ? 0 : -1;
-	while (n < IDMAP_MAX_LINES && fgets(line, sizeof(line), f)) {
-		struct idmap_range r;
-		const char *owner;
+	for (int pass = 0; pass < 2; pass++) {
+		const char *want = pass ? id : user;
 
-		if (!parse_subid_line(line, &owner, &r) || (strcmp(owner, user) != 0 && (!id || strcmp(owner, id) != 0)))
+		if (!want || (pass && fseek(f, 0, SEEK_SET) < 0))
 			continue;
-		*out = xrealloc(*out, (size_t)(n + 1) * sizeof(**out));
-		(*out)[n++] = (struct subid_range){ .start = r.start, .count = r.count };
+		while (n < IDMAP_MAX_LINES && fgets(line, sizeof(line), f)) {
+			struct idmap_range r;
+			const char *owner;
+
+			if (!parse_subid_line(line, &owner, &r) || strcmp(owner, want) != 0)
+				continue;
+			*out = xrealloc(*out, (size_t)(n + 1) * sizeof(**out));
+			(*out)[n++] = (struct subid_range){ .start = r.start, .count = r.count };
+		}
 	}
 	if (ferror(f)) {
 		free(*out);
