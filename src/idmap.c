@@ -5,25 +5,21 @@
  * setuid helpers newuidmap/newgidmap install the rest; without them the
  * parent writes a one-line map itself, which the kernel allows unprivileged.
  *
- * libsubid pulls in eleven more libraries (libaudit, libselinux,
- * libsemanage, libpam...): about 1 ms of every start and 440 KiB of pages
- * in each of sbx's processes.  Unless /etc/nsswitch.conf names another
- * subid source, libsubid itself only reads /etc/subuid and /etc/subgid,
- * so sbx reads them the same way; otherwise it loads libsubid with dlopen.
- * newuidmap/newgidmap check every range against the same sources anyway.
+ * libsubid is loaded with dlopen only when subordinate IDs are looked up:
+ * it pulls in eleven more libraries (libaudit, libselinux, libsemanage,
+ * libpam...), about 0.8 ms of every start and 440 KiB of pages that
+ * --map=single, --version or sbx enter never use.
  */
 #include "idmap.h"
 
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <pwd.h>
 #include <shadow/subid.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -129,119 +125,15 @@ static bool libsubid_load(struct idmap *map, struct libsubid *lib)
 	return true;
 }
 
-/* Whether libsubid would ask an NSS module: a "subid:" line whose first
- * source is not "files", as shadow's nss.c reads it. */
-static bool subid_from_nss(void)
-{
-	cleanup_file FILE *f = fopen("/etc/nsswitch.conf", "re");
-	char line[1024];
-
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f)) {
-		char *p = line + 6;
-		size_t n;
-
-		if (strncasecmp(line, "subid:", 6) != 0)
-			continue;
-		p += strspn(p, " \t\n");
-		n = strcspn(p, " \t\n");
-		if (n)
-			return !(n == 5 && !strncmp(p, "files", 5));
-	}
-	return false;
-}
-
-/* One "owner:start:count" line of /etc/subuid or /etc/subgid; false for
- * a line libsubid would not take either. */
-static bool parse_subid_line(char *line, const char **owner, struct idmap_range *r)
-{
-	char *start, *count, *end;
-
-	line[strcspn(line, "\n")] = '\0';
-	start = strchr(line, ':');
-	if (!start || start == line)
-		return false;
-	*start++ = '\0';
-	count = strchr(start, ':');
-	if (!count || strchr(count + 1, ':'))
-		return false;
-	*count++ = '\0';
-	errno = 0;
-	r->start = strtoul(start, &end, 10);
-	if (!*start || *end || errno)
-		return false;
-	r->count = strtoul(count, &end, 10);
-	if (!*count || *end || errno)
-		return false;
-	*owner = line;
-	return true;
-}
-
-/* The ranges of user in file, as libsubid lists them: the lines naming the
- * user, then those naming its numeric id (id: NULL for none).  A missing
- * file has none; -1 with errno when it cannot be read. */
-static int file_ranges(const char *file, const char *user, const char *id, struct subid_range **out)
-{
-	cleanup_file FILE *f = fopen(file, "re");
-	char line[512];
-	int n = 0;
-
-	*out = NULL;
-	if (!f)
-		return errno == ENOENT ? 0 : -1;
-	for (int pass = 0; pass < 2; pass++) {
-		const char *want = pass ? id : user;
-
-		if (!want || (pass && fseek(f, 0, SEEK_SET) < 0))
-			continue;
-		while (n < IDMAP_MAX_LINES && fgets(line, sizeof(line), f)) {
-			struct idmap_range r;
-			const char *owner;
-
-			if (!parse_subid_line(line, &owner, &r) || strcmp(owner, want) != 0)
-				continue;
-			*out = xrealloc(*out, (size_t)(n + 1) * sizeof(**out));
-			(*out)[n++] = (struct subid_range){ .start = r.start, .count = r.count };
-		}
-	}
-	if (ferror(f)) {
-		free(*out);
-		*out = NULL;
-		return -1;
-	}
-	return n;
-}
-
 /* Collects the user's ranges of one kind; false with map->reason on failure. */
 static bool get_ranges(struct idmap *map, const struct libsubid *lib, const char *user, bool uid,
 		       struct idmap_range *out, size_t *n_out)
 {
 	struct subid_range *ranges = NULL;
+	int n = uid ? lib->get_uid_ranges(user, &ranges) : lib->get_gid_ranges(user, &ranges);
 	const char *file = uid ? "/etc/subuid" : "/etc/subgid";
-	int n;
 
-	if (lib) {
-		n = uid ? lib->get_uid_ranges(user, &ranges) : lib->get_gid_ranges(user, &ranges);
-	} else {
-		/* libsubid's numeric owner: the uid, or the gid of the group
-		 * named like the user. */
-		/* sbx is single-threaded, as for getpwuid. */
-		/* cppcheck-suppress getgrnamCalled */
-		const struct group *gr = uid ? NULL : getgrnam(user);
-		char id[32];
-
-		if (uid)
-			snprintf(id, sizeof(id), "%u", (unsigned)getuid());
-		else if (gr)
-			snprintf(id, sizeof(id), "%u", (unsigned)gr->gr_gid);
-		n = file_ranges(file, user, uid || gr ? id : NULL, &ranges);
-	}
 	*n_out = 0;
-	if (n < 0 && !lib) {
-		snprintf(map->reason, sizeof(map->reason), "cannot read %s: %s", file, strerror(errno));
-		return false;
-	}
 	if (n < 0) {
 		snprintf(map->reason, sizeof(map->reason), "libsubid could not read the subordinate %s ranges of %s",
 			 uid ? "uid" : "gid", user);
@@ -264,7 +156,7 @@ static bool get_ranges(struct idmap *map, const struct libsubid *lib, const char
 static bool plan_subids(struct idmap *map, const struct sbx_spec *spec)
 {
 	struct idmap_range uranges[IDMAP_MAX_LINES], granges[IDMAP_MAX_LINES];
-	struct libsubid lib, *use = NULL;
+	struct libsubid lib;
 	size_t nu, ng;
 	struct passwd *pw = getpwuid(getuid());
 
@@ -273,15 +165,12 @@ static bool plan_subids(struct idmap *map, const struct sbx_spec *spec)
 			 (unsigned)getuid());
 		return false;
 	}
-	if (subid_from_nss()) {
-		if (!libsubid_load(map, &lib))
-			return false;
-		/* libsubid writes its own complaints to stderr unless told otherwise. */
-		lib.init("sbx", NULL);
-		use = &lib;
-	}
-	if (!get_ranges(map, use, pw->pw_name, true, uranges, &nu) ||
-	    !get_ranges(map, use, pw->pw_name, false, granges, &ng))
+	if (!libsubid_load(map, &lib))
+		return false;
+	/* libsubid writes its own complaints to stderr unless told otherwise. */
+	lib.init("sbx", NULL);
+	if (!get_ranges(map, &lib, pw->pw_name, true, uranges, &nu) ||
+	    !get_ranges(map, &lib, pw->pw_name, false, granges, &ng))
 		return false;
 	map->newuidmap = find_in_path("newuidmap");
 	map->newgidmap = find_in_path("newgidmap");
