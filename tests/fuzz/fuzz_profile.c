@@ -5,7 +5,7 @@
  * <seccomp.h> still mean the system headers):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
  *     -iquote src tests/fuzz/fuzz_profile.c $(ls src/[a-z]*.c | grep -v main.c) \
- *     $(pkg-config --cflags --libs inih libcap libseccomp) -lsubid -o build/fuzz_profile
+ *     $(pkg-config --cflags --libs inih libcap libseccomp) -o build/fuzz_profile
  *   build/fuzz_profile tests/fuzz/corpus/profile
  *
  * Includes in the input are followed like any other (they are depth-limited,

@@ -710,6 +710,51 @@ START_TEST(test_export_covers_compat_arches)
 }
 END_TEST
 
+/* The program compiled ahead in a process of its own (launch.c) is the one
+ * seccomp_export_filter gives, and once installed it denies what it must. */
+START_TEST(test_compile_ahead_same_program)
+{
+	struct sbx_seccomp sc = sc_new();
+	struct sock_filter *want;
+	size_t n;
+	int status;
+	pid_t pid;
+
+	PUSH(&sc.deny, "@mount", "keyctl");
+	PUSH(&sc.deny_ioctl, "TIOCSTI");
+	sc.deny_userns = true;
+	want = export(&sc, &n);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct seccomp_job job;
+		struct sock_filter *got = malloc(n * sizeof(*got) + 1);
+		int copy;
+
+		seccomp_compile_start(&sc, &job);
+		copy = dup(job.memfd); /* receive closes the job's own fds */
+		seccomp_compile_receive(&job);
+		seccomp_compile_reap(&job, true);
+		if (!got || copy < 0 || pread(copy, got, n * sizeof(*got), 0) != (ssize_t)(n * sizeof(*got)))
+			_exit(100);
+		if (lseek(copy, 0, SEEK_END) != (off_t)(n * sizeof(*got)) || memcmp(got, want, n * sizeof(*got)))
+			_exit(101);
+		/* Sealed: nothing can change it after the check. */
+		if (pwrite(copy, "x", 1, 0) != -1 || errno != EPERM)
+			_exit(102);
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			_exit(103);
+		seccomp_install(&sc);
+		_exit(probe_denylist());
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		ck_assert_int_eq(errno, EINTR);
+	ck_assert_probe(status);
+	free(want);
+	sc_free(&sc);
+}
+END_TEST
+
 static int probe_exit(void)
 {
 	return 0;
@@ -778,6 +823,7 @@ static Suite *seccomp_suite(void)
 	tcase_add_test(install, test_unknown_names_warn);
 	tcase_add_test(install, test_export_covers_compat_arches);
 	tcase_add_test(install, test_everything_fits);
+	tcase_add_test(install, test_compile_ahead_same_program);
 	suite_add_tcase(s, install);
 	return s;
 }
