@@ -5,10 +5,12 @@
  * setuid helpers newuidmap/newgidmap install the rest; without them the
  * parent writes a one-line map itself, which the kernel allows unprivileged.
  *
- * libsubid is loaded with dlopen only when subordinate IDs are looked up:
- * it pulls in eleven more libraries (libaudit, libselinux, libsemanage,
- * libpam...), about 0.8 ms of every start and 440 KiB of pages that
- * --map=single, --version or sbx enter never use.
+ * libsubid is loaded with dlopen only when subordinate IDs are looked up,
+ * and then in a short-lived process of its own: it pulls in eleven more
+ * libraries (libaudit, libselinux, libsemanage, libpam...), about 0.8 ms
+ * and 1 MiB of resident pages that the supervisor, which lives as long as
+ * the sandbox, should not carry.  launch.c starts the lookup first and
+ * takes its answer just before clone, so it overlaps the other checks.
  */
 #include "idmap.h"
 
@@ -153,25 +155,82 @@ static bool get_ranges(struct idmap *map, const struct libsubid *lib, const char
 	return true;
 }
 
-static bool plan_subids(struct idmap *map, const struct sbx_spec *spec)
-{
-	struct idmap_range uranges[IDMAP_MAX_LINES], granges[IDMAP_MAX_LINES];
-	struct libsubid lib;
+/* What the lookup process sends back. */
+struct lookup_result {
+	bool ok;
+	char reason[256];
 	size_t nu, ng;
-	struct passwd *pw = getpwuid(getuid());
+	struct idmap_range u[IDMAP_MAX_LINES], g[IDMAP_MAX_LINES];
+};
 
+static __attribute__((noreturn)) void lookup_child(int fd, const char *user)
+{
+	struct lookup_result r = { 0 };
+	struct idmap tmp = { 0 };
+	struct libsubid lib;
+
+	if (libsubid_load(&tmp, &lib)) {
+		/* libsubid writes its own complaints to stderr unless told otherwise. */
+		lib.init("sbx", NULL);
+		r.ok = get_ranges(&tmp, &lib, user, true, r.u, &r.nu) && get_ranges(&tmp, &lib, user, false, r.g, &r.ng);
+	}
+	memcpy(r.reason, tmp.reason, sizeof(r.reason));
+	_exit(write_all(fd, &r, sizeof(r)) == (ssize_t)sizeof(r) ? 0 : 1);
+}
+
+void idmap_plan_start(struct idmap *map, const struct sbx_spec *spec)
+{
+	struct passwd *pw;
+	int fds[2];
+
+	memset(map, 0, sizeof(*map));
+	map->lookup_fd = -1;
+	if (spec->map_mode == SBX_MAP_SINGLE)
+		return;
+	pw = getpwuid(getuid());
 	if (!pw) {
 		snprintf(map->reason, sizeof(map->reason), "uid %u has no user name in the passwd database",
 			 (unsigned)getuid());
+		return;
+	}
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		die_errno("pipe");
+	fflush(NULL);
+	map->lookup_pid = fork();
+	if (map->lookup_pid < 0)
+		die_errno("fork");
+	if (map->lookup_pid == 0) {
+		close(fds[0]);
+		lookup_child(fds[1], pw->pw_name);
+	}
+	close(fds[1]);
+	map->lookup_fd = fds[0];
+}
+
+static bool plan_subids(struct idmap *map, const struct sbx_spec *spec)
+{
+	struct lookup_result r;
+	ssize_t n;
+
+	if (map->lookup_fd < 0)
+		return false; /* the reason is set */
+	n = read_all(map->lookup_fd, &r, sizeof(r));
+	close(map->lookup_fd);
+	map->lookup_fd = -1;
+	while (waitpid(map->lookup_pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	map->lookup_pid = 0;
+	if (n != (ssize_t)sizeof(r)) {
+		snprintf(map->reason, sizeof(map->reason), "the lookup of subordinate IDs through libsubid failed");
 		return false;
 	}
-	if (!libsubid_load(map, &lib))
+	if (!r.ok) {
+		memcpy(map->reason, r.reason, sizeof(map->reason));
+		map->reason[sizeof(map->reason) - 1] = '\0';
 		return false;
-	/* libsubid writes its own complaints to stderr unless told otherwise. */
-	lib.init("sbx", NULL);
-	if (!get_ranges(map, &lib, pw->pw_name, true, uranges, &nu) ||
-	    !get_ranges(map, &lib, pw->pw_name, false, granges, &ng))
-		return false;
+	}
+	if (r.nu > IDMAP_MAX_LINES || r.ng > IDMAP_MAX_LINES)
+		die("internal error: subordinate ID lookup sent %zu/%zu ranges", r.nu, r.ng);
 	map->newuidmap = find_in_path("newuidmap");
 	map->newgidmap = find_in_path("newgidmap");
 	if (!map->newuidmap || !map->newgidmap) {
@@ -179,14 +238,13 @@ static bool plan_subids(struct idmap *map, const struct sbx_spec *spec)
 			 map->newuidmap ? "newgidmap" : "newuidmap");
 		return false;
 	}
-	map->n_uid = idmap_build(map->uid, IDMAP_MAX_LINES, spec->uid, geteuid(), uranges, nu);
-	map->n_gid = idmap_build(map->gid, IDMAP_MAX_LINES, spec->gid, getegid(), granges, ng);
+	map->n_uid = idmap_build(map->uid, IDMAP_MAX_LINES, spec->uid, geteuid(), r.u, r.nu);
+	map->n_gid = idmap_build(map->gid, IDMAP_MAX_LINES, spec->gid, getegid(), r.g, r.ng);
 	return true;
 }
 
-void idmap_plan(struct idmap *map, const struct sbx_spec *spec)
+void idmap_plan_finish(struct idmap *map, const struct sbx_spec *spec)
 {
-	memset(map, 0, sizeof(*map));
 	if (spec->map_mode != SBX_MAP_SINGLE && plan_subids(map, spec)) {
 		map->mode = SBX_MAP_SUBIDS;
 		return;
@@ -198,6 +256,12 @@ void idmap_plan(struct idmap *map, const struct sbx_spec *spec)
 	map->uid[0] = (struct idmap_line){ spec->uid, geteuid(), 1 };
 	map->gid[0] = (struct idmap_line){ spec->gid, getegid(), 1 };
 	map->n_uid = map->n_gid = 1;
+}
+
+void idmap_plan(struct idmap *map, const struct sbx_spec *spec)
+{
+	idmap_plan_start(map, spec);
+	idmap_plan_finish(map, spec);
 }
 
 void idmap_free(struct idmap *map)

@@ -25,6 +25,8 @@ struct idmap {
 	char reason[256];   /* why single mode was chosen in auto mode */
 	char *newuidmap;    /* resolved helper paths (subids mode) */
 	char *newgidmap;
+	pid_t lookup_pid;   /* the libsubid lookup, between plan_start and plan_finish */
+	int lookup_fd;
 };
 
 /* Builds map lines: inside -> caller (1 id), then the subordinate ranges fill
@@ -34,7 +36,11 @@ size_t idmap_build(struct idmap_line *out, size_t max, unsigned long inside, uns
 /* "0 1001 1\n1 100000 65536\n" (malloc'd). */
 char *idmap_format(const struct idmap_line *lines, size_t n);
 /* Decides the mode and the maps (asks libsubid, looks for the helpers in
- * PATH).  Dies when mode is subids and that is impossible. */
+ * PATH).  Dies when mode is subids and that is impossible.  In two halves
+ * so the lookup (a process of its own) overlaps other work; idmap_plan
+ * does both. */
+void idmap_plan_start(struct idmap *map, const struct sbx_spec *spec);
+void idmap_plan_finish(struct idmap *map, const struct sbx_spec *spec);
 void idmap_plan(struct idmap *map, const struct sbx_spec *spec);
 /* Parent side: installs the maps of the user namespace of pid.  Dies with
  * the helper's own stderr when newuidmap/newgidmap fail. */

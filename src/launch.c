@@ -286,11 +286,7 @@ int launch_run(struct sbx_spec *spec)
 	/* First: it runs on another CPU while the sandbox is set up. */
 	seccomp_compile_start(&spec->seccomp, &l.seccomp);
 
-	idmap_plan(&l.map, spec);
-	if (spec->map_mode == SBX_MAP_AUTO && l.map.mode == SBX_MAP_SINGLE)
-		note("using a single-ID map (uid %u -> %u only): %s; see --map", spec->uid, (unsigned)geteuid(),
-		     l.map.reason);
-	trace("idmap mode %s", sbx_map_mode_names[l.map.mode]);
+	idmap_plan_start(&l.map, spec);
 	l.hostname = spec->hostname ? xstrdup(spec->hostname) : make_hostname();
 	l.have_cwd = getcwd(l.cwd, sizeof(l.cwd)) != NULL;
 	l.supervisor = getpid();
@@ -302,6 +298,11 @@ int launch_run(struct sbx_spec *spec)
 	rec_dir = record_path(rec);
 	bus = dbus_start(spec, rec_dir);
 	cg = cgroup_create(spec, spec->name);
+	idmap_plan_finish(&l.map, spec);
+	if (spec->map_mode == SBX_MAP_AUTO && l.map.mode == SBX_MAP_SINGLE)
+		note("using a single-ID map (uid %u -> %u only): %s; see --map", spec->uid, (unsigned)geteuid(),
+		     l.map.reason);
+	trace("idmap mode %s", sbx_map_mode_names[l.map.mode]);
 
 	if (pipe2(l.sync, O_CLOEXEC) < 0 || pipe2(l.info, O_CLOEXEC) < 0)
 		die_errno("pipe");
