@@ -18,8 +18,10 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <limits.h>
+#include <linux/nsfs.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -548,16 +550,46 @@ static bool same_ns_at(int a_fd, int b_fd, const char *ns)
 	       a.st_ino == b.st_ino;
 }
 
+/* Whether the user namespace of the process at procfd was made directly
+ * inside the one whose stat is parent. */
+static bool user_ns_parent_is(int procfd, const struct stat *parent)
+{
+	int fd = openat(procfd, "ns/user", O_RDONLY | O_CLOEXEC);
+	int up = fd >= 0 ? ioctl(fd, NS_GET_PARENT) : -1;
+	struct stat st;
+	bool ok = up >= 0 && fstat(up, &st) == 0 && st.st_dev == parent->st_dev && st.st_ino == parent->st_ino;
+
+	if (up >= 0)
+		close(up);
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
 /* A sandbox whose command keeps CAP_SYS_ADMIN (demo) runs it in a user
  * namespace nested under init's, with mount, UTS, IPC and cgroup
  * namespaces of its own (init.c).  Enter joins those, as nsenter --target
  * on the command would, so it sees the mounts and hostname the command
  * made.  The child is bound to its pidfd: the pidfd is opened first, and
  * still alive after /proc/PID is opened, so both name the same process. */
-static void target_nested_command(struct entry *e)
+static void target_nested_command(struct entry *e, const struct sbx_spec *spec)
 {
 	char path[64];
 	cleanup_free char *children = NULL;
+	struct stat init_user;
+
+	if (!init_nests_command(spec))
+		return;
+	/* Init's own user namespace, which must be the child's parent: this
+	 * also makes the kernel's permission check on init come first. */
+	{
+		int fd = open_in(e, "ns/user", O_RDONLY);
+		int ok = fstat(fd, &init_user);
+
+		close(fd);
+		if (ok < 0)
+			die_errno("fstat");
+	}
 
 	snprintf(path, sizeof(path), "task/%d/children", (int)e->t.info.init);
 	children = read_file_at(e->t.procfd, path, NULL);
@@ -579,7 +611,8 @@ static void target_nested_command(struct entry *e)
 		end = stat ? strrchr(stat, ')') : NULL;
 		/* ") S PPID ...": still init's child, and still the pidfd's. */
 		if (!end || strtol(end + 4, NULL, 10) != e->t.info.init ||
-		    syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0 || same_ns_at(e->t.procfd, procfd, "user")) {
+		    syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0 || same_ns_at(e->t.procfd, procfd, "user") ||
+		    !user_ns_parent_is(procfd, &init_user)) {
 			close(pidfd);
 			if (procfd >= 0)
 				close(procfd);
@@ -674,7 +707,7 @@ static int cmd_enter(int argc, char **argv)
 			spec.argv[i - optind] = xstrdup(argv[i]);
 	}
 	check_spec_against_sandbox(&e, &spec);
-	target_nested_command(&e);
+	target_nested_command(&e, &spec);
 
 	e.rootfd = open_in(&e, "root", O_PATH | O_DIRECTORY);
 	e.cwdfd = open_in(&e, "cwd", O_PATH | O_DIRECTORY);

@@ -84,7 +84,7 @@ static void close_inherited_fds(const struct sbx_spec *spec)
  * cgroup namespaces owned by it, the command finds every mount made here
  * locked by the kernel (read-only stays read-only, masks stay), while it
  * can still mount, set the hostname and build namespaces of its own. */
-static bool needs_nested_userns(const struct sbx_spec *spec)
+bool init_nests_command(const struct sbx_spec *spec)
 {
 	return spec->caps_all || (spec->caps & (1ULL << CAP_SYS_ADMIN));
 }
@@ -151,7 +151,7 @@ int init_run(const struct sbx_spec *spec)
 	if (!pid_ns && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		die_errno("cannot become a child subreaper");
 
-	bool nest = needs_nested_userns(spec);
+	bool nest = init_nests_command(spec);
 	int to_cmd[2] = { -1, -1 }, from_cmd[2] = { -1, -1 };
 
 	if (nest && (pipe2(to_cmd, O_CLOEXEC) < 0 || pipe2(from_cmd, O_CLOEXEC) < 0))

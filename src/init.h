@@ -10,4 +10,8 @@ int init_run(const struct sbx_spec *spec);
 /* Wait status -> shell-style exit code. */
 int init_exit_code(int status);
 
+/* Whether init runs the command in a nested user namespace (it keeps
+ * CAP_SYS_ADMIN); sbx enter then follows it there. */
+bool init_nests_command(const struct sbx_spec *spec);
+
 #endif
