@@ -3,6 +3,11 @@
 # and the D-Bus proxy's filter against a bus the test starts.  Every wait is
 # bounded; everything started here is tracked and killed by PID.
 
+# The desktop profile hides the real home (home = tmp), and a tree under it
+# (CI's is /home/sbxci/sbx) would vanish inside: run from /, and bind the
+# tree read-only where the probe runs inside.
+cd / || exit 1
+
 need() { # need PROGRAM PACKAGE
 	command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed (Debian package $2)"
 }
@@ -140,7 +145,7 @@ test_desktop_xauthority_holds_one_cookie() {
 	expect_eq "cookies inside" "$(grep -c MIT-MAGIC-COOKIE-1 <<<"$out")" 1
 	expect_match "the one cookie" "$(grep MIT-MAGIC <<<"$out")" "^#ffff##:$XN +MIT-MAGIC-COOKIE-1 +$host$"
 	expect_eq "xdpyinfo with that cookie" "$(probe_get xdpyinfo <<<"$out")" OK
-	out=$(desk -- "$PROBE" "write:/run/user/$(id -u)/Xauthority" 2>&1) || fail "$out"
+	out=$(desk --ro-bind "$SBX_ROOT" -- "$PROBE" "write:/run/user/$(id -u)/Xauthority" 2>&1) || fail "$out"
 	expect_eq "cookie file read-only" "$(probe_get "write./run/user/$(id -u)/Xauthority" <<<"$out")" EROFS
 }
 
