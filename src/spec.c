@@ -638,8 +638,10 @@ bool spec_set(struct sbx_spec *spec, const char *key, const char *value, const c
 			return fail(err, errlen, "unknown map mode \"%s\" (known: auto, subids, single)", value);
 		spec->map_mode = (enum sbx_map_mode)i;
 	} else if (!strcmp(key, "uid") || !strcmp(key, "gid")) {
-		if (!parse_uint(value, 65535, &n))
-			return fail(err, errlen, "bad %s \"%s\" (a number from 0 to 65535)", key, value);
+		/* Any id but (uid_t)-1, which the kernel refuses in a map:
+		 * directory services hand out uids far above 65535. */
+		if (!parse_uint(value, 4294967294UL, &n))
+			return fail(err, errlen, "bad %s \"%s\" (a number from 0 to 4294967294)", key, value);
 		if (key[0] == 'u')
 			spec->uid = (uid_t)n;
 		else

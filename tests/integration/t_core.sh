@@ -215,6 +215,13 @@ test_map_single() {
 	out=$(sbx --map=single --uid 1000 --gid 1000 -- "$PROBE" ids 2>&1) || fail "$out"
 	expect_eq "uid 1000" "$(probe_get uid <<<"$out")" "1000,1000,1000"
 	expect_eq uid_map "$(probe_get uid_map <<<"$out")" "1000 $(id -u) 1"
+	# Directory services hand out uids far above 65535 (the desktop
+	# profile maps yours inside); (uid_t)-1 is never valid.
+	out=$(sbx --map=single --uid 1234567 --gid 7654321 -- "$PROBE" ids 2>&1) || fail "$out"
+	expect_eq "uid 1234567" "$(probe_get uid <<<"$out")" "1234567,1234567,1234567"
+	expect_eq "gid_map" "$(probe_get gid_map <<<"$out")" "7654321 $(id -g) 1"
+	out=$(sbx --uid 4294967295 -- true 2>&1); expect_eq "uid -1 exit" $? 125
+	expect_match "uid -1 refused" "$out" 'bad uid "4294967295"'
 }
 
 test_map_auto_fallback_without_helpers() {
