@@ -358,7 +358,7 @@ static const char *base_name(const char *path)
 /* ${NAME} -> its value, or NULL after reporting the error. */
 static const char *var_value(struct parser *p, const char *name, char *buf, size_t buflen)
 {
-	static const char *const known[] = { "HOME", "CWD", "UID", "USER", "XDG_RUNTIME_DIR", "PROFILE_DIR" };
+	static const char *const known[] = { "HOME", "CWD", "UID", "GID", "USER", "XDG_RUNTIME_DIR", "PROFILE_DIR" };
 	struct loader *ld = p->ld;
 	const char *hint;
 
@@ -377,8 +377,8 @@ static const char *var_value(struct parser *p, const char *name, char *buf, size
 			perr(p, "${CWD} is not available: cannot get the current directory: %s", strerror(errno));
 		return ld->cwd;
 	}
-	if (!strcmp(name, "UID")) {
-		snprintf(buf, buflen, "%u", (unsigned)getuid());
+	if (!strcmp(name, "UID") || !strcmp(name, "GID")) {
+		snprintf(buf, buflen, "%u", name[0] == 'U' ? (unsigned)getuid() : (unsigned)getgid());
 		return buf;
 	}
 	if (!strcmp(name, "USER")) {
@@ -401,7 +401,7 @@ static const char *var_value(struct parser *p, const char *name, char *buf, size
 	if (!strcmp(name, "PROFILE_DIR"))
 		return p->pf->dir;
 	hint = did_you_mean(name, known, ARRAY_SIZE(known));
-	perr(p, "unknown variable ${%.64s} (%s%s%sknown: ${HOME} ${CWD} ${UID} ${USER} ${XDG_RUNTIME_DIR} "
+	perr(p, "unknown variable ${%.64s} (%s%s%sknown: ${HOME} ${CWD} ${UID} ${GID} ${USER} ${XDG_RUNTIME_DIR} "
 		"${PROFILE_DIR}; $$ is a literal $)", name, hint ? "did you mean ${" : "", hint ? hint : "",
 	     hint ? "}? " : "");
 	return NULL;

@@ -264,7 +264,7 @@ START_TEST(variables)
 	setenv("HOME", "/home/someone", 1);
 	setenv("XDG_RUNTIME_DIR", "/run/user/4242", 1);
 	ck_assert_msg(load(&spec, FIX("vars.ini")) == 0, "%s", err);
-	ck_assert_uint_eq(spec.env.set.n, 9);
+	ck_assert_uint_eq(spec.env.set.n, 10);
 	ck_assert_str_eq(spec.env.set.v[0], "HOME_IS=/home/someone");
 	ck_assert_int_gt(asprintf(&want, "CWD_IS=%s", cwd), 0);
 	ck_assert_str_eq(spec.env.set.v[1], want);
@@ -281,6 +281,9 @@ START_TEST(variables)
 	ck_assert_str_eq(spec.env.set.v[7], "LITERAL=$HOME a$b $");
 	ck_assert_int_gt(asprintf(&want, "MIXED=/home/someone/x:%u", (unsigned)getuid()), 0);
 	ck_assert_str_eq(spec.env.set.v[8], want);
+	free(want);
+	ck_assert_int_gt(asprintf(&want, "GID_IS=%u", (unsigned)getgid()), 0);
+	ck_assert_str_eq(spec.env.set.v[9], want);
 	free(want);
 	free(cwd);
 	spec_free(&spec);
