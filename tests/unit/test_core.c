@@ -212,7 +212,11 @@ START_TEST(spec_scalars_and_errors)
 	ck_assert(set(&s, "uid", "1000", err));
 	ck_assert_uint_eq(s.uid, 1000);
 	ck_assert(!set(&s, "uid", "-1", err));
-	ck_assert(!set(&s, "uid", "65536", err));
+	ck_assert(set(&s, "uid", "1234567", err)); /* directory-service uids */
+	ck_assert_uint_eq(s.uid, 1234567);
+	ck_assert(set(&s, "gid", "4294967294", err));
+	ck_assert(!set(&s, "uid", "4294967295", err)); /* (uid_t)-1 */
+	ck_assert(!set(&s, "uid", "4294967296", err));
 	ck_assert(set(&s, "hostname", "box-1.local", err));
 	ck_assert(!set(&s, "hostname", "bad host", err));
 	ck_assert(!set(&s, "hostname", "-x", err));
