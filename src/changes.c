@@ -627,9 +627,7 @@ static bool makes_dir(const struct change *c)
 
 static bool under(const char *path, const char *top)
 {
-	size_t n = strlen(top);
-
-	return !*top || (!strncmp(path, top, n) && (path[n] == '\0' || path[n] == '/'));
+	return !*top || path_within(path, top);
 }
 
 size_t changes_select(struct change_set *set, char *const *paths, size_t n)

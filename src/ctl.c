@@ -445,15 +445,15 @@ struct entry {
 	bool setgroups_allowed;
 };
 
-static bool same_ns(int procfd, const char *ns)
+/* Whether the processes at the /proc/PID fds a_fd and b_fd share the
+ * namespace ns; true when that cannot be told (a kernel without it:
+ * nothing to join). */
+static bool same_ns(int a_fd, int b_fd, const char *ns)
 {
-	cleanup_free char *mine = xasprintf("/proc/self/ns/%s", ns);
-	cleanup_free char *theirs = xasprintf("ns/%s", ns);
+	cleanup_free char *path = xasprintf("ns/%s", ns);
 	struct stat a, b;
 
-	if (stat(mine, &a) < 0)
-		return true; /* a kernel without it: nothing to join */
-	if (fstatat(procfd, theirs, &b, 0) < 0)
+	if (fstatat(a_fd, path, &a, 0) < 0 || fstatat(b_fd, path, &b, 0) < 0)
 		return true;
 	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
@@ -541,15 +541,6 @@ static void join_namespaces(struct entry *e, int flags, bool user)
 			join(e->nsfd[i], enter_ns[i].flag, name, enter_ns[i].name);
 }
 
-static bool same_ns_at(int a_fd, int b_fd, const char *ns)
-{
-	cleanup_free char *path = xasprintf("ns/%s", ns);
-	struct stat a, b;
-
-	return fstatat(a_fd, path, &a, 0) == 0 && fstatat(b_fd, path, &b, 0) == 0 && a.st_dev == b.st_dev &&
-	       a.st_ino == b.st_ino;
-}
-
 /* Whether the user namespace of the process at procfd was made directly
  * inside the one whose stat is parent. */
 static bool user_ns_parent_is(int procfd, const struct stat *parent)
@@ -611,7 +602,7 @@ static void target_nested_command(struct entry *e, const struct sbx_spec *spec)
 		end = stat ? strrchr(stat, ')') : NULL;
 		/* ") S PPID ...": still init's child, and still the pidfd's. */
 		if (!end || strtol(end + 4, NULL, 10) != e->t.info.init ||
-		    syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0 || same_ns_at(e->t.procfd, procfd, "user") ||
+		    syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0 || same_ns(e->t.procfd, procfd, "user") ||
 		    !user_ns_parent_is(procfd, &init_user)) {
 			close(pidfd);
 			if (procfd >= 0)
@@ -674,7 +665,7 @@ static int cmd_enter(int argc, char **argv)
 	sigset_t set;
 	const char *name;
 	pid_t child;
-	int c, status;
+	int c, status, self;
 
 	optind = 1;
 	opterr = 0;
@@ -712,9 +703,12 @@ static int cmd_enter(int argc, char **argv)
 	e.rootfd = open_in(&e, "root", O_PATH | O_DIRECTORY);
 	e.cwdfd = open_in(&e, "cwd", O_PATH | O_DIRECTORY);
 	e.userfd = open_in(&e, "ns/user", O_RDONLY);
+	self = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (self < 0)
+		die_errno("cannot open /proc/self");
 	for (size_t i = 0; i < ARRAY_SIZE(enter_ns); i++) {
 		e.nsfd[i] = -1;
-		if (same_ns(e.t.procfd, enter_ns[i].name))
+		if (same_ns(self, e.t.procfd, enter_ns[i].name))
 			continue;
 		{
 			cleanup_free char *p = xasprintf("ns/%s", enter_ns[i].name);
@@ -722,6 +716,7 @@ static int cmd_enter(int argc, char **argv)
 		}
 		e.flags |= enter_ns[i].flag;
 	}
+	close(self);
 	{
 		cleanup_free char *sg = read_file_at(e.t.procfd, "setgroups", NULL);
 		e.setgroups_allowed = sg && !strncmp(sg, "allow", 5);

@@ -14,15 +14,13 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "desktop.h"
 #include "launch.h"
+#include "spawn.h"
 #include "util.h"
 
 #define PROXY "xdg-dbus-proxy"
@@ -35,64 +33,6 @@ struct dbus_proxy {
 	char *dir;   /* private directory of the socket, NULL once removed */
 	char *sock;
 };
-
-static char *find_program(const char *name)
-{
-	const char *path = getenv("PATH");
-	cleanup_free char *copy = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
-	char *save = NULL;
-
-	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-		char *p = xasprintf("%s/%s", dir, name);
-		struct stat st;
-
-		if (*dir == '/' && stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0)
-			return p;
-		free(p);
-	}
-	return NULL;
-}
-
-static void trace_log(const struct dbus_proxy *p)
-{
-	struct stat st;
-	cleanup_free char *buf = NULL;
-	char *save = NULL;
-	ssize_t n;
-
-	if (!sbx_verbose || p->log_fd < 0 || fstat(p->log_fd, &st) < 0 || st.st_size == 0 || st.st_size > 65536)
-		return;
-	buf = xmalloc((size_t)st.st_size + 1);
-	n = pread(p->log_fd, buf, (size_t)st.st_size, 0);
-	if (n < 0)
-		return;
-	buf[n] = '\0';
-	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-		trace(PROXY ": %s", l);
-}
-
-/* The last line the proxy printed, for an error message. */
-static char *last_log_line(const struct dbus_proxy *p)
-{
-	char buf[512];
-	struct stat st;
-	off_t start;
-	ssize_t n;
-	char *end, *line;
-
-	if (p->log_fd < 0 || fstat(p->log_fd, &st) < 0 || st.st_size == 0)
-		return NULL;
-	start = st.st_size > (off_t)sizeof(buf) - 1 ? st.st_size - (off_t)sizeof(buf) + 1 : 0;
-	n = pread(p->log_fd, buf, sizeof(buf) - 1, start);
-	if (n <= 0)
-		return NULL;
-	buf[n] = '\0';
-	end = buf + strlen(buf);
-	while (end > buf && end[-1] == '\n')
-		*--end = '\0';
-	line = strrchr(buf, '\n');
-	return xstrdup(line ? line + 1 : buf);
-}
 
 static void remove_dir(struct dbus_proxy *p)
 {
@@ -109,55 +49,16 @@ static void remove_dir(struct dbus_proxy *p)
 static void proxy_kill(void *arg)
 {
 	struct dbus_proxy *p = arg;
-	int status;
 
 	if (p->sync_fd >= 0)
 		close(p->sync_fd);
 	p->sync_fd = -1;
-	if (p->pid > 0) {
-		kill(p->pid, SIGKILL);
-		while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
-			;
-		p->pid = 0;
-	}
+	spawn_kill(&p->pid);
 	remove_dir(p);
-	trace_log(p);
+	spawn_log_trace(p->log_fd, PROXY, NULL);
 	if (p->log_fd >= 0)
 		close(p->log_fd);
 	p->log_fd = -1;
-}
-
-/* Forks and execs argv: stdin /dev/null, stdout and stderr into log_fd,
- * sync_fd as fd 3, nothing else. */
-static pid_t spawn(char **argv, int log_fd, int sync_fd)
-{
-	pid_t parent = getpid(), pid = fork();
-	int src[4];
-
-	if (pid < 0)
-		die_errno("fork");
-	if (pid > 0)
-		return pid;
-	/* It runs as the caller outside the sandbox: never outlive sbx. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
-		_exit(127);
-	sigprocmask(SIG_SETMASK, &launch_saved_mask, NULL);
-	src[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	src[1] = src[2] = log_fd;
-	src[3] = sync_fd;
-	/* Above every target first, so no dup2 below clobbers a source. */
-	for (int i = 0; i < 4; i++)
-		if ((src[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 16)) < 0)
-			_exit(127);
-	for (int i = 0; i < 4; i++)
-		if (dup2(src[i], i) < 0)
-			_exit(127);
-	if (close_range(4, ~0U, 0) < 0)
-		for (int fd = 4; fd < 1024; fd++)
-			close(fd);
-	execv(argv[0], argv);
-	dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
-	_exit(127);
 }
 
 /* Waits for the proxy's ready byte, or dies saying why it did not come. */
@@ -173,7 +74,7 @@ static void wait_ready(struct dbus_proxy *p)
 		if (pfd.revents & POLLIN && read(p->sync_fd, &c, 1) == 1)
 			return;
 		if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
-			cleanup_free char *last = last_log_line(p);
+			cleanup_free char *last = spawn_log_last_line(p->log_fd, NULL);
 
 			p->pid = 0;
 			if (last)
@@ -230,7 +131,7 @@ struct dbus_proxy *dbus_start(struct sbx_spec *spec, const char *record_dir)
 		warn("--dbus: DBUS_SESSION_BUS_ADDRESS is not set (no session bus); the app runs without a bus");
 		return NULL;
 	}
-	prog = find_program(PROXY);
+	prog = find_in_path(PROXY);
 	if (!prog) {
 		warn("--dbus: " PROXY " is not installed (Debian package xdg-dbus-proxy); the app runs without a bus");
 		return NULL;
@@ -239,9 +140,7 @@ struct dbus_proxy *dbus_start(struct sbx_spec *spec, const char *record_dir)
 		die("--dbus: internal error: no runtime directory");
 	p = xcalloc(1, sizeof(*p));
 	p->sync_fd = -1;
-	p->log_fd = memfd_create("sbx-dbus-log", MFD_CLOEXEC);
-	if (p->log_fd < 0)
-		die_errno("memfd_create");
+	p->log_fd = spawn_log_create("sbx-dbus-log");
 	at_die(proxy_kill, p);
 	make_socket_path(p, record_dir);
 	if (pipe2(sync, O_CLOEXEC) < 0)
@@ -259,7 +158,7 @@ struct dbus_proxy *dbus_start(struct sbx_spec *spec, const char *record_dir)
 	push_rules(&argv, "talk", &spec->dbus.talk);
 	push_rules(&argv, "own", &spec->dbus.own);
 	push_rules(&argv, "call", &spec->dbus.call);
-	p->pid = spawn(argv.v, p->log_fd, sync[1]);
+	p->pid = spawn_helper(argv.v, p->log_fd, sync[1], -1);
 	strv_free(&argv);
 	close(sync[1]);
 	trace(PROXY " is pid %d, listening on %s", (int)p->pid, p->sock);

@@ -342,12 +342,6 @@ static void make_app_home(const struct plan *p, const char *app)
 		die("%s: %s belongs to uid %u, not to you; refusing to use it", what, p->app_home, (unsigned)st.st_uid);
 }
 
-static bool under(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
-}
-
 /* Adds a mount at index at (moving the later ones up). */
 static struct sbx_mount *insert_mount(struct sbx_spec *spec, size_t at, enum sbx_mount_kind kind, const char *src,
 				      const char *dst, const char *origin)
@@ -393,7 +387,7 @@ static void setup_home(struct sbx_spec *spec, const struct plan *p)
 {
 	size_t at = 0;
 
-	while (at < spec->n_mounts && !under(spec->mounts[at].dst, p->home))
+	while (at < spec->n_mounts && !path_within(spec->mounts[at].dst, p->home))
 		at++;
 	if (spec->desktop.home == SBX_HOME_TMP) {
 		insert_mount(spec, at, SBX_M_TMPFS, NULL, p->home, "--home=tmp")->mode = 0700;
@@ -566,14 +560,10 @@ void desktop_print(const struct sbx_spec *spec, FILE *out)
 		fprintf(out, "desktop gpu: %s\n", p.dri ? "/dev/dri" : "(no /dev/dri)");
 	if (spec->dbus.enabled) {
 		fprintf(out, "dbus: filtered by xdg-dbus-proxy at %s/bus", p.rundir);
-		for (size_t i = 0; i < spec->dbus.talk.n; i++)
-			fprintf(out, " talk=%s", spec->dbus.talk.v[i]);
-		for (size_t i = 0; i < spec->dbus.own.n; i++)
-			fprintf(out, " own=%s", spec->dbus.own.v[i]);
-		for (size_t i = 0; i < spec->dbus.see.n; i++)
-			fprintf(out, " see=%s", spec->dbus.see.v[i]);
-		for (size_t i = 0; i < spec->dbus.call.n; i++)
-			fprintf(out, " call=%s", spec->dbus.call.v[i]);
+		strv_print(out, "talk", &spec->dbus.talk);
+		strv_print(out, "own", &spec->dbus.own);
+		strv_print(out, "see", &spec->dbus.see);
+		strv_print(out, "call", &spec->dbus.call);
 		fputc('\n', out);
 	}
 	plan_free(&p);

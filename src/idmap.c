@@ -22,7 +22,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "util.h"
@@ -72,23 +71,6 @@ char *idmap_format(const struct idmap_line *lines, size_t n)
 		len += (size_t)snprintf(buf + len, cap - len, "%lu %lu %lu\n", lines[i].inside, lines[i].outside,
 					lines[i].count);
 	return buf;
-}
-
-char *find_in_path(const char *name)
-{
-	const char *path = getenv("PATH");
-	cleanup_free char *copy = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
-	char *save = NULL;
-
-	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-		char *full = xasprintf("%s/%s", *dir ? dir : ".", name);
-		struct stat st;
-
-		if (stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0)
-			return full;
-		free(full);
-	}
-	return NULL;
 }
 
 #define LIBSUBID "libsubid.so.4"

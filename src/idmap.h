@@ -47,7 +47,5 @@ void idmap_plan(struct idmap *map, const struct sbx_spec *spec);
 void idmap_install(const struct idmap *map, pid_t pid);
 void idmap_print(const struct idmap *map, FILE *out);
 void idmap_free(struct idmap *map);
-/* Finds an executable in PATH; malloc'd path or NULL. */
-char *find_in_path(const char *name);
 
 #endif

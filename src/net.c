@@ -19,15 +19,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
 #include "launch.h"
+#include "spawn.h"
 #include "util.h"
+
+/* slirp4netns repeats this on every packet it cannot deliver: not news. */
+#define SLIRP_NOISE "Failed to send "
 
 #define NET_TAP "tap0"
 #define NET_ADDR "10.0.2.100"
@@ -72,48 +74,18 @@ struct net_helper {
 	char *fifo;    /* pasta's pid file (a FIFO) in run_dir */
 };
 
-static char *find_program(const char *name)
-{
-	const char *path = getenv("PATH");
-	cleanup_free char *copy = NULL;
-	char *save = NULL;
-
-	copy = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
-	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-		char *p = xasprintf("%s/%s", dir, name);
-		struct stat st;
-
-		if (*dir == '/' && stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0)
-			return p;
-		free(p);
-	}
-	return NULL;
-}
-
 /* Runs "PROGRAM --help" and returns what it printed (both streams). */
 static char *help_text(const char *prog)
 {
 	size_t len = 0, cap = 8192;
 	char *buf = xmalloc(cap);
-	int p[2], status;
-	pid_t pid, parent = getpid();
+	char *argv[] = { (char *)prog, "--help", NULL };
+	int p[2];
+	pid_t pid;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		die_errno("pipe");
-	pid = fork();
-	if (pid < 0)
-		die_errno("fork");
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent || null < 0)
-			_exit(127);
-		sigprocmask(SIG_SETMASK, &launch_saved_mask, NULL);
-		if (dup2(null, 0) < 0 || dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0)
-			_exit(127);
-		execl(prog, prog, "--help", (char *)NULL);
-		_exit(127);
-	}
+	pid = spawn_helper(argv, p[1], -1, -1);
 	close(p[1]);
 	/* Bounded: a help text that never ends is cut after 5 s. */
 	for (int tenths = 50; tenths > 0;) {
@@ -138,9 +110,7 @@ static char *help_text(const char *prog)
 	}
 	buf[len] = '\0';
 	close(p[0]);
-	kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	spawn_kill(&pid);
 	return buf;
 }
 
@@ -179,15 +149,15 @@ void net_prepare(struct sbx_spec *spec, const char *hostname)
 	if (mode == SBX_NET_NONE || mode == SBX_NET_HOST)
 		return;
 	if (mode == SBX_NET_AUTO) {
-		if ((plan.path = find_program("pasta")))
+		if ((plan.path = find_in_path("pasta")))
 			mode = SBX_NET_PASTA;
-		else if ((plan.path = find_program("slirp4netns")))
+		else if ((plan.path = find_in_path("slirp4netns")))
 			mode = SBX_NET_SLIRP4NETNS;
 		else
 			die("--net=auto: neither pasta nor slirp4netns is installed (install the Debian package passt or slirp4netns)");
 		spec->net.mode = mode;
 		trace("--net=auto: using %s", sbx_net_mode_names[mode]);
-	} else if (!(plan.path = find_program(sbx_net_mode_names[mode]))) {
+	} else if (!(plan.path = find_in_path(sbx_net_mode_names[mode]))) {
 		die("--net=%s: %s is not installed (install the Debian package %s)", sbx_net_mode_names[mode],
 		    sbx_net_mode_names[mode], mode == SBX_NET_PASTA ? "passt" : "slirp4netns");
 	}
@@ -216,44 +186,6 @@ void net_prepare(struct sbx_spec *spec, const char *hostname)
 
 /* Lines the helper printed, without pasta's complaints about a missing
  * syslog; calls fn for each. */
-static void for_each_log_line(const struct net_helper *h, void (*fn)(const struct net_helper *, const char *, void *),
-			      void *arg)
-{
-	struct stat st;
-	cleanup_free char *buf = NULL;
-	off_t start = 0;
-	ssize_t n;
-	char *save = NULL;
-
-	if (h->log_fd < 0 || fstat(h->log_fd, &st) < 0 || st.st_size == 0)
-		return;
-	if (st.st_size > 65536)
-		start = st.st_size - 65536; /* the end says why it failed */
-	buf = xmalloc((size_t)(st.st_size - start) + 1);
-	n = pread(h->log_fd, buf, (size_t)(st.st_size - start), start);
-	if (n < 0)
-		return;
-	buf[n] = '\0';
-	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (*line && strncmp(line, "Failed to send ", 15))
-			fn(h, line, arg);
-}
-
-static void trace_line(const struct net_helper *h, const char *line, void *arg)
-{
-	(void)arg;
-	trace("%s: %s", h->name, line);
-}
-
-static void keep_line(const struct net_helper *h, const char *line, void *arg)
-{
-	char **last = arg;
-
-	(void)h;
-	free(*last);
-	*last = xstrdup(line);
-}
-
 static void remove_run_dir(struct net_helper *h)
 {
 	if (h->sock)
@@ -272,19 +204,13 @@ static void remove_run_dir(struct net_helper *h)
 static void helper_kill(void *arg)
 {
 	struct net_helper *h = arg;
-	int status;
 
 	if (h->exit_fd >= 0)
 		close(h->exit_fd);
 	h->exit_fd = -1;
-	if (h->pid > 0) {
-		kill(h->pid, SIGKILL);
-		while (waitpid(h->pid, &status, 0) < 0 && errno == EINTR)
-			;
-		h->pid = 0;
-	}
+	spawn_kill(&h->pid);
 	remove_run_dir(h);
-	for_each_log_line(h, trace_line, NULL);
+	spawn_log_trace(h->log_fd, h->name, SLIRP_NOISE);
 	if (h->log_fd >= 0)
 		close(h->log_fd);
 	h->log_fd = -1;
@@ -303,41 +229,6 @@ static void make_run_dir(struct net_helper *h)
 	if (!mkdtemp(dir))
 		die_errno("cannot create a directory in %s for %s", base, h->name);
 	h->run_dir = dir;
-}
-
-/* Forks and execs argv with stdin /dev/null, stdout and stderr into the
- * log, fd3 and fd4 (if >= 0) as 3 and 4, nothing else. */
-static pid_t spawn(char **argv, int log_fd, int fd3, int fd4)
-{
-	pid_t parent = getpid(), pid = fork();
-	int src[5], nfds = fd4 >= 0 ? 5 : fd3 >= 0 ? 4 : 3;
-
-	if (pid < 0)
-		die_errno("fork");
-	if (pid > 0)
-		return pid;
-	/* The helper runs as the caller outside the sandbox: it must never
-	 * outlive sbx, not even a SIGKILL of it. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
-		_exit(127);
-	sigprocmask(SIG_SETMASK, &launch_saved_mask, NULL);
-	src[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	src[1] = src[2] = log_fd;
-	src[3] = fd3;
-	src[4] = fd4;
-	/* Above every target first, so no dup2 below clobbers a source. */
-	for (int i = 0; i < nfds; i++)
-		if ((src[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 16)) < 0)
-			_exit(127);
-	for (int i = 0; i < nfds; i++)
-		if (dup2(src[i], i) < 0)
-			_exit(127);
-	if (close_range((unsigned)nfds, ~0U, 0) < 0)
-		for (int fd = nfds; fd < 1024; fd++)
-			close(fd);
-	execv(argv[0], argv);
-	dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
-	_exit(127);
 }
 
 static const char *publish_label(const struct sbx_publish *p)
@@ -398,7 +289,7 @@ static __attribute__((noreturn)) void helper_failed(struct net_helper *h, const 
 	/* pasta refuses to start when a port cannot be bound: say which. */
 	for (size_t i = 0; i < spec->net.n_publish; i++)
 		check_publish(h, &spec->net.publish[i]);
-	for_each_log_line(h, keep_line, &last);
+	last = spawn_log_last_line(h->log_fd, SLIRP_NOISE);
 	if (last)
 		die("--net=%s: %s failed to start: %s", h->name, h->name, last);
 	if (WIFSIGNALED(status))
@@ -539,9 +430,7 @@ struct net_helper *net_start(const struct sbx_spec *spec, pid_t init_pid)
 	h = xcalloc(1, sizeof(*h));
 	h->name = slirp ? "slirp4netns" : "pasta";
 	h->exit_fd = -1;
-	h->log_fd = memfd_create("sbx-net-log", MFD_CLOEXEC);
-	if (h->log_fd < 0)
-		die_errno("memfd_create");
+	h->log_fd = spawn_log_create("sbx-net-log");
 	at_die(helper_kill, h);
 	strv_push(&argv, plan.path);
 	if (slirp) {
@@ -591,7 +480,7 @@ struct net_helper *net_start(const struct sbx_spec *spec, pid_t init_pid)
 		}
 		trace("running%s", line);
 	}
-	h->pid = spawn(argv.v, h->log_fd, ready[1], exitp[0]);
+	h->pid = spawn_helper(argv.v, h->log_fd, ready[1], exitp[0]);
 	strv_free(&argv);
 	if (ready[1] >= 0)
 		close(ready[1]);

@@ -78,15 +78,6 @@ static int detached_tmpfs(void)
 
 /* ---- --changes DIR ---- */
 
-static bool path_within(const char *inner, const char *outer)
-{
-	size_t n = strlen(outer);
-
-	if (!strcmp(outer, "/"))
-		return true;
-	return !strncmp(inner, outer, n) && (inner[n] == '/' || inner[n] == '\0');
-}
-
 static bool dir_is_empty(const char *path)
 {
 	DIR *d = opendir(path);
@@ -206,11 +197,9 @@ static bool replaced_in_root(const char *rel)
 {
 	static const char *const dirs[] = { "proc", "dev", "sys", "tmp" };
 
-	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-		size_t n = strlen(dirs[i]);
-		if (!strncmp(rel, dirs[i], n) && (rel[n] == '/' || rel[n] == '\0'))
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
+		if (path_within(rel, dirs[i]))
 			return true;
-	}
 	return false;
 }
 

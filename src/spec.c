@@ -852,13 +852,6 @@ static void check_dir(const char *what, const char *path)
 		die("%s %s: not a directory", what, path);
 }
 
-static bool path_under(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	return !strncmp(path, dir, n) && (path[n] == '/' || path[n] == '\0');
-}
-
 /* `sbx --profile build --changes ../review -- make`: with no overlay
  * named, --changes overlays the working directory, in place of a writable
  * bind of it (such as build's): left there, the bind would send the writes
@@ -879,7 +872,7 @@ static void overlay_cwd_for_changes(struct sbx_spec *spec)
 		/* Where the overlay goes: in place of the bind, or before
 		 * the first mount inside the directory (masks, tmpfs), so
 		 * those stay on top of it. */
-		if (at == SIZE_MAX && path_under(m->dst, cwd))
+		if (at == SIZE_MAX && path_within(m->dst, cwd))
 			at = kept;
 		if (m->kind == SBX_M_BIND && !strcmp(m->dst, cwd)) {
 			trace("--changes: the overlay of %s replaces the bind from %s", cwd, m->origin);
@@ -1026,14 +1019,10 @@ void spec_print(const struct sbx_spec *spec, FILE *out)
 	seccomp_print(&spec->seccomp, out);
 	limits_print(&spec->limits, out);
 	fprintf(out, "env: %s", spec->env.clear ? "cleared" : "inherited");
-	for (size_t i = 0; i < spec->env.keep.n; i++)
-		fprintf(out, " keep=%s", spec->env.keep.v[i]);
-	for (size_t i = 0; i < spec->env.deny.n; i++)
-		fprintf(out, " deny=%s", spec->env.deny.v[i]);
-	for (size_t i = 0; i < spec->env.unset.n; i++)
-		fprintf(out, " unset=%s", spec->env.unset.v[i]);
-	for (size_t i = 0; i < spec->env.set.n; i++)
-		fprintf(out, " set=%s", spec->env.set.v[i]);
+	strv_print(out, "keep", &spec->env.keep);
+	strv_print(out, "deny", &spec->env.deny);
+	strv_print(out, "unset", &spec->env.unset);
+	strv_print(out, "set", &spec->env.set);
 	fprintf(out, "\nlandlock: %s\n", spec->landlock.mode == SBX_LL_OFF ? "off"
 					 : spec->landlock.mode == SBX_LL_REQUIRED ? "required"
 										   : "best-effort");

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int sbx_verbose;
 const char *sbx_role = "";
@@ -169,6 +170,36 @@ char *make_absolute(const char *path)
 	return xasprintf("%s/%s", strcmp(cwd, "/") ? cwd : "", path);
 }
 
+char *find_in_path(const char *name)
+{
+	const char *path = getenv("PATH");
+	/* Freed by hand: with a cleanup attribute here clang-tidy's analyzer
+	 * reports a leak that is not there. */
+	char *copy = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+	char *save = NULL, *found = NULL;
+
+	for (char *dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
+		char *full = xasprintf("%s/%s", dir, name);
+		struct stat st;
+
+		if (*dir == '/' && stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0)
+			found = full;
+		else
+			free(full);
+	}
+	free(copy);
+	return found;
+}
+
+bool path_within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (!strcmp(dir, "/"))
+		return path[0] == '/';
+	return !strncmp(path, dir, n) && (path[n] == '/' || path[n] == '\0');
+}
+
 char *path_normalize(const char *path)
 {
 	char *out = xmalloc(strlen(path) + 2);
@@ -253,6 +284,12 @@ void strv_free(struct strv *s)
 	free(s->v);
 	s->v = NULL;
 	s->n = s->cap = 0;
+}
+
+void strv_print(FILE *out, const char *key, const struct strv *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		fprintf(out, " %s=%s", key, s->v[i]);
 }
 
 bool strv_contains(const struct strv *s, const char *str)

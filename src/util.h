@@ -57,6 +57,8 @@ void strv_push(struct strv *s, const char *str);
 void strv_push_owned(struct strv *s, char *str);
 void strv_free(struct strv *s);
 bool strv_contains(const struct strv *s, const char *str);
+/* " key=item" for each item, for --dry-run's plan. */
+void strv_print(FILE *out, const char *key, const struct strv *s);
 
 /* Full-buffer I/O that retries on EINTR and short transfers. */
 ssize_t read_all(int fd, void *buf, size_t len);
@@ -69,6 +71,13 @@ char *read_file_at(int dirfd, const char *path, size_t *len_out);
 /* path made absolute against the cwd, symlinks left alone; NULL (errno set)
  * when the cwd cannot be read. */
 char *make_absolute(const char *path);
+/* Finds an executable in PATH (default /usr/local/bin:/usr/bin:/bin);
+ * malloc'd path or NULL.  Relative entries are skipped: sbx often runs in
+ * a directory the sandboxed code may have written. */
+char *find_in_path(const char *name);
+/* Whether path is dir or below it, by the text ("/a/b" is within "/a" and
+ * "/", "/ab" is not within "/a"). */
+bool path_within(const char *path, const char *dir);
 /* An absolute path without ".", ".." or repeated slashes, by the text alone
  * (no symlinks followed): "/a/./b/../c//" -> "/a/c". */
 char *path_normalize(const char *path);
