@@ -23,6 +23,27 @@ free_display() {
 
 # Starts Xvfb on a free display with a cookie in $T/xauth; exports DISPLAY,
 # XAUTHORITY and XN (the number).
+# TERM first: Xvfb removes its socket and lock then, where the KILL of
+# cleanup_tmp would leave them to use up the display numbers.  Whatever is
+# left and is still ours (the lock names our Xvfb) goes too.
+stop_xvfb() {
+	[ -n "${XPID:-}" ] || return 0
+	kill -TERM "$XPID" 2>/dev/null
+	wait_for "! kill -0 $XPID 2>/dev/null" 30 || kill -KILL "$XPID" 2>/dev/null
+	wait "$XPID" 2>/dev/null
+	if [ "$(tr -d ' \n' <"/tmp/.X$XN-lock" 2>/dev/null)" = "$XPID" ]; then
+		rm -f "/tmp/.X11-unix/X$XN" "/tmp/.X$XN-lock"
+	fi
+	XPID=
+}
+
+# The EXIT trap of tests that start Xvfb or make a canary: both, then $T.
+desktop_cleanup() {
+	stop_xvfb
+	[ -z "${CANARY:-}" ] || rm -f "$CANARY"
+	cleanup_tmp
+}
+
 start_xvfb() {
 	need Xvfb xvfb
 	need xauth xauth
@@ -34,7 +55,9 @@ start_xvfb() {
 	# A cookie of another display, which the sandbox must not get.
 	xauth -q -f "$T/xauth" add ":$((XN + 1000))" . "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 	Xvfb ":$XN" -nolisten tcp -br -auth "$T/xauth" -screen 0 320x240x24 >"$T/xvfb.log" 2>&1 &
-	track $!
+	XPID=$!
+	track $XPID
+	trap desktop_cleanup EXIT
 	export DISPLAY=":$XN" XAUTHORITY="$T/xauth"
 	wait_for "[ -S /tmp/.X11-unix/X$XN ] && xwininfo -root >/dev/null 2>&1" 100 ||
 		fail "Xvfb did not start: $(tail -3 "$T/xvfb.log")"
@@ -93,6 +116,11 @@ test_desktop_x11_client_shows_a_window() {
 	[ "$after" -gt 1 ] || fail "the screenshot has $after colour(s)"
 	if [ -n "${SBX_TEST_SHOT_DIR:-}" ]; then cp "$T/after.png" "$SBX_TEST_SHOT_DIR/desktop-shot.png"; fi
 	echo "screenshot: $T/after.png, $after colours (before: $before)"
+	# The test's Xvfb leaves no socket or lock behind to use up display numbers.
+	local xn=$XN
+	stop_xvfb
+	[ ! -e "/tmp/.X11-unix/X$xn" ] && [ ! -e "/tmp/.X$xn-lock" ] ||
+		fail "Xvfb :$xn left $(ls -d /tmp/.X11-unix/X$xn /tmp/.X$xn-lock 2>/dev/null)"
 }
 
 # The same client's view: the pathname X socket works, the abstract one of
@@ -116,8 +144,7 @@ except OSError as e:
 canary_file() {
 	CANARY=$(mktemp "$HOME/.sbx-canary.XXXXXX") || skip "cannot write a canary file in $HOME"
 	echo secret >"$CANARY"
-	# Removed with $T's cleanup: a trap on EXIT is lib.sh's already.
-	trap 'rm -f "$CANARY"; cleanup_tmp' EXIT
+	trap desktop_cleanup EXIT
 }
 
 test_desktop_x11_abstract_socket_and_home_unreachable() {
