@@ -20,6 +20,7 @@
 
 #include "desktop.h"
 #include "launch.h"
+#include "record.h"
 #include "spawn.h"
 #include "util.h"
 
@@ -30,19 +31,15 @@ struct dbus_proxy {
 	pid_t pid;
 	int sync_fd; /* read end of its --fd pipe: closing it stops the proxy */
 	int log_fd;  /* memfd with its output, traced with -v */
-	char *dir;   /* private directory of the socket, NULL once removed */
-	char *sock;
+	char *sock;  /* its socket, removed with it */
 };
 
-static void remove_dir(struct dbus_proxy *p)
+static void remove_socket(struct dbus_proxy *p)
 {
 	if (p->sock)
 		unlink(p->sock);
-	if (p->dir && rmdir(p->dir) < 0 && errno != ENOENT)
-		warn("cannot remove %s: %s", p->dir, strerror(errno));
 	free(p->sock);
-	free(p->dir);
-	p->sock = p->dir = NULL;
+	p->sock = NULL;
 }
 
 /* Ends the proxy for good: dbus_stop, and die() once it was started. */
@@ -54,7 +51,7 @@ static void proxy_kill(void *arg)
 		close(p->sync_fd);
 	p->sync_fd = -1;
 	spawn_kill(&p->pid);
-	remove_dir(p);
+	remove_socket(p);
 	spawn_log_trace(p->log_fd, PROXY, NULL);
 	if (p->log_fd >= 0)
 		close(p->log_fd);
@@ -96,60 +93,116 @@ static void push_rules(struct strv *argv, const char *opt, const struct strv *li
 
 /* The socket goes in the sandbox's record directory (private to the
  * caller), so the stale-record cleanup of the next sbx removes it if this
- * sbx is SIGKILLed.  A path too long for a socket address gets a private
- * directory in /tmp instead. */
-static void make_socket_path(struct dbus_proxy *p, const char *record_dir)
+ * sbx is SIGKILLed.  A path too long for a socket address goes in the
+ * caller's private /tmp/sbx-UID instead (named after the sandbox, so the
+ * plan knows it; created and checked at start). */
+static void plan_socket_path(struct dbus_plan *plan, const char *record_dir, const char *name)
 {
 	struct sockaddr_un sun;
 
 	if (record_dir) {
-		p->sock = xasprintf("%s/dbus-proxy", record_dir);
-		if (strlen(p->sock) < sizeof(sun.sun_path))
+		plan->sock = xasprintf("%s/dbus-proxy", record_dir);
+		if (strlen(plan->sock) < sizeof(sun.sun_path))
 			return;
-		free(p->sock);
+		free(plan->sock);
 	}
-	/* mkdtemp makes it 0700: only the caller reaches the socket. */
-	p->dir = xstrdup("/tmp/sbx-dbus.XXXXXX");
-	if (!mkdtemp(p->dir))
-		die_errno("--dbus: cannot create a directory in /tmp for the proxy's socket");
-	p->sock = xasprintf("%s/bus", p->dir);
+	plan->sock_dir = xasprintf("/tmp/sbx-%u", (unsigned)getuid());
+	plan->sock = xasprintf("%s/%s.bus", plan->sock_dir, name);
 }
 
-struct dbus_proxy *dbus_start(struct sbx_spec *spec, const char *record_dir)
+void dbus_plan(struct sbx_spec *spec, const char *record_dir, struct dbus_plan *plan)
 {
 	const char *address = getenv("DBUS_SESSION_BUS_ADDRESS");
 	const char *rundir = desktop_runtime_dir();
-	cleanup_free char *prog = NULL;
 	cleanup_free char *dst = NULL;
+
+	memset(plan, 0, sizeof(*plan));
+	if (!spec->dbus.enabled)
+		return;
+	if (!address || !*address) {
+		plan->why = xstrdup("DBUS_SESSION_BUS_ADDRESS is not set (no session bus)");
+		warn("--dbus: %s; the app runs without a bus", plan->why);
+		return;
+	}
+	plan->prog = find_in_path(PROXY);
+	if (!plan->prog) {
+		plan->why = xstrdup(PROXY " is not installed (Debian package xdg-dbus-proxy)");
+		warn("--dbus: %s; the app runs without a bus", plan->why);
+		return;
+	}
+	if (!rundir)
+		die("--dbus: internal error: no runtime directory");
+	plan->address = xstrdup(address);
+	plan_socket_path(plan, record_dir, spec->name);
+
+	dst = xasprintf("%s/bus", rundir);
+	spec_add_mount(spec, SBX_M_BIND, plan->sock, dst, "--dbus");
+	{
+		cleanup_free char *addr = xasprintf("unix:path=%s", dst);
+		size_t n = strlen("DBUS_SESSION_BUS_ADDRESS");
+		bool user_set = false;
+
+		for (size_t i = 0; i < spec->env.set.n; i++)
+			user_set |= !strncmp(spec->env.set.v[i], "DBUS_SESSION_BUS_ADDRESS", n) &&
+				    spec->env.set.v[i][n] == '=';
+		if (!user_set)
+			strv_push_owned(&spec->env.set, xasprintf("DBUS_SESSION_BUS_ADDRESS=%s", addr));
+	}
+}
+
+void dbus_plan_print(const struct sbx_spec *spec, const struct dbus_plan *plan, FILE *out)
+{
+	if (!spec->dbus.enabled)
+		return;
+	if (!plan->prog) {
+		fprintf(out, "dbus: none: %s\n", plan->why ? plan->why : "no proxy");
+		return;
+	}
+	fprintf(out, "dbus: filtered by xdg-dbus-proxy at %s/bus (host socket %s)", desktop_runtime_dir(), plan->sock);
+	strv_print(out, "talk", &spec->dbus.talk);
+	strv_print(out, "own", &spec->dbus.own);
+	strv_print(out, "see", &spec->dbus.see);
+	strv_print(out, "call", &spec->dbus.call);
+	fputc('\n', out);
+}
+
+void dbus_plan_free(struct dbus_plan *plan)
+{
+	free(plan->prog);
+	free(plan->address);
+	free(plan->sock);
+	free(plan->sock_dir);
+	free(plan->why);
+	memset(plan, 0, sizeof(*plan));
+}
+
+struct dbus_proxy *dbus_start(const struct sbx_spec *spec, const struct dbus_plan *plan)
+{
 	struct strv argv = { 0 };
 	struct dbus_proxy *p;
 	int sync[2];
 
-	if (!spec->dbus.enabled)
+	if (!plan->prog)
 		return NULL;
-	if (!address || !*address) {
-		warn("--dbus: DBUS_SESSION_BUS_ADDRESS is not set (no session bus); the app runs without a bus");
-		return NULL;
-	}
-	prog = find_in_path(PROXY);
-	if (!prog) {
-		warn("--dbus: " PROXY " is not installed (Debian package xdg-dbus-proxy); the app runs without a bus");
-		return NULL;
-	}
-	if (!rundir)
-		die("--dbus: internal error: no runtime directory");
 	p = xcalloc(1, sizeof(*p));
 	p->sync_fd = -1;
 	p->log_fd = spawn_log_create("sbx-dbus-log");
 	at_die(proxy_kill, p);
-	make_socket_path(p, record_dir);
+	p->sock = xstrdup(plan->sock);
+	if (plan->sock_dir) {
+		/* Checked like the record directory; a socket left by a
+		 * SIGKILLed sbx of the same name is in the way. */
+		close(record_open_private_dir(plan->sock_dir, true));
+		if (unlink(p->sock) < 0 && errno != ENOENT)
+			die_errno("--dbus: cannot remove the stale socket %s", p->sock);
+	}
 	if (pipe2(sync, O_CLOEXEC) < 0)
 		die_errno("pipe");
 	p->sync_fd = sync[0];
 
-	strv_push(&argv, prog);
+	strv_push(&argv, plan->prog);
 	strv_push(&argv, "--fd=3");
-	strv_push(&argv, address);
+	strv_push(&argv, plan->address);
 	strv_push(&argv, p->sock);
 	strv_push(&argv, "--filter");
 	if (sbx_verbose > 1)
@@ -163,20 +216,6 @@ struct dbus_proxy *dbus_start(struct sbx_spec *spec, const char *record_dir)
 	close(sync[1]);
 	trace(PROXY " is pid %d, listening on %s", (int)p->pid, p->sock);
 	wait_ready(p);
-
-	dst = xasprintf("%s/bus", rundir);
-	spec_add_mount(spec, SBX_M_BIND, p->sock, dst, "--dbus");
-	{
-		cleanup_free char *addr = xasprintf("unix:path=%s", dst);
-		size_t n = strlen("DBUS_SESSION_BUS_ADDRESS");
-		bool user_set = false;
-
-		for (size_t i = 0; i < spec->env.set.n; i++)
-			user_set |= !strncmp(spec->env.set.v[i], "DBUS_SESSION_BUS_ADDRESS", n) &&
-				    spec->env.set.v[i][n] == '=';
-		if (!user_set)
-			strv_push_owned(&spec->env.set, xasprintf("DBUS_SESSION_BUS_ADDRESS=%s", addr));
-	}
 	return p;
 }
 

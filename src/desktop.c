@@ -1,7 +1,8 @@
 /* desktop.c - desktop apps: a private home, the display, audio and the GPU.
  *
- * Everything here becomes ordinary mounts and environment in the spec, made
- * by sbx before the sandbox exists:
+ * Everything here becomes ordinary mounts and environment in the spec,
+ * decided by the plan (desktop_prepare) before --dry-run prints it; only
+ * the app's home is created, at launch (desktop_start):
  *
  *   home     --home=tmp: an empty tmpfs at $HOME; --app NAME: a bind of
  *            ~/.local/share/sbx/apps/NAME/home at $HOME.  Placed before the
@@ -396,9 +397,9 @@ static void setup_home(struct sbx_spec *spec, const struct plan *p)
 		cleanup_free char *origin = xasprintf("--app %s", spec->desktop.app);
 
 		/* By path: an fd of sbx's would name a mount of the host's
-		 * namespace, which the sandbox's cannot clone.  Every component
-		 * was just checked; only the caller can change them. */
-		make_app_home(p, spec->desktop.app);
+		 * namespace, which the sandbox's cannot clone.  desktop_start
+		 * creates and checks every component; only the caller can
+		 * change them. */
 		insert_mount(spec, at, SBX_M_BIND, p->app_home, p->home, origin);
 		trace("home: %s at %s", p->app_home, p->home);
 	}
@@ -527,6 +528,17 @@ void desktop_prepare(struct sbx_spec *spec)
 	plan_free(&p);
 }
 
+void desktop_start(const struct sbx_spec *spec)
+{
+	struct plan p;
+
+	if (spec->desktop.home != SBX_HOME_APP)
+		return;
+	make_plan(spec, &p);
+	make_app_home(&p, spec->desktop.app);
+	plan_free(&p);
+}
+
 void desktop_print(const struct sbx_spec *spec, FILE *out)
 {
 	struct plan p;
@@ -558,13 +570,5 @@ void desktop_print(const struct sbx_spec *spec, FILE *out)
 			p.pipewire ? p.pipewire : "(none)");
 	if (spec->desktop.gpu)
 		fprintf(out, "desktop gpu: %s\n", p.dri ? "/dev/dri" : "(no /dev/dri)");
-	if (spec->dbus.enabled) {
-		fprintf(out, "dbus: filtered by xdg-dbus-proxy at %s/bus", p.rundir);
-		strv_print(out, "talk", &spec->dbus.talk);
-		strv_print(out, "own", &spec->dbus.own);
-		strv_print(out, "see", &spec->dbus.see);
-		strv_print(out, "call", &spec->dbus.call);
-		fputc('\n', out);
-	}
 	plan_free(&p);
 }

@@ -8,11 +8,14 @@
 
 #include "spec.h"
 
-/* In sbx, after validation and before any process starts: turns --home,
- * --app, --display, --audio and --gpu into mounts and environment in spec.
- * Creates the app's home on first use.  Each missing piece (no Wayland, no
+/* In the plan, after validation: turns --home, --app, --display, --audio
+ * and --gpu into mounts and environment in spec.  Creates nothing on disk
+ * (the X11 cookies go into a memfd).  Each missing piece (no Wayland, no
  * X11, no audio socket, no /dev/dri) is one note; the app runs without it. */
 void desktop_prepare(struct sbx_spec *spec);
+/* At launch, before any process of the sandbox exists: creates the app's
+ * home on first use (--app), refusing symlinks on the way. */
+void desktop_start(const struct sbx_spec *spec);
 /* The runtime directory (XDG_RUNTIME_DIR) inside, once desktop_prepare made
  * one; NULL otherwise. */
 const char *desktop_runtime_dir(void);

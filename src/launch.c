@@ -1,8 +1,9 @@
 /* launch.c - starting the sandbox and supervising it.
  *
  *   sbx (supervisor, host)      A (new user ns)                 B (PID 1)
+ *   (the plan, plan.c: mounts, env, names, maps, all decided)
  *   fork: compile seccomp filter (in parallel, until B takes it)
- *   record, cgroup, net check
+ *   record, app home, D-Bus proxy, cgroup
  *   clone(CLONE_NEWUSER) ---->  PDEATHSIG; waits on sync pipe
  *   newuidmap/newgidmap
  *   moves A into the cgroup
@@ -46,6 +47,7 @@
 #include "idmap.h"
 #include "init.h"
 #include "net.h"
+#include "plan.h"
 #include "record.h"
 #include "seccomp.h"
 #include "util.h"
@@ -61,11 +63,9 @@ static const int ns_flags[SBX_NS_COUNT] = {
 };
 
 struct launch {
-	struct sbx_spec *spec;
-	struct idmap map;
-	char *hostname;
-	char cwd[PATH_MAX];
-	bool have_cwd;
+	const struct sbx_spec *spec;
+	const struct idmap *map;
+	const char *cwd;
 	pid_t supervisor;
 	int sync[2]; /* supervisor -> A ('M') and B ('G') */
 	int info[2]; /* A -> supervisor: B's pid */
@@ -107,15 +107,6 @@ static __attribute__((noreturn)) void die_userns(int err)
 	die("cannot create a user namespace: %s", strerror(err));
 }
 
-static char *make_hostname(void)
-{
-	unsigned short r = 0;
-
-	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
-		r = (unsigned short)(getpid() ^ (int)time(NULL));
-	return xasprintf("sbx-%04x", r);
-}
-
 /* B: the sandbox's first process. */
 static __attribute__((noreturn)) void run_init(struct launch *l)
 {
@@ -135,7 +126,7 @@ static __attribute__((noreturn)) void run_init(struct launch *l)
 	 * push input into the caller's terminal with TIOCSTI. */
 	if (setsid() < 0)
 		die_errno("setsid");
-	if (!spec->share[SBX_NS_UTS] && sethostname(l->hostname, strlen(l->hostname)) < 0)
+	if (!spec->share[SBX_NS_UTS] && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
 		die_errno("cannot set the hostname");
 	if (!spec->share[SBX_NS_NET])
 		net_loopback_up();
@@ -144,7 +135,7 @@ static __attribute__((noreturn)) void run_init(struct launch *l)
 	 * host's paths and /proc. */
 	if (unshare(CLONE_NEWNS) < 0)
 		die_errno("cannot create the sandbox's mount namespace");
-	fs_setup(spec, &l->fs, l->have_cwd ? l->cwd : NULL);
+	fs_setup(spec, &l->fs, l->cwd);
 	/* As late as possible: the compile ran alongside everything above. */
 	seccomp_compile_receive(&l->seccomp);
 	_exit(init_run(spec));
@@ -170,7 +161,7 @@ static __attribute__((noreturn)) void run_userns_child(struct launch *l)
 	trace("ID maps are in place");
 
 	/* Supplementary groups of the host are unmapped here; drop them. */
-	if (l->map.mode == SBX_MAP_SUBIDS && setgroups(0, NULL) < 0)
+	if (l->map->mode == SBX_MAP_SUBIDS && setgroups(0, NULL) < 0)
 		die_errno("setgroups");
 	for (int i = 0; i < SBX_NS_COUNT; i++)
 		if (!spec->share[i])
@@ -262,14 +253,14 @@ static int supervise(struct launch *l, pid_t child, pid_t init, const sigset_t *
 	}
 }
 
-int launch_run(struct sbx_spec *spec)
+int launch_run(const struct sbx_plan *plan)
 {
-	struct launch l = { .spec = spec };
+	const struct sbx_spec *spec = plan->spec;
+	struct launch l = { .spec = spec, .map = &plan->map, .cwd = plan->cwd };
 	struct sbx_record *rec;
 	struct sbx_cgroup *cg;
 	struct net_helper *net;
 	struct dbus_proxy *bus;
-	cleanup_free char *rec_dir = NULL;
 	sigset_t set;
 	pid_t child, init;
 	int status;
@@ -286,23 +277,16 @@ int launch_run(struct sbx_spec *spec)
 	/* First: it runs on another CPU while the sandbox is set up. */
 	seccomp_compile_start(&spec->seccomp, &l.seccomp);
 
-	idmap_plan_start(&l.map, spec);
-	l.hostname = spec->hostname ? xstrdup(spec->hostname) : make_hostname();
-	l.have_cwd = getcwd(l.cwd, sizeof(l.cwd)) != NULL;
 	l.supervisor = getpid();
-	/* Everything that can fail on bad input or a missing program fails
-	 * here, before any process of the sandbox exists. */
-	net_prepare(spec, l.hostname);
-	desktop_prepare(spec);
-	rec = record_reserve(spec);
-	rec_dir = record_path(rec);
-	bus = dbus_start(spec, rec_dir);
+	/* The plan decided everything; this only makes it so. */
+	rec = record_reserve(spec, plan->generated_name);
+	desktop_start(spec);
+	bus = dbus_start(spec, &plan->dbus);
 	cg = cgroup_create(spec, spec->name);
-	idmap_plan_finish(&l.map, spec);
-	if (spec->map_mode == SBX_MAP_AUTO && l.map.mode == SBX_MAP_SINGLE)
+	if (spec->map_mode == SBX_MAP_AUTO && plan->map.mode == SBX_MAP_SINGLE)
 		note("using a single-ID map (uid %u -> %u only): %s; see --map", spec->uid, (unsigned)geteuid(),
-		     l.map.reason);
-	trace("idmap mode %s", sbx_map_mode_names[l.map.mode]);
+		     plan->map.reason);
+	trace("idmap mode %s", sbx_map_mode_names[plan->map.mode]);
 
 	if (pipe2(l.sync, O_CLOEXEC) < 0 || pipe2(l.info, O_CLOEXEC) < 0)
 		die_errno("pipe");
@@ -315,7 +299,7 @@ int launch_run(struct sbx_spec *spec)
 	close(l.info[1]);
 	seccomp_compile_close(&l.seccomp);
 
-	idmap_install(&l.map, child);
+	idmap_install(l.map, child);
 	/* Before A creates the cgroup namespace, so the sandbox's cgroup is
 	 * its root there. */
 	cgroup_enter(cg, child);
@@ -347,7 +331,5 @@ int launch_run(struct sbx_spec *spec)
 out:
 	dbus_stop(bus);
 	seccomp_compile_reap(&l.seccomp, true);
-	free(l.hostname);
-	idmap_free(&l.map);
 	return status;
 }

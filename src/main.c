@@ -1,4 +1,4 @@
-/* main.c - sbx: subcommands, then argv + profile -> spec -> launch. */
+/* main.c - sbx: subcommands, then argv + profile -> spec -> plan -> launch. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,6 +7,7 @@
 #include "ctl.h"
 #include "idmap.h"
 #include "launch.h"
+#include "plan.h"
 #include "profile.h"
 #include "spec.h"
 #include "util.h"
@@ -41,6 +42,7 @@ int main(int argc, char **argv)
 {
 	struct cli cli;
 	struct sbx_spec spec;
+	struct sbx_plan plan;
 	char err[1024];
 	int status;
 
@@ -62,19 +64,18 @@ int main(int argc, char **argv)
 	}
 	sbx_verbose = cli.verbose;
 	build_spec(&spec, &cli);
+	/* The last change to the spec: --dry-run and launch see the same plan. */
+	plan_build(&spec, &plan);
 	if (cli.dry_run) {
-		struct idmap map;
-
-		spec_print(&spec, stdout);
-		idmap_plan(&map, &spec);
-		idmap_print(&map, stdout);
-		idmap_free(&map);
+		plan_print(&plan, stdout);
+		plan_free(&plan);
 		spec_free(&spec);
 		cli_free(&cli);
 		return 0;
 	}
 	fflush(NULL);
-	status = launch_run(&spec);
+	status = launch_run(&plan);
+	plan_free(&plan);
 	spec_free(&spec);
 	cli_free(&cli);
 	return status;

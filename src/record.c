@@ -219,14 +219,13 @@ char *record_dir_path(void)
 	return xasprintf("/tmp/sbx-%u", (unsigned)getuid());
 }
 
-int record_open_dir(bool create)
+int record_open_private_dir(const char *path, bool create)
 {
-	cleanup_free char *path = record_dir_path();
 	struct stat st;
 	int fd;
 
 	if (create && mkdir(path, 0700) < 0 && errno != EEXIST)
-		die_errno("cannot create %s, where sbx records running sandboxes", path);
+		die_errno("cannot create the private directory %s", path);
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT && !create)
@@ -245,6 +244,13 @@ int record_open_dir(bool create)
 		die("%s has mode %04o, not 0700: others could tamper with the records (chmod 700 %s)", path,
 		    (unsigned)(st.st_mode & 07777), path);
 	return fd;
+}
+
+int record_open_dir(bool create)
+{
+	cleanup_free char *path = record_dir_path();
+
+	return record_open_private_dir(path, create);
 }
 
 static void lock_dir(int dirfd)
@@ -411,7 +417,7 @@ static void die_hook(void *arg)
 	record_clean(r->dirfd, r->name, NULL);
 }
 
-static char *generate_name(void)
+char *record_new_name(void)
 {
 	unsigned char b[3];
 
@@ -444,32 +450,28 @@ static void take_name(int dirfd, const char *name)
 		die_errno("cannot record the sandbox %s", name);
 }
 
-struct sbx_record *record_reserve(struct sbx_spec *spec)
+struct sbx_record *record_reserve(const struct sbx_spec *spec, bool generated)
 {
 	struct sbx_record *r = xcalloc(1, sizeof(*r));
 	struct record_info info = { 0 };
 	cleanup_free char *text = NULL;
 
+	if (!spec->name)
+		die("internal error: the plan named no sandbox");
 	r->dirfd = record_open_dir(true);
 	lock_dir(r->dirfd);
-	if (spec->name) {
-		take_name(r->dirfd, spec->name);
-		r->name = xstrdup(spec->name);
-	} else {
-		/* mkdir is atomic: two sbx never get the same name. */
-		for (int i = 0; !r->name; i++) {
-			char *name = generate_name();
-
-			if (mkdirat(r->dirfd, name, 0700) == 0) {
-				r->name = name;
-				break;
-			}
-			free(name);
-			if (errno != EEXIST || i == 100)
-				die_errno("cannot record the sandbox");
-		}
-		spec->name = xstrdup(r->name);
+	/* mkdir is atomic: two sbx never get the same name.  A generated
+	 * name was chosen by the plan (paths derive from it); 24 random bits
+	 * colliding with a live sandbox is a retry, not a reason to guess. */
+	if (generated && mkdirat(r->dirfd, spec->name, 0700) < 0) {
+		if (errno == EEXIST)
+			die("the generated sandbox name %s is taken by another sandbox; run sbx again (or give --name)",
+			    spec->name);
+		die_errno("cannot record the sandbox %s", spec->name);
 	}
+	if (!generated)
+		take_name(r->dirfd, spec->name);
+	r->name = xstrdup(spec->name);
 	at_die(die_hook, r);
 	info.name = r->name;
 	info.uid = getuid();
@@ -528,11 +530,11 @@ void record_commit(struct sbx_record *r, const struct sbx_spec *spec, pid_t init
 	write_record_file(r->dirfd, r->name, "record", text);
 }
 
-char *record_path(const struct sbx_record *r)
+char *record_path(const char *name)
 {
 	cleanup_free char *dir = record_dir_path();
 
-	return xasprintf("%s/%s", dir, r->name);
+	return xasprintf("%s/%s", dir, name);
 }
 
 void record_remove(struct sbx_record *r)

@@ -17,16 +17,20 @@
 
 struct sbx_record;
 
-/* In sbx, before any process starts: takes spec->name (or generates one and
- * stores it in spec->name) by creating the record directory.  A name held by
- * a running sandbox is an error; a stale record is cleaned and reused. */
-struct sbx_record *record_reserve(struct sbx_spec *spec);
+/* A fresh sandbox name, sbx-XXXXXX; the plan takes it when --name is not
+ * given, so everything derived from the name is known before launch. */
+char *record_new_name(void);
+/* At launch, before any process starts: takes spec->name by creating the
+ * record directory.  A given name held by a running sandbox is an error, a
+ * stale record is cleaned and reused; a generated name (generated) that is
+ * taken is an error too (run again). */
+struct sbx_record *record_reserve(const struct sbx_spec *spec, bool generated);
 /* Once the sandbox's init exists: writes its pid, start time, profile,
  * command, cgroup and the resolved spec, so ps/enter/stop can find it. */
 void record_commit(struct sbx_record *r, const struct sbx_spec *spec, pid_t init_pid, const char *cgroup_path);
-/* The record's directory, private to the caller: helpers such as the D-Bus
+/* The record directory of the sandbox name, private to the caller: helpers such as the D-Bus
  * proxy may put sockets there; a stale record's cleanup removes them. */
-char *record_path(const struct sbx_record *r);
+char *record_path(const char *name);
 /* Removes the record (the sandbox ended) and frees r.  NULL is fine. */
 void record_remove(struct sbx_record *r);
 
@@ -56,6 +60,8 @@ unsigned long long record_parse_stat_start(const char *stat);
  * With create false, -1 (errno ENOENT) when it does not exist yet.  Dies on
  * anything unsafe. */
 int record_open_dir(bool create);
+/* The same checks for any private directory of the caller's (path). */
+int record_open_private_dir(const char *path, bool create);
 /* The path record_open_dir uses (malloc'd). */
 char *record_dir_path(void);
 

@@ -279,13 +279,20 @@ test_desktop_missing_pieces_reported_once() {
 test_desktop_dry_run_shows_the_plan() {
 	local out
 	local app="sbxtest-dry-$$"
-	out=$(DISPLAY=:1234 sbx --profile desktop --app "$app" --gpu --dbus-talk org.example.Allowed --dry-run -- true 2>&1) ||
+	out=$(DISPLAY=:1234 DBUS_SESSION_BUS_ADDRESS="unix:path=$T/bus" sbx --profile desktop --app "$app" --gpu \
+		--dbus-talk org.example.Allowed --dry-run -- true 2>&1) ||
 		fail "$out"
 	expect_match "home" "$out" "desktop home: app $app: $HOME/.local/share/sbx/apps/$app/home -> $HOME"
 	expect_match "runtime" "$out" "desktop runtime dir: /run/user/$(id -u)"
 	expect_match "x11" "$out" "no X11 \(/tmp/.X11-unix/X1234 is not a socket\)"
 	expect_match "gpu" "$out" "desktop gpu:"
-	expect_match "dbus" "$out" "dbus: filtered by xdg-dbus-proxy .*talk=org.example.Allowed"
+	if command -v xdg-dbus-proxy >/dev/null; then
+		expect_match "dbus" "$out" "dbus: filtered by xdg-dbus-proxy .*talk=org.example.Allowed"
+	else
+		expect_match "dbus" "$out" "dbus: none: xdg-dbus-proxy is not installed"
+	fi
+	out=$(env -u DBUS_SESSION_BUS_ADDRESS "$SBX" --profile desktop --dry-run -- true 2>&1) || fail "$out"
+	expect_match "no bus without a session bus" "$out" "dbus: none: DBUS_SESSION_BUS_ADDRESS is not set"
 	[ -e "$HOME/.local/share/sbx/apps/$app" ] && fail "--dry-run created the app's home"
 	return 0
 }

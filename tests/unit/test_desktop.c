@@ -346,7 +346,7 @@ static void rm_tree(void *dir)
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-START_TEST(test_prepare_app_home_created_and_symlink_refused)
+START_TEST(test_start_app_home_created_and_symlink_refused)
 {
 	struct sbx_spec s;
 	char path[256], link[256];
@@ -360,6 +360,9 @@ START_TEST(test_prepare_app_home_created_and_symlink_refused)
 	spec_validate(&s);
 	desktop_prepare(&s);
 	snprintf(path, sizeof(path), "%s/.local/share/sbx/apps/notes/home", home);
+	/* The plan creates nothing (--dry-run runs it); launch does. */
+	ck_assert_int_eq(stat(path, &st), -1);
+	desktop_start(&s);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert(S_ISDIR(st.st_mode));
 	ck_assert_uint_eq(st.st_mode & 07777, 0700);
@@ -373,7 +376,8 @@ START_TEST(test_prepare_app_home_created_and_symlink_refused)
 	spec_init(&s);
 	ck_assert(spec_set(&s, "app", "evil", "t", err, sizeof(err)));
 	spec_validate(&s);
-	desktop_prepare(&s); /* dies */
+	desktop_prepare(&s);
+	desktop_start(&s); /* dies */
 }
 END_TEST
 
@@ -391,7 +395,7 @@ static Suite *desktop_suite(void)
 	tcase_add_exit_test(tc, test_home_app_needs_app, 125);
 	tcase_add_test(tc, test_profile_sections);
 	tcase_add_test(tc, test_prepare_home_tmp_before_binds_under_home);
-	tcase_add_exit_test(tc, test_prepare_app_home_created_and_symlink_refused, 125);
+	tcase_add_exit_test(tc, test_start_app_home_created_and_symlink_refused, 125);
 	suite_add_tcase(s, tc);
 	return s;
 }

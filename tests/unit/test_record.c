@@ -117,8 +117,8 @@ START_TEST(test_reserve_commit_remove)
 	regex_t re;
 
 	spec_init(&spec);
-	r = record_reserve(&spec);
-	ck_assert_ptr_nonnull(spec.name);
+	spec.name = record_new_name();
+	r = record_reserve(&spec, true);
 	ck_assert_int_eq(regcomp(&re, "^sbx-[0-9a-f]{6}$", REG_EXTENDED | REG_NOSUB), 0);
 	ck_assert_msg(regexec(&re, spec.name, 0, NULL, 0) == 0, "generated name %s", spec.name);
 	regfree(&re);
@@ -175,7 +175,7 @@ START_TEST(test_stale_records)
 
 	spec_init(&spec);
 	spec.name = xstrdup("live");
-	r = record_reserve(&spec);
+	r = record_reserve(&spec, false);
 	record_commit(r, &spec, getpid(), NULL);
 
 	count = 0;
@@ -190,7 +190,7 @@ START_TEST(test_stale_records)
 	put_file(path, text);
 	free(spec.name);
 	spec.name = xstrdup("old");
-	record_remove(record_reserve(&spec));
+	record_remove(record_reserve(&spec, false));
 	record_remove(r);
 	free(text);
 	free(path);
@@ -205,7 +205,7 @@ static void reserve_taken(void)
 
 	spec_init(&spec);
 	spec.name = xstrdup("taken");
-	record_reserve(&spec);
+	record_reserve(&spec, false);
 	_exit(0);
 }
 
@@ -219,11 +219,21 @@ START_TEST(test_name_in_use_and_unsafe_dir)
 
 	spec_init(&spec);
 	spec.name = xstrdup("taken");
-	r = record_reserve(&spec);
+	r = record_reserve(&spec, false);
 	pid = fork();
 	if (pid == 0) {
 		close(2);
 		reserve_taken();
+	}
+	waitpid(pid, &st, 0);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == SBX_EXIT_FAILURE);
+	/* A generated name the plan chose that got taken meanwhile: refused
+	 * too, even though its holder is this live process. */
+	pid = fork();
+	if (pid == 0) {
+		close(2);
+		record_reserve(&spec, true);
+		_exit(0);
 	}
 	waitpid(pid, &st, 0);
 	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == SBX_EXIT_FAILURE);
