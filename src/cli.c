@@ -38,6 +38,67 @@ static struct option *build_options(void)
 	return o;
 }
 
+/* The options sbx knows that are not spec keys (see build_options). */
+static const char *const cli_only[] = { "help", "version", "verbose", "profile", "dry-run" };
+
+const char *cli_suggest(const char *word)
+{
+	size_t n = 0, k = 0;
+	const char *hint;
+	const char **names;
+
+	while (spec_keys[n].name)
+		n++;
+	names = xcalloc(n + ARRAY_SIZE(cli_only), sizeof(*names));
+	for (size_t i = 0; i < ARRAY_SIZE(cli_only); i++)
+		names[k++] = cli_only[i];
+	for (size_t i = 0; i < n; i++)
+		names[k++] = spec_keys[i].name;
+	hint = NULL;
+	for (size_t i = 0; i < k && !hint; i++)
+		if (!strcmp(word, names[i]))
+			hint = names[i];
+	if (!hint)
+		hint = did_you_mean(word, names, k);
+	free(names);
+	return hint;
+}
+
+/* "unknown option --profle (did you mean --profile?)".  A long option
+ * written with one dash ("-profile") reaches getopt as a cluster of short
+ * ones; its first letter is what getopt names. */
+static void unknown_option(int argc, char **argv, char *err, size_t errlen)
+{
+	const char *arg = NULL;
+	const char *hint = NULL;
+
+	if (optopt) {
+		for (int i = 1; i < argc && i <= optind; i++)
+			if (argv[i][0] == '-' && argv[i][1] == optopt && argv[i][2] && argv[i][1] != '-') {
+				arg = argv[i];
+				break;
+			}
+		if (arg) {
+			cleanup_free char *word = xstrndup(arg + 1, strcspn(arg + 1, "="));
+			hint = cli_suggest(word);
+		}
+		if (hint)
+			snprintf(err, errlen, "unknown option -%c in \"%s\" (did you mean --%s?)", optopt, arg, hint);
+		else
+			snprintf(err, errlen, "unknown option -%c", optopt);
+		return;
+	}
+	arg = argv[optind - 1];
+	if (!strncmp(arg, "--", 2)) {
+		cleanup_free char *word = xstrndup(arg + 2, strcspn(arg + 2, "="));
+		hint = cli_suggest(word);
+	}
+	if (hint)
+		snprintf(err, errlen, "unknown option %s (did you mean --%s?)", arg, hint);
+	else
+		snprintf(err, errlen, "unknown option %s", arg);
+}
+
 int cli_parse(struct cli *cli, int argc, char **argv, char *err, size_t errlen)
 {
 	cleanup_free struct option *opts = build_options();
@@ -71,10 +132,7 @@ int cli_parse(struct cli *cli, int argc, char **argv, char *err, size_t errlen)
 			snprintf(err, errlen, "option %s needs a value", argv[optind - 1]);
 			return -1;
 		case '?':
-			if (optopt)
-				snprintf(err, errlen, "unknown option -%c", optopt);
-			else
-				snprintf(err, errlen, "unknown option %s", argv[optind - 1]);
+			unknown_option(argc, argv, err, errlen);
 			return -1;
 		default:
 			cli->opts = xrealloc(cli->opts, (cli->n_opts + 1) * sizeof(*cli->opts));

@@ -23,6 +23,9 @@ struct cli {
  * err and returns -1. */
 int cli_parse(struct cli *cli, int argc, char **argv, char *err, size_t errlen);
 void cli_free(struct cli *cli);
+/* The known long option (without "--") closest to word, NULL if none is
+ * close: for "did you mean --profile?". */
+const char *cli_suggest(const char *word);
 void cli_usage(FILE *out);
 
 #endif

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "subids.h"
 #include "util.h"
 
 /* The kernel refuses ids that wrap to (uid_t)-1. */
@@ -225,6 +226,18 @@ static bool plan_subids(struct idmap *map, const struct sbx_spec *spec)
 	return true;
 }
 
+/* --map=subids without them: when the user has no range, a command that
+ * gives one no other user has (subids.c). */
+static __attribute__((noreturn)) void die_no_subids(const struct idmap *map)
+{
+	struct passwd *pw = getpwuid(getuid());
+	char cmd[256];
+
+	if (pw && strstr(map->reason, "has no subordinate") && subids_suggest(pw->pw_name, cmd, sizeof(cmd)))
+		die("--map=subids: %s; a free range is available: `%s` (or use --map=single)", map->reason, cmd);
+	die("--map=subids: %s; or use --map=single", map->reason);
+}
+
 void idmap_plan_finish(struct idmap *map, const struct sbx_spec *spec)
 {
 	if (spec->map_mode != SBX_MAP_SINGLE && plan_subids(map, spec)) {
@@ -232,8 +245,7 @@ void idmap_plan_finish(struct idmap *map, const struct sbx_spec *spec)
 		return;
 	}
 	if (spec->map_mode == SBX_MAP_SUBIDS)
-		die("--map=subids: %s; add a range with `usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER` or use --map=single",
-		    map->reason);
+		die_no_subids(map);
 	map->mode = SBX_MAP_SINGLE;
 	map->uid[0] = (struct idmap_line){ spec->uid, geteuid(), 1 };
 	map->gid[0] = (struct idmap_line){ spec->gid, getegid(), 1 };
