@@ -4,6 +4,13 @@ BINDIR ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/sbx
 MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# AppArmor profile (src/apparmor/sbx.in): installed into APPARMORDIR when
+# that directory exists there or under DESTDIR and AppArmor is 4.0 or later
+# (older versions do not restrict user namespaces); APPARMOR=yes forces it,
+# APPARMOR=no skips it.
+APPARMORDIR ?= /etc/apparmor.d
+APPARMOR ?= auto
+APPARMOR_PARSER ?= $(shell command -v apparmor_parser || echo /usr/sbin/apparmor_parser)
 VERSION := 0.1.0
 
 CC ?= cc
@@ -47,10 +54,10 @@ SECURITY_BINS := $(SECURITY_SRCS:tests/security/%.c=$(B)/security/%)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 DEB_PACKAGES := build-essential pkg-config libcap-dev libseccomp-dev libsubid-dev libinih-dev check \
 	uidmap slirp4netns passt fuse-overlayfs busybox-static iproute2 procps python3 clang clang-tidy cppcheck \
-	xdg-dbus-proxy
+	xdg-dbus-proxy apparmor
 
-.PHONY: deps demo all check check-unit check-integration install uninstall clean fuzz bench lint
-all: sbx $(HELPERS)
+.PHONY: deps demo all check check-unit check-integration install install-apparmor uninstall clean fuzz bench lint
+all: sbx $(HELPERS) $(B)/apparmor/sbx
 
 sbx: $(OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
@@ -71,6 +78,10 @@ $(B)/security/%: tests/security/%.c | $(B)
 
 $(B):
 	@mkdir -p $(B)
+
+$(B)/apparmor/sbx: src/apparmor/sbx.in Makefile
+	@mkdir -p $(B)/apparmor
+	sed 's|@BINDIR@|$(BINDIR)|g' $< >$@
 
 # libFuzzer targets (clang); `make fuzz FUZZ_SECONDS=60` runs each for that
 # long on a scratch copy of its seed corpus and fails on a crash.
@@ -156,8 +167,26 @@ install: all
 	install -m 0644 src/man/sbx.1 $(DESTDIR)$(MANDIR)/man1/sbx.1
 	install -m 0644 src/man/sbx-profile.5 $(DESTDIR)$(MANDIR)/man5/sbx-profile.5
 	install -m 0644 src/completion/sbx.bash $(DESTDIR)$(BASHCOMPDIR)/sbx
+	@$(MAKE) --no-print-directory install-apparmor
+
+# Loaded at once when installing for this system as root on a kernel with
+# AppArmor; sbx doctor tells whether it is needed.
+install-apparmor:
+	@if [ "$(APPARMOR)" = no ]; then exit 0; fi; \
+	if [ "$(APPARMOR)" != yes ]; then \
+		if [ ! -d "$(APPARMORDIR)" ] && [ ! -d "$(DESTDIR)$(APPARMORDIR)" ]; then \
+			echo "no $(APPARMORDIR): the AppArmor profile is not installed (APPARMOR=yes forces it)"; exit 0; fi; \
+		if [ -x "$(APPARMOR_PARSER)" ] && [ ! -e "$(APPARMORDIR)/abi/4.0" ]; then \
+			echo "AppArmor before 4.0 does not restrict user namespaces: the profile is not installed (APPARMOR=yes forces it)"; exit 0; fi; \
+	fi; \
+	install -d $(DESTDIR)$(APPARMORDIR) && sed 's|@BINDIR@|$(BINDIR)|g' src/apparmor/sbx.in >$(DESTDIR)$(APPARMORDIR)/sbx && \
+	chmod 0644 $(DESTDIR)$(APPARMORDIR)/sbx && \
+	echo "installed $(DESTDIR)$(APPARMORDIR)/sbx"; \
+	if [ -z "$(DESTDIR)" ] && [ -d /sys/kernel/security/apparmor ] && [ "$$(id -u)" = 0 ] && [ -x "$(APPARMOR_PARSER)" ]; then \
+		$(APPARMOR_PARSER) -r $(APPARMORDIR)/sbx && echo "loaded the AppArmor profile sbx"; fi
 
 uninstall:
+	rm -f $(DESTDIR)$(APPARMORDIR)/sbx
 	rm -f $(DESTDIR)$(BINDIR)/sbx $(DESTDIR)$(BINDIR)/sbx-probe
 	rm -rf $(DESTDIR)$(DATADIR)
 	rm -f $(DESTDIR)$(MANDIR)/man1/sbx.1 $(DESTDIR)$(MANDIR)/man5/sbx-profile.5 $(DESTDIR)$(BASHCOMPDIR)/sbx

@@ -5,6 +5,7 @@
 #include "changes.h"
 #include "cli.h"
 #include "ctl.h"
+#include "doctor.h"
 #include "idmap.h"
 #include "launch.h"
 #include "plan.h"
@@ -52,6 +53,8 @@ int main(int argc, char **argv)
 		return ctl_main(argc - 1, argv + 1);
 	if (argc > 1 && (!strcmp(argv[1], "diff") || !strcmp(argv[1], "apply")))
 		return changes_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "doctor"))
+		return doctor_main(argc - 1, argv + 1);
 	if (cli_parse(&cli, argc, argv, err, sizeof(err)) < 0)
 		die("%s (see sbx --help)", err);
 	if (cli.help) {
