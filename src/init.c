@@ -163,6 +163,17 @@ int init_run(const struct sbx_spec *spec)
 		char go;
 
 		sbx_role = "cmd";
+		/* --pty: the command leads the terminal's foreground group, so
+		 * ^C and ^Z reach it (and not init, which would pass them on a
+		 * second time); a shell then runs its own job control. */
+		if (spec->pty) {
+			if (setpgid(0, 0) < 0)
+				die_errno("setpgid");
+			signal(SIGTTOU, SIG_IGN);
+			if (tcsetpgrp(STDIN_FILENO, getpid()) < 0)
+				die_errno("--pty: tcsetpgrp");
+			signal(SIGTTOU, SIG_DFL);
+		}
 		if (nest) {
 			close(to_cmd[1]);
 			close(from_cmd[0]);
@@ -209,9 +220,15 @@ int init_run(const struct sbx_spec *spec)
 		}
 		for (;;) {
 			int st;
-			pid_t w = waitpid(-1, &st, WNOHANG);
+			pid_t w = waitpid(-1, &st, WNOHANG | (spec->pty ? WUNTRACED : 0));
 			if (w <= 0)
 				break;
+			/* ^Z on a command that is not a shell: there is nothing
+			 * to return to inside, so it goes on at once. */
+			if (w == cmd && WIFSTOPPED(st)) {
+				kill(cmd, SIGCONT);
+				continue;
+			}
 			if (w == cmd) {
 				status = st;
 				done = true;

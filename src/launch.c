@@ -35,10 +35,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/random.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 
 #include "cgroup.h"
 #include "dbus.h"
@@ -48,6 +47,7 @@
 #include "init.h"
 #include "net.h"
 #include "plan.h"
+#include "pty.h"
 #include "record.h"
 #include "seccomp.h"
 #include "util.h"
@@ -71,6 +71,9 @@ struct launch {
 	int info[2]; /* A -> supervisor: B's pid */
 	struct fs_sources fs; /* opened by A, used by B */
 	struct seccomp_job seccomp; /* compiled for B, in parallel */
+	struct pty *pty;      /* --pty, else NULL */
+	int pty_sock;         /* B's end of the socket the terminal goes over, -1 without --pty */
+	int sigfd;            /* the supervisor's signals, with --pty */
 };
 
 static pid_t clone_newuser(void)
@@ -136,6 +139,9 @@ static __attribute__((noreturn)) void run_init(struct launch *l)
 	if (unshare(CLONE_NEWNS) < 0)
 		die_errno("cannot create the sandbox's mount namespace");
 	fs_setup(spec, &l->fs, l->cwd);
+	/* --pty: a terminal of its own, in its own devpts; never the caller's. */
+	if (l->pty_sock >= 0)
+		pty_inside(l->pty_sock);
 	/* As late as possible: the compile ran alongside everything above. */
 	seccomp_compile_receive(&l->seccomp);
 	_exit(init_run(spec));
@@ -184,6 +190,8 @@ static __attribute__((noreturn)) void run_userns_child(struct launch *l)
 		run_init(l);
 	seccomp_compile_close(&l->seccomp);
 	close(l->sync[0]);
+	if (l->pty_sock >= 0)
+		close(l->pty_sock);
 	if (write_all(l->info[1], &init, sizeof(init)) != sizeof(init))
 		die_errno("cannot report to sbx");
 	close(l->info[1]);
@@ -220,7 +228,7 @@ static int supervise(struct launch *l, pid_t child, pid_t init, const sigset_t *
 		alarm((unsigned)l->spec->limits.time_limit);
 	for (;;) {
 		siginfo_t info;
-		int sig = sigwaitinfo(set, &info);
+		int sig = l->pty ? pty_wait_signal(l->pty, l->sigfd, &info) : sigwaitinfo(set, &info);
 		int status;
 
 		if (sig < 0) {
@@ -256,7 +264,7 @@ static int supervise(struct launch *l, pid_t child, pid_t init, const sigset_t *
 int launch_run(const struct sbx_plan *plan)
 {
 	const struct sbx_spec *spec = plan->spec;
-	struct launch l = { .spec = spec, .map = &plan->map, .cwd = plan->cwd };
+	struct launch l = { .spec = spec, .map = &plan->map, .cwd = plan->cwd, .pty_sock = -1, .sigfd = -1 };
 	struct sbx_record *rec;
 	struct sbx_cgroup *cg;
 	struct net_helper *net;
@@ -287,6 +295,13 @@ int launch_run(const struct sbx_plan *plan)
 		note("using a single-ID map (uid %u -> %u only): %s; see --map", spec->uid, (unsigned)geteuid(),
 		     plan->map.reason);
 	trace("idmap mode %s", sbx_map_mode_names[plan->map.mode]);
+	if (spec->pty) {
+		l.pty = pty_open();
+		l.pty_sock = pty_child_fd(l.pty);
+		l.sigfd = signalfd(-1, &set, SFD_CLOEXEC);
+		if (l.sigfd < 0)
+			die_errno("signalfd");
+	}
 
 	if (pipe2(l.sync, O_CLOEXEC) < 0 || pipe2(l.info, O_CLOEXEC) < 0)
 		die_errno("pipe");
@@ -298,6 +313,8 @@ int launch_run(const struct sbx_plan *plan)
 	close(l.sync[0]);
 	close(l.info[1]);
 	seccomp_compile_close(&l.seccomp);
+	if (l.pty)
+		pty_close_child_fd(l.pty);
 
 	idmap_install(l.map, child);
 	/* Before A creates the cgroup namespace, so the sandbox's cgroup is
@@ -322,6 +339,12 @@ int launch_run(const struct sbx_plan *plan)
 	if (write_all(l.sync[1], "G", 1) != 1)
 		die_errno("cannot start the sandbox");
 	close(l.sync[1]);
+	if (l.pty && pty_receive(l.pty)) {
+		pty_start(l.pty);
+	} else if (l.pty) {
+		pty_close(l.pty);
+		l.pty = NULL;
+	}
 
 	status = supervise(&l, child, init, &set);
 	overlay_tidy_changes(spec);
@@ -329,6 +352,9 @@ int launch_run(const struct sbx_plan *plan)
 	cgroup_finish(cg, status);
 	record_remove(rec);
 out:
+	pty_close(l.pty);
+	if (l.sigfd >= 0)
+		close(l.sigfd);
 	dbus_stop(bus);
 	seccomp_compile_reap(&l.seccomp, true);
 	return status;

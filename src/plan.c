@@ -71,6 +71,8 @@ void plan_print(const struct sbx_plan *plan, FILE *out)
 	idmap_print(&plan->map, out);
 	dbus_plan_print(spec, &plan->dbus, out);
 	fprintf(out, "record: %s%s\n", plan->record_dir, plan->generated_name ? " (generated name)" : "");
+	fprintf(out, "terminal: %s\n", spec->pty ? "a pty of its own, relayed by sbx (--pty)"
+					     : "none controlling (a session of its own); stdin/stdout/stderr passed");
 	fprintf(out, "cwd: %s\n", spec->chdir ? spec->chdir : plan->cwd ? plan->cwd : "/ (the current directory is unknown)");
 	for (char **e = envp; *e; e++) {
 		if (is_set_by_spec(spec, *e))

@@ -102,6 +102,7 @@ const struct spec_key spec_keys[] = {
 	{ "dbus-own", 1, "NAME", "D-Bus: allow owning NAME" },
 	{ "dbus-see", 1, "NAME", "D-Bus: allow seeing NAME" },
 	{ "dbus-call", 1, "NAME=RULE", "D-Bus: allow only calls matching RULE ([METHOD][@PATH]) on NAME" },
+	{ "pty", 2, NULL, "give the sandbox a terminal of its own (job control, ^C/^Z inside), relayed by sbx" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -701,6 +702,8 @@ bool spec_set(struct sbx_spec *spec, const char *key, const char *value, const c
 		spec->net.publish[spec->net.n_publish++] = p;
 	} else if (!strcmp(key, "net-host-loopback")) {
 		spec->net.host_loopback = b;
+	} else if (!strcmp(key, "pty")) {
+		spec->pty = b;
 	} else if (!strcmp(key, "clearenv")) {
 		spec->env.clear = b;
 	} else if (!strcmp(key, "keepenv")) {

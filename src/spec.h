@@ -185,6 +185,7 @@ struct sbx_spec {
 	struct sbx_dbus dbus;
 
 	bool dry_run;
+	bool pty; /* --pty: a terminal of its own, relayed by sbx (src/pty.c) */
 };
 
 void spec_init(struct sbx_spec *spec);
