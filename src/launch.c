@@ -347,6 +347,9 @@ int launch_run(const struct sbx_plan *plan)
 	}
 
 	status = supervise(&l, child, init, &set);
+	/* The terminal back to normal before anything more is printed. */
+	pty_close(l.pty);
+	l.pty = NULL;
 	overlay_tidy_changes(spec);
 	net_stop(net);
 	cgroup_finish(cg, status);
