@@ -101,7 +101,7 @@ static __attribute__((noreturn)) void die_userns(int err)
 	if (sysctl_is("/proc/sys/user/max_user_namespaces", "0"))
 		die("cannot create a user namespace: the sysctl user.max_user_namespaces is 0 (enable: sudo sysctl -w user.max_user_namespaces=15000)");
 	if (sysctl_is("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", "1"))
-		die("cannot create a user namespace: AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns=1); give sbx an AppArmor profile with \"userns,\" or set the sysctl to 0");
+		die("cannot create a user namespace: AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns=1) and allows them only to programs whose profile says so: install sbx (make install puts such a profile in /etc/apparmor.d/sbx) or load it with sudo apparmor_parser -r /etc/apparmor.d/sbx; sbx doctor explains");
 	if (err == ENOSPC || err == EUSERS)
 		die("cannot create a user namespace: the limit user.max_user_namespaces is reached (%s)", strerror(err));
 	if (err == EINVAL)
