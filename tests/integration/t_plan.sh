@@ -144,3 +144,24 @@ test_plan_dry_run_matches_desktop_home_tmp() {
 	expect_match "home" "$dry" "mount: tmpfs $HOME "
 	expect_match "runtime" "$dry" "environ: XDG_RUNTIME_DIR=/run/user/$(id -u)"
 }
+
+test_plan_dbus_socket_when_the_record_dir_is_too_long() {
+	plan_need dbus-daemon dbus-daemon
+	plan_need xdg-dbus-proxy xdg-dbus-proxy
+	plan_need dbus-send dbus-bin
+	local name="plan-long-$$" rt dry out sock
+	rt=$T/a-runtime-directory-whose-name-pushes-the-socket-path-past-108-bytes-xxxxxxxxxxxxxxxxxxxx
+	mkdir -m 700 "$rt"
+	dbus-daemon --session --address="unix:path=$T/bus" --nofork --nopidfile >"$T/dbus.log" 2>&1 &
+	track $!
+	wait_for "[ -S '$T/bus' ]" 100 || fail "dbus-daemon did not start: $(cat "$T/dbus.log")"
+	export DBUS_SESSION_BUS_ADDRESS="unix:path=$T/bus" XDG_RUNTIME_DIR=$rt
+	cd / || fail "cd"
+	sock=/tmp/sbx-$(id -u)/$name.bus
+	dry=$("$SBX" --profile desktop --display=no --audio=no --name "$name" --dry-run -- true 2>&1) || fail "$dry"
+	expect_match "the planned socket" "$dry" "mount: bind $sock -> /run/user/$(id -u)/bus"
+	out=$("$SBX" --profile desktop --display=no --audio=no --name "$name" -- dbus-send --session --print-reply \
+		--dest=org.freedesktop.DBus / org.freedesktop.DBus.GetId 2>&1) || fail "the bus does not answer: $out"
+	[ -e "$sock" ] && fail "the proxy's socket $sock was left behind"
+	compare_plan --profile desktop --display=no --audio=no --name "$name"
+}
