@@ -383,7 +383,8 @@ static int cmd_stop(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+s:t:h", opts, NULL)) != -1) {
+	/* No '+': options may follow NAME, as the usage shows. */
+	while ((c = getopt_long(argc, argv, "s:t:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			sig = parse_signal(optarg);

@@ -47,3 +47,22 @@ test_readme_desktop_example_opens_the_file() {
 		fail "the file was there without the bind: $out"
 	return 0
 }
+
+test_readme_running_sandboxes_commands_run() {
+	local l name="web-$$" pid rc=0 out
+	"$SBX" --name "$name" -- sleep 60 >"$T/web.log" 2>&1 &
+	pid=$!
+	track "$pid"
+	wait_for "\"$SBX\" ps | grep -q '^$name '" 100 || fail "the sandbox did not show up: $(cat "$T/web.log")"
+	# The README's lines, as pasted, on this sandbox's name.
+	for l in "sbx ps" "sbx enter web -- ps -ef" "sbx stop web --timeout 10"; do
+		out=$(readme_line "$l")
+		expect_eq "README has \`$l\`" "$out" "$l"
+		l=${l/ web/ $name}
+		out=$(PATH=$SBX_ROOT:$PATH eval "$l" 2>&1) || fail "\`$l\` as pasted fails: $out"
+	done
+	wait "$pid" || rc=$?
+	expect_eq "the stopped sandbox's sbx" "$rc" 143
+	grep -q '\[--' <(awk '/^```sh/{f=1;next} /^```/{f=0} f' "$README") && fail "README has [--option] shorthand in a command block"
+	return 0
+}
