@@ -26,6 +26,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "util.h"
 
 #define EXIT_REFUSED 1
@@ -1257,7 +1258,12 @@ int changes_main(int argc, char **argv)
 		} else if (apply && !strcmp(a, "--skip-unsafe")) {
 			flags |= APPLY_SKIP_UNSAFE;
 		} else {
-			die("sbx %s: unknown option %s (see sbx %s --help)", cmd, a, cmd);
+			static const char *const diff_opts[] = { "inside", "lower", "help" };
+			static const char *const apply_opts[] = { "dry-run", "quiet", "skip-unsafe", "to", "lower", "help" };
+
+			die("sbx %s: unknown option %s%s (see sbx %s --help)", cmd, a,
+			    apply ? cli_hint(a, apply_opts, ARRAY_SIZE(apply_opts)) : cli_hint(a, diff_opts, ARRAY_SIZE(diff_opts)),
+			    cmd);
 		}
 	}
 	if (!dir)

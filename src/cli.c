@@ -64,6 +64,22 @@ const char *cli_suggest(const char *word)
 	return hint;
 }
 
+const char *cli_hint(const char *arg, const char *const *names, size_t n)
+{
+	static char buf[96];
+	cleanup_free char *word = NULL;
+	const char *hint;
+
+	if (strncmp(arg, "--", 2) != 0)
+		return "";
+	word = xstrndup(arg + 2, strcspn(arg + 2, "="));
+	hint = did_you_mean(word, names, n);
+	if (!hint)
+		return "";
+	snprintf(buf, sizeof(buf), " (did you mean --%.64s?)", hint);
+	return buf;
+}
+
 /* "unknown option --profle (did you mean --profile?)".  A long option
  * written with one dash ("-profile") reaches getopt as a cluster of short
  * ones; its first letter is what getopt names. */

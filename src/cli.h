@@ -26,6 +26,10 @@ void cli_free(struct cli *cli);
 /* The known long option (without "--") closest to word, NULL if none is
  * close: for "did you mean --profile?". */
 const char *cli_suggest(const char *word);
+/* The same for a subcommand's options: " (did you mean --NAME?)" when arg
+ * ("--jsn", "--jsn=x") is close to one of names (without "--"), else "".
+ * The text lives until the next call. */
+const char *cli_hint(const char *arg, const char *const *names, size_t n);
 void cli_usage(FILE *out);
 
 #endif

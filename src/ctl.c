@@ -32,6 +32,7 @@
 
 #include "caps.h"
 #include "cgroup.h"
+#include "cli.h"
 #include "exec.h"
 #include "init.h"
 #include "launch.h"
@@ -165,7 +166,8 @@ static int cmd_ps(int argc, char **argv)
 		else if (c == 'h')
 			return puts(PS_USAGE) < 0;
 		else
-			usage_die(PS_USAGE, "ps: unknown option %s", argv[optind - 1]);
+			usage_die(PS_USAGE, "ps: unknown option %s%s", argv[optind - 1],
+				  cli_hint(argv[optind - 1], (const char *const[]){ "json", "help" }, 2));
 	}
 	if (optind < argc)
 		usage_die(PS_USAGE, "ps: unexpected argument \"%s\"", argv[optind]);
@@ -401,7 +403,8 @@ static int cmd_stop(int argc, char **argv)
 		case ':':
 			usage_die(STOP_USAGE, "stop: option %s needs a value", argv[optind - 1]);
 		default:
-			usage_die(STOP_USAGE, "stop: unknown option %s", argv[optind - 1]);
+			usage_die(STOP_USAGE, "stop: unknown option %s%s", argv[optind - 1],
+				  cli_hint(argv[optind - 1], (const char *const[]){ "signal", "timeout", "help" }, 3));
 		}
 	}
 	if (optind != argc - 1)
@@ -673,7 +676,8 @@ static int cmd_enter(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 'h')
 			return puts(ENTER_USAGE) < 0;
-		usage_die(ENTER_USAGE, "enter: unknown option %s", argv[optind - 1]);
+		usage_die(ENTER_USAGE, "enter: unknown option %s%s", argv[optind - 1],
+			  cli_hint(argv[optind - 1], (const char *const[]){ "help" }, 1));
 	}
 	if (optind >= argc)
 		usage_die(ENTER_USAGE, "enter: missing NAME");

@@ -961,6 +961,43 @@ static void loader_free(struct loader *ld)
 	free(ld->cwd);
 }
 
+/* The profile name along the search path closest to name (for "did you
+ * mean"), copied into buf; false when none is close. */
+static bool closest_profile(const char *name, char *buf, size_t len)
+{
+	struct strv dirs = { 0 }, names = { 0 };
+	const char *hint;
+
+	search_dirs(&dirs);
+	for (size_t i = 0; i < dirs.n && names.n < 256; i++) {
+		DIR *d = opendir(dirs.v[i]);
+		struct dirent *de;
+
+		if (!d)
+			continue;
+		while ((de = readdir(d)) && names.n < 256) {
+			size_t n = strlen(de->d_name);
+
+			char *base;
+
+			if (n <= 4 || strcmp(de->d_name + n - 4, ".ini"))
+				continue;
+			base = xstrndup(de->d_name, n - 4);
+			if (valid_name(base))
+				strv_push_owned(&names, base);
+			else
+				free(base);
+		}
+		closedir(d);
+	}
+	hint = did_you_mean(name, (const char *const *)names.v, names.n);
+	if (hint)
+		snprintf(buf, len, "%s", hint);
+	strv_free(&names);
+	strv_free(&dirs);
+	return hint != NULL;
+}
+
 /* Finds name_or_path and returns the path to open, or NULL with err set. */
 static char *locate(struct loader *ld, const char *name_or_path)
 {
@@ -981,6 +1018,15 @@ static char *locate(struct loader *ld, const char *name_or_path)
 		return path;
 	dirs = join(&searched, ", ");
 	strv_free(&searched);
+	{
+		char hint[128];
+
+		if (closest_profile(name_or_path, hint, sizeof(hint))) {
+			snprintf(ld->err, ld->errlen, "profile \"%s\" not found (did you mean %s? searched: %s)",
+				 name_or_path, hint, dirs);
+			return NULL;
+		}
+	}
 	snprintf(ld->err, ld->errlen, "profile \"%s\" not found (searched: %s)", name_or_path, dirs);
 	return NULL;
 }
@@ -1477,6 +1523,13 @@ int profile_main(int argc, char **argv)
 		if (argc < 3)
 			return usage_error("profile check: missing FILE");
 		return cmd_check(argc - 2, argv + 2);
+	}
+	{
+		static const char *const cmds[] = { "list", "show", "check" };
+		const char *hint = did_you_mean(cmd, cmds, ARRAY_SIZE(cmds));
+
+		if (hint)
+			return usage_error("profile: unknown command \"%s\" (did you mean %s?)", cmd, hint);
 	}
 	return usage_error("profile: unknown command \"%s\"", cmd);
 }

@@ -98,6 +98,20 @@ test_hint_unknown_option_did_you_mean() {
 	expect_match "one dash" "$out" "unknown option -p in \"-profile\" \(did you mean --profile\?\)"
 	out=$("$SBX" --frobnicate -- true 2>&1) && fail "accepted --frobnicate"
 	expect_eq "nothing close" "$out" "sbx: unknown option --frobnicate (see sbx --help)"
+	# Subcommands and profile names too.
+	out=$("$SBX" ps --jsn 2>&1) && fail "ps accepted --jsn"
+	expect_match "ps" "$out" "unknown option --jsn \(did you mean --json\?\)"
+	out=$("$SBX" stop nosuch --timout 3 2>&1) && fail "stop accepted --timout"
+	expect_match "stop" "$out" "unknown option --timout \(did you mean --timeout\?\)"
+	out=$("$SBX" apply "$T" --dryrun 2>&1) && fail "apply accepted --dryrun"
+	expect_match "apply" "$out" "unknown option --dryrun \(did you mean --dry-run\?\)"
+	out=$("$SBX" diff --insde "$T" 2>&1) && fail "diff accepted --insde"
+	expect_match "diff" "$out" "unknown option --insde \(did you mean --inside\?\)"
+	out=$("$SBX" profile lst 2>&1) && fail "profile accepted lst"
+	expect_match "profile" "$out" "unknown command \"lst\" \(did you mean list\?\)"
+	out=$("$SBX" --profile buidl -- true 2>&1) && fail "--profile buidl ran"
+	expect_match "profile name" "$out" "profile \"buidl\" not found \(did you mean build\? searched: "
+	return 0
 }
 
 test_hint_map_subids_suggests_a_free_range() {
