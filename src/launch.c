@@ -294,6 +294,7 @@ int launch_run(struct sbx_spec *spec)
 	 * here, before any process of the sandbox exists. */
 	net_prepare(spec, l.hostname);
 	desktop_prepare(spec);
+	overlay_changes_open(spec);
 	rec = record_reserve(spec);
 	rec_dir = record_path(rec);
 	bus = dbus_start(spec, rec_dir);

@@ -17,6 +17,8 @@
 #include "util.h"
 
 static char base[] = "/tmp/sbx-test-changes.XXXXXX";
+/* The tests below write ".wh." whiteouts: only fuse-overlayfs makes them. */
+static enum changes_driver driver = CHANGES_FUSE;
 
 static char *at(const char *rel)
 {
@@ -93,6 +95,8 @@ static int open_dir(const char *rel, int flags)
 
 static void setup(void)
 {
+	umask(022);
+	driver = CHANGES_FUSE;
 	strcpy(base, "/tmp/sbx-test-changes.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(base));
 	dir("lower");
@@ -118,11 +122,11 @@ static char *diff_of(const char *lower, char *const *paths, size_t n)
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
 
-	changes_scan(&set, u, l, "upper");
+	changes_scan(&set, u, l, "upper", driver);
 	if (paths)
 		changes_select(&set, paths, n);
 	for (size_t i = 0; i < set.n; i++) {
-		char *line = change_line(&set.v[i], "");
+		char *line = change_line(&set.v[i], "", 022, false);
 		fprintf(f, "%s\n", line);
 		free(line);
 	}
@@ -142,9 +146,10 @@ static int apply_to(const char *lower, const char *tree, unsigned flags, char **
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, &len);
 	int rc;
+	struct apply_opts o = { .flags = flags, .out = f, .driver = driver };
 
-	changes_scan(&set, u, l, "upper");
-	rc = changes_apply(&set, u, "upper", t, tree, flags, f);
+	changes_scan(&set, u, l, "upper", driver);
+	rc = changes_apply(&set, u, "upper", t, tree, &o);
 	fclose(f);
 	if (out)
 		*out = buf;
@@ -188,8 +193,8 @@ START_TEST(diff_added_modified_and_untouched_copy_ups)
 	put("upper/src/run.sh", "echo\n", 0755);  /* chmod +x */
 	put("upper/new.txt", "hello\n", 0644);
 	d = diff_of("lower", NULL, 0);
-	ck_assert_str_eq(d, "A new.txt\n"
-			    "M src/main.c\n"
+	ck_assert_str_eq(d, "A new.txt (mode 0644, 6 bytes)\n"
+			    "M src/main.c (10 -> 16 bytes)\n"
 			    "M src/run.sh (mode 0644 -> 0755, same content)\n");
 	free(d);
 }
@@ -251,10 +256,10 @@ static void opaque_case(bool by_xattr)
 	free(p);
 	d = diff_of("lower", NULL, 0);
 	/* cache/sub below an opaque directory is opaque too: deep is gone. */
-	ck_assert_str_eq(d, "A cache/fresh\n"
+	ck_assert_str_eq(d, "A cache/fresh (mode 0644, 3 bytes)\n"
 			    "D cache/old1\n"
 			    "D cache/sub/deep\n"
-			    "M cache/sub/deep2\n");
+			    "M cache/sub/deep2 (1 -> 7 bytes)\n");
 	free(d);
 }
 
@@ -314,12 +319,12 @@ START_TEST(diff_symlinks_types_and_unsafe)
 			 "A lib/fifo (fifo: apply refuses)\n"
 			 "A lib/libx.so -> x.so\n"
 			 "%s"
-			 "A lib/sgid (setgid: apply refuses)\n"
+			 "A lib/sgid (mode 2755, applied as 0755, 1 byte, setgid: apply refuses)\n"
 			 "A lib/sock (socket: apply refuses)\n"
-			 "A lib/suid (setuid: apply refuses)\n"
+			 "A lib/suid (mode 4755, applied as 0755, 1 byte, setuid: apply refuses)\n"
 			 "A lib/up-and-in -> ../lib/x.so\n"
 			 "T was-dir -> x (was dir)\n"
-			 "T was-file/ (was file)\n",
+			 "T was-file/ (was file, mode 0755)\n",
 			 dev ? "A lib/null (device node: apply refuses)\n" : "");
 	ck_assert_str_eq(d, want);
 	free(want);
@@ -338,15 +343,16 @@ START_TEST(diff_quotes_odd_names_and_selects_paths)
 	put("upper/c", "1", 0644);
 	put("upper/cc", "1", 0644);
 	d = diff_of("lower", NULL, 0);
-	ck_assert_str_eq(d, "A \"a\\nD fake\"\nA b/\nA b/one\nA c\nA cc\n");
+	ck_assert_str_eq(d, "A \"a\\nD fake\" (mode 0644, 1 byte)\nA b/ (mode 0755)\nA b/one (mode 0644, 1 byte)\n"
+			    "A c (mode 0644, 1 byte)\nA cc (mode 0644, 1 byte)\n");
 	free(d);
 	d = diff_of("lower", sel, 2);
-	ck_assert_str_eq(d, "A b/\nA b/one\nA c\n");
+	ck_assert_str_eq(d, "A b/ (mode 0755)\nA b/one (mode 0644, 1 byte)\nA c (mode 0644, 1 byte)\n");
 	free(d);
 	/* Selecting a file in a new directory brings the directory along. */
 	sel[0] = "b/one";
 	d = diff_of("lower", sel, 1);
-	ck_assert_str_eq(d, "A b/\nA b/one\n");
+	ck_assert_str_eq(d, "A b/ (mode 0755)\nA b/one (mode 0644, 1 byte)\n");
 	free(d);
 }
 END_TEST
@@ -377,9 +383,10 @@ START_TEST(apply_writes_the_reviewed_changes)
 	free(p);
 
 	ck_assert_int_eq(apply_to("lower", "tree", 0, &out), 0);
-	ck_assert_str_eq(out, "A cache/fresh\nD cache/stale\nA src/gen/\nA src/gen/main-link -> ../main.c\n"
-			      "A src/gen/out.h\nD src/gone.c\nM src/main.c (mode 0644 -> 0755)\n"
-			      "T was-file/ (was file)\nA was-file/inside\n");
+	ck_assert_str_eq(out, "A cache/fresh (mode 0644, 1 byte)\nD cache/stale\nA src/gen/ (mode 0555)\n"
+			      "A src/gen/main-link -> ../main.c\nA src/gen/out.h (mode 0600, 10 bytes)\nD src/gone.c\n"
+			      "M src/main.c (mode 0644 -> 0755)\nT was-file/ (was file, mode 0755)\n"
+			      "A was-file/inside (mode 0644, 1 byte)\n");
 	free(out);
 	s = slurp("tree/src/main.c");
 	ck_assert_str_eq(s, "new\n");
@@ -418,11 +425,11 @@ START_TEST(apply_refuses_escaping_symlinks_and_writes_nothing)
 		ck_assert(!exists("tree/link"));
 		/* --dry-run says the same */
 		ck_assert_int_eq(apply_to("lower", "tree", APPLY_DRY_RUN, &out), 1);
-		ck_assert_str_eq(out, "A innocent\n");
+		ck_assert_str_eq(out, "A innocent (mode 0644, 1 byte)\n");
 		free(out);
 		/* --skip-unsafe applies the rest only */
 		ck_assert_int_eq(apply_to("lower", "tree", APPLY_SKIP_UNSAFE, &out), 0);
-		ck_assert_str_eq(out, "A innocent\n");
+		ck_assert_str_eq(out, "A innocent (mode 0644, 1 byte)\n");
 		free(out);
 		ck_assert(exists("tree/innocent"));
 		ck_assert(!exists("tree/link"));
@@ -480,7 +487,7 @@ START_TEST(apply_replaces_a_symlink_by_a_directory_in_place)
 	dir("upper/sub");
 	put("upper/sub/x", "x", 0644);
 	ck_assert_int_eq(apply_to("lower", "tree", 0, &out), 0);
-	ck_assert_str_eq(out, "T sub/ (was symlink)\nA sub/x\n");
+	ck_assert_str_eq(out, "T sub/ (was symlink, mode 0755)\nA sub/x (mode 0644, 1 byte)\n");
 	free(out);
 	ck_assert(!exists("elsewhere/x"));
 	ck_assert(S_ISDIR(mode_of("tree/sub")));
@@ -499,7 +506,7 @@ START_TEST(apply_dry_run_writes_nothing)
 	put("upper/.wh.h", "", 0644);
 	both("h", "h", 0644);
 	ck_assert_int_eq(apply_to("lower", "tree", APPLY_DRY_RUN, &out), 0);
-	ck_assert_str_eq(out, "M f\nA g\nD h\n");
+	ck_assert_str_eq(out, "M f\nA g (mode 0644, 1 byte)\nD h\n");
 	free(out);
 	out = slurp("tree/f");
 	ck_assert_str_eq(out, "old");
