@@ -475,6 +475,22 @@ static bool ancestor_skipped(const struct change_set *set, const struct change *
 	return false;
 }
 
+/* Every component a real name: the scan never makes anything else, and
+ * apply never acts on ".", ".." or "" whoever built the set. */
+static bool path_sane(const char *path)
+{
+	if (!*path || *path == '/')
+		return false;
+	for (const char *p = path; p;) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		p = p[n] ? p + n + 1 : NULL;
+	}
+	return true;
+}
+
 static bool allowed(const struct change *c, const struct apply_opts *o)
 {
 	for (size_t i = 0; i < o->n_allow; i++)
@@ -498,7 +514,7 @@ int changes_apply(struct change_set *set, int upper, const char *upper_name, int
 	for (size_t i = 0; i < set->n; i++) {
 		const struct change *c = &set->v[i];
 		cleanup_free char *conflict = NULL, *q = NULL, *why_s = NULL;
-		const char *why = c->unsafe;
+		const char *why = path_sane(c->path) ? c->unsafe : "not a path below the tree";
 
 		if (!why && ancestor_skipped(set, c, skip))
 			why = "its directory is refused";

@@ -113,6 +113,8 @@ static int open_changes_dir(const char *dir, struct stat *st)
 	cleanup_free char *q = quote_str(dir);
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
+	if (fd < 0 && (errno == ELOOP || errno == ENOTDIR) && lstat(dir, st) == 0 && S_ISLNK(st->st_mode))
+		errno = ELOOP;
 	if (fd < 0 && errno == ELOOP)
 		die("the changes directory %s is a symlink: sbx uses a changes directory only where it really is "
 		    "(give its real path, if the symlink is yours)",

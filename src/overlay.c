@@ -178,6 +178,8 @@ void overlay_changes_open(const struct sbx_spec *spec)
 	if (!made && errno != EEXIST)
 		die_errno("--changes %s: cannot create the directory", q);
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && (errno == ELOOP || errno == ENOTDIR) && lstat(dir, &st) == 0 && S_ISLNK(st.st_mode))
+		errno = ELOOP;
 	if (fd < 0 && errno == ELOOP)
 		die("--changes %s: is a symlink: sbx keeps changes only in a real directory of yours (give the path it "
 		    "points to, if the symlink is yours)",
