@@ -23,7 +23,7 @@ ex_run() {
 after() {
 	awk -v p="\$ $1" -v s="${2:-}" '
 		!on && index($0, p) == 1 && index($0, s) > 0 { on = 1; next }
-		on && /^(\$ |# )/ { exit }
+		on && /^(\$ |# )/ && !/^# applies to / { exit }
 		on && NF' <<<"$out"
 }
 
