@@ -203,7 +203,7 @@ void change_json(FILE *f, const struct change *c, const char *prefix, mode_t uma
 /* Above this many cells the middle of two files is shown as replaced
  * wholesale instead of by a longest common subsequence. */
 #define PATCH_MAX_CELLS (8u << 20)
-#define CONTEXT 3
+#define CONTEXT ((size_t)3)
 
 struct text {
 	char *buf;

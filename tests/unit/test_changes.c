@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "changes.h"
+#include "quote.h"
 #include "util.h"
 
 static char base[] = "/tmp/sbx-test-changes.XXXXXX";
@@ -579,6 +580,141 @@ START_TEST(main_exit_statuses)
 }
 END_TEST
 
+
+/* Under the kernel's overlayfs ".wh." names are files a program made, and
+ * never a deletion of ".", ".." or the parent. */
+START_TEST(diff_kernel_wh_names_are_files)
+{
+	char *d;
+
+	driver = CHANGES_KERNEL;
+	both("a", "a", 0644);
+	both("sub", NULL, 0);
+	both("sub/k", "k", 0644);
+	dir("upper/sub");
+	put("upper/.wh..", "", 0644);
+	put("upper/.wh...", "", 0644);
+	put("upper/.wh.a", "", 0644);
+	put("upper/sub/.wh...", "", 0644);
+	put("upper/sub/.wh..wh..opq", "", 0644);
+	d = diff_of("lower", NULL, 0);
+	ck_assert_str_eq(d, "A .wh.. (mode 0644, 0 bytes)\nA .wh... (mode 0644, 0 bytes)\nA .wh.a (mode 0644, 0 bytes)\n"
+			    "A sub/.wh... (mode 0644, 0 bytes)\nA sub/.wh..wh..opq (mode 0644, 0 bytes)\n");
+	free(d);
+	/* fuse-overlayfs's own ".wh." names: still never ".", ".." or "". */
+	driver = CHANGES_FUSE;
+	d = diff_of("lower", NULL, 0);
+	ck_assert_str_eq(d, "D a\nD sub/k\n");
+	free(d);
+}
+END_TEST
+
+START_TEST(quote_every_dangerous_character)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "plain.c", "plain.c" },
+		{ "caf\xc3\xa9", "caf\xc3\xa9" },				/* UTF-8 letters stay */
+		{ "esc\033]0;x\007", "\"esc\\033]0;x\\007\"" },		/* OSC */
+		{ "c1\xc2\x9b[m", "\"c1\\302\\233[m\"" },		/* U+009B CSI */
+		{ "raw\x9b[m", "\"raw\\233[m\"" },			/* raw 0x9B: invalid UTF-8 */
+		{ "a\xe2\x80\xae" "b", "\"a\\342\\200\\256b\"" },	/* U+202E RLO */
+		{ "a\xe2\x81\xa6" "b", "\"a\\342\\201\\246b\"" },	/* U+2066 LRI */
+		{ "zw\xe2\x80\x8b", "\"zw\\342\\200\\213\"" },		/* U+200B */
+		{ "bom\xef\xbb\xbf", "\"bom\\357\\273\\277\"" },	/* U+FEFF */
+		{ "over\xc0\xaf", "\"over\\300\\257\"" },		/* overlong '/' */
+		{ "sur\xed\xa0\x80", "\"sur\\355\\240\\200\"" },	/* a surrogate */
+		{ "nl\nD x", "\"nl\\nD x\"" },
+		{ "q\"b\\", "\"q\\\"b\\\\\"" },
+		{ "x -> /etc", "\"x -> /etc\"" },			/* fakes a symlink line */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *q = quote_str(cases[i].in);
+
+		ck_assert_msg(!strcmp(q, cases[i].out), "case %zu: got %s, want %s", i, q, cases[i].out);
+		free(q);
+	}
+}
+END_TEST
+
+START_TEST(applied_modes)
+{
+	struct change c = { .status = 'A', .type = S_IFREG, .mode = 0777 };
+
+	ck_assert_uint_eq(change_applied_mode(&c, 022, false), 0755);
+	ck_assert_uint_eq(change_applied_mode(&c, 077, false), 0700);
+	ck_assert_uint_eq(change_applied_mode(&c, 0, false), 0755);
+	ck_assert_uint_eq(change_applied_mode(&c, 022, true), 0777);
+	c.type = S_IFDIR;
+	c.mode = 01777;
+	ck_assert_uint_eq(change_applied_mode(&c, 022, false), 0755);
+	ck_assert_uint_eq(change_applied_mode(&c, 022, true), 01777);
+	/* Your group-writable file stays so; it gains nothing new. */
+	c = (struct change){ .status = 'M', .type = S_IFREG, .mode = 0666, .old_mode = 0664 };
+	ck_assert_uint_eq(change_applied_mode(&c, 022, false), 0664);
+	c.mode = 0775;
+	ck_assert_uint_eq(change_applied_mode(&c, 022, false), 0775);
+}
+END_TEST
+
+START_TEST(sensitive_rules)
+{
+	static const struct {
+		const char *path;
+		bool sensitive;
+	} cases[] = {
+		{ ".git/hooks/pre-commit", true }, { ".git/config", true },   { "sub/.git/config", true },
+		{ ".git", true },		   { ".git/index", false },   { ".git/objects/ab/cd", false },
+		{ ".git/refs/heads/x", false },	   { ".envrc", true },	      { ".vscode/tasks.json", true },
+		{ ".idea/workspace.xml", true },   { "home/.bashrc", true },  { ".config/fish/config.fish", true },
+		{ "src/main.c", false },	   { "gitconfig.c", false },  { "x.git/config", false },
+		{ ".github/workflows/ci.yml", true }, { ".cargo/config.toml", true },
+	};
+	struct change_set set = { 0 };
+	int t = open_dir("tree", O_PATH);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct change c = { .path = xstrdup(cases[i].path), .status = 'A', .type = S_IFREG, .mode = 0644 };
+
+		set.v = xrealloc(set.v, (set.n + 1) * sizeof(c));
+		set.v[set.n++] = c;
+	}
+	changes_mark_sensitive(&set, t);
+	for (size_t i = 0; i < set.n; i++)
+		ck_assert_msg((set.v[i].sensitive != NULL) == cases[i].sensitive, "%s: %s", set.v[i].path,
+			      set.v[i].sensitive ? set.v[i].sensitive : "not sensitive");
+	change_set_free(&set);
+	close(t);
+}
+END_TEST
+
+/* A 600-level upper tree: no recursion per level, a marked cut at 256. */
+START_TEST(diff_deep_tree_is_cut_not_crashed)
+{
+	char *rel = xstrdup("upper"), *d;
+
+	for (int i = 0; i < 600; i++) {
+		char *next = xasprintf("%s/d", rel);
+		char *p = at(next);
+
+		if (mkdir(p, 0755) < 0) {
+			free(p);
+			free(next);
+			break;
+		}
+		free(p);
+		free(rel);
+		rel = next;
+	}
+	free(rel);
+	d = diff_of("lower", NULL, 0);
+	ck_assert_msg(strstr(d, "too deep") != NULL, "%.200s", d);
+	free(d);
+}
+END_TEST
+
 Suite *changes_suite(void)
 {
 	Suite *s = suite_create("changes");
@@ -591,6 +727,11 @@ Suite *changes_suite(void)
 	tcase_add_test(t, diff_opaque_dir_by_wh_file);
 	tcase_add_test(t, diff_symlinks_types_and_unsafe);
 	tcase_add_test(t, diff_quotes_odd_names_and_selects_paths);
+	tcase_add_test(t, diff_kernel_wh_names_are_files);
+	tcase_add_test(t, quote_every_dangerous_character);
+	tcase_add_test(t, applied_modes);
+	tcase_add_test(t, sensitive_rules);
+	tcase_add_test(t, diff_deep_tree_is_cut_not_crashed);
 	suite_add_tcase(s, t);
 	t = tcase_create("apply");
 	tcase_add_checked_fixture(t, setup, teardown);
