@@ -393,6 +393,11 @@ static void apply_one(struct apply *a, const struct change *c)
 	cleanup_fd int parent = open_beneath(a->tree, dir, O_PATH | O_DIRECTORY);
 	const char *base = base_of(c->path);
 
+	if (sbx_verbose) {
+		cleanup_free char *q = quote_str(c->path);
+		trace("apply %c %s (%s)", c->status, q, type_name(c->status == 'D' ? c->old_type : c->type));
+	}
+
 	if (parent < 0 && errno == ENOENT && c->status == 'D')
 		return; /* already gone */
 	if (parent < 0)

@@ -64,6 +64,7 @@ static const char usage_text[] =
 	"  --allow PATH   apply sensitive changes at or under PATH (repeatable)\n"
 	"  --keep-modes   keep the modes the sandbox gave new entries (still never\n"
 	"                 setuid/setgid)\n"
+	"  -v, --verbose  trace what is read and written (names quoted)\n"
 	"\n"
 	"DIR, DIR/sbx-changes and DIR/upper must belong to you and be writable by\n"
 	"nobody else; sbx refuses a changes directory another user could have\n"
@@ -330,6 +331,8 @@ int changes_main(int argc, char **argv)
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(usage_text, stdout);
 			return 0;
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			sbx_verbose++;
 		} else if (is_opt(a, "--lower")) {
 			lower = option_value(argc, argv, &i, "--lower");
 		} else if (is_opt(a, "--to")) {

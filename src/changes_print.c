@@ -410,7 +410,12 @@ void change_patch(FILE *f, const struct change *c, int upper, int lower)
 		o_ok = read_text(lower, c->path, &o, &osize);
 	if (new_file)
 		w_ok = read_text(upper, c->path, &w, &wsize);
-	if ((old_file && !o_ok) || (new_file && !w_ok) || (o_ok && is_binary(&o)) || (w_ok && is_binary(&w))) {
+	if ((old_file && !o_ok && osize > (off_t)PATCH_MAX_BYTES) || (new_file && !w_ok && wsize > (off_t)PATCH_MAX_BYTES)) {
+		fprintf(f, "not shown: %lld bytes (content diffs stop at %u MiB)\n",
+			(long long)(new_file ? wsize : osize), PATCH_MAX_BYTES >> 20);
+	} else if ((old_file && !o_ok) || (new_file && !w_ok)) {
+		fputs("not shown: cannot be read as a regular file\n", f);
+	} else if ((o_ok && is_binary(&o)) || (w_ok && is_binary(&w))) {
 		if (new_file && old_file)
 			fprintf(f, "binary, %lld bytes (was %lld bytes)\n", (long long)wsize, (long long)osize);
 		else

@@ -562,6 +562,11 @@ static bool scan_next(struct scan *s)
 	if (s->driver == CHANGES_FUSE && !strcmp(name, OPQ_NAME) && S_ISREG(st.st_mode))
 		return true;
 	gone = whiteout_of(name, &st, s->driver, &f->names);
+	if (gone && !*gone && sbx_verbose) {
+		cleanup_free char *what = xasprintf("%s%s", f->prefix, name);
+		cleanup_free char *q = quote_str(what);
+		trace("diff: %s deletes nothing (a stale or invalid whiteout)", q);
+	}
 	if (gone) {
 		/* In an opaque directory the lower listing says what is gone. */
 		if (*gone && f->ldir >= 0 && !f->opaque && fstatat(f->ldir, gone, &ls, AT_SYMLINK_NOFOLLOW) == 0)

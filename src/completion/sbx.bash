@@ -212,9 +212,9 @@ _sbx_subcommand()
 			_sbx_files "$cur"
 		elif [[ $cur == -* ]]; then
 			if [[ $sub == diff ]]; then
-				_sbx_words_matching "-z --json -p --patch --inside --lower --to --keep-modes --help" "$cur"
+				_sbx_words_matching "-z --json -p --patch --inside --lower --to --keep-modes -v --verbose --help" "$cur"
 			else
-				_sbx_words_matching "-n --dry-run --skip-unsafe -q --quiet --to --lower --allow --keep-modes --help" "$cur"
+				_sbx_words_matching "-n --dry-run --skip-unsafe -q --quiet --to --lower --allow --keep-modes -v --verbose --help" "$cur"
 			fi
 		else
 			# The first word that is no option is the changes DIR.

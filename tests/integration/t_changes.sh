@@ -431,8 +431,9 @@ assert "nl\nD fake" in names, names
 	out=$(sbx apply -n "$T/ch" 2>&1); rc=$?
 	expect_eq "apply refuses the symlink" "$rc" 1
 	no_terminal_bytes "sbx apply's refusal" "$out"
-	out=$(sbx apply --skip-unsafe "$T/ch" 2>&1) || fail "apply --skip-unsafe failed"
-	no_terminal_bytes "sbx apply" "$out"
+	out=$(sbx apply -v --skip-unsafe "$T/ch" 2>&1) || fail "apply --skip-unsafe failed"
+	expect_match "-v traces" "$out" "apply A \"bidi"
+	no_terminal_bytes "sbx apply -v" "$out"
 }
 test_changes_hostile_names_kernel() { hostile_names kernel; }
 test_changes_hostile_names_fuse() { hostile_names fuse; }
