@@ -403,9 +403,13 @@ static void apply_one(struct apply *a, const struct change *c)
 	if (parent < 0)
 		stop(a, c, "cannot open its directory in the tree");
 	if (c->status == 'D') {
-		if (remove_any(parent, base) < 0)
-			stop(a, c, "cannot delete it");
-		return;
+		if (remove_any(parent, base) == 0)
+			return;
+		if (errno == ELOOP) {
+			errno = 0;
+			stop(a, c, "cannot delete it: its tree is deeper than 256 levels (delete it by hand)");
+		}
+		stop(a, c, "cannot delete it");
 	}
 	if (c->status == 'U') {
 		apply_time(a, c, parent, base);

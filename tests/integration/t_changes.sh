@@ -372,16 +372,10 @@ test_changes_dir_swapped_during_run() {
 
 # 3: another local user (sbxnosub) prepared the directory.  .ci/run makes
 # the fixtures as root (see fixture_for in .ci/run).
-fixture_dir() {
-	local f=/tmp/sbx-nosub-fixture/$(id -un)
-	[ -d "$f" ] || skip "no fixture $f owned by another user (.ci/run makes it as root)"
-	[ "$(stat -c %U "$f/planted.changes")" != "$(id -un)" ] || skip "$f/planted.changes is ours"
-	echo "$f"
-}
-
 test_changes_dir_of_another_user() {
-	local f out rc victim
-	f=$(fixture_dir) || exit $?
+	local f=/tmp/sbx-nosub-fixture/$(id -un) out rc victim
+	[ -d "$f/planted.changes" ] || skip "no fixture $f made by another user (.ci/run makes it as root: .ci/fixture-nosub.sh $(id -un))"
+	[ "$(stat -c %U "$f/planted.changes")" != "$(id -un)" ] || skip "$f/planted.changes is ours, not another user's"
 	victim=$(sed -n 's/^lower = //p' "$f/planted.changes/sbx-changes")
 	[ -d "$victim" ] && [ -O "$victim" ] || skip "the fixture's victim dir $victim is missing or not ours"
 	rm -f "$victim/authorized_keys"
