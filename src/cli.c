@@ -184,7 +184,7 @@ void cli_usage(FILE *out)
 		"Usage: sbx [OPTIONS] [--] COMMAND [ARGS...]\n"
 		"       sbx profile list | show NAME | check FILE...\n"
 		"       sbx diff DIR [PATH...]             list what a --changes DIR run added (A), modified (M), deleted (D)\n"
-		"       sbx apply DIR [-n] [PATH...]       copy those changes onto the real tree, refusing unsafe content\n"
+		"       sbx apply DIR [-n] [PATH...]       copy those changes onto the real tree, refusing unsafe and sensitive content\n"
 		"       sbx ps [--json]                    list your running sandboxes\n"
 		"       sbx enter NAME [--] [COMMAND...]   run COMMAND inside a running sandbox, with its restrictions\n"
 		"       sbx stop NAME [--signal SIG] [--timeout S]\n"

@@ -287,6 +287,7 @@ int launch_run(const struct sbx_plan *plan)
 
 	l.supervisor = getpid();
 	/* The plan decided everything; this only makes it so. */
+	overlay_changes_open(spec);
 	rec = record_reserve(spec, plan->generated_name);
 	desktop_start(spec);
 	bus = dbus_start(spec, &plan->dbus);

@@ -31,6 +31,7 @@
 #include "changes.h"
 #include "idmap.h"
 #include "launch.h"
+#include "quote.h"
 #include "util.h"
 
 /* A's private staging area; it hides the host's /tmp only in A's view,
@@ -78,14 +79,23 @@ static int detached_tmpfs(void)
 
 /* ---- --changes DIR ---- */
 
-static bool dir_is_empty(const char *path)
+/* DIR, opened by sbx itself (as the caller, before any namespace exists)
+ * and checked once; A attaches exactly this directory, and sbx tidies it
+ * through this fd after the run, whatever happened to the path meanwhile. */
+static int changes_dirfd = -1;
+
+static bool dir_is_empty(int dirfd)
 {
-	DIR *d = opendir(path);
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *e;
 	bool empty = true;
 
-	if (!d)
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
 		return false;
+	}
 	while (empty && (e = readdir(d)))
 		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
 	closedir(d);
@@ -114,58 +124,147 @@ static char *info_get(const char *info, const char *key)
 	return NULL;
 }
 
-/* Creates or checks DIR, then returns a detached clone of it (opened before
- * the staging tmpfs hides the host's /tmp). */
-static int changes_open(const struct sbx_spec *spec, const struct overlay *o, const char *lower, bool *reused)
+/* Dies unless st is the caller's alone. */
+static void changes_check_ours(const char *dir, const char *part, const struct stat *st)
 {
-	const char *dir = spec->changes;
-	cleanup_free char *info_path = xasprintf("%s/" CHANGES_INFO, dir);
-	cleanup_free char *info = NULL;
-	cleanup_free char *real_dir = NULL;
-	cleanup_free char *real_lower = NULL;
+	cleanup_free char *q = quote_str(dir);
+
+	if (st->st_uid != getuid())
+		die("--changes %s%s: belongs to uid %u, not to you (uid %u): another user may have made it to steer "
+		    "what sbx apply writes; choose a directory of yours (a new one is made 0700)",
+		    q, part, (unsigned)st->st_uid, (unsigned)getuid());
+	if (st->st_mode & 022)
+		die("--changes %s%s: is writable by %s (mode %04o): others could plant changes there (chmod go-w it, "
+		    "or choose a new directory)",
+		    q, part, st->st_mode & 020 ? "its group" : "others", (unsigned)(st->st_mode & 07777));
+}
+
+/* The overlay whose writes --changes keeps: its host tree and its place
+ * inside (the first overlay, as fs_prepare adds them). */
+static void changes_overlay(const struct sbx_spec *spec, const char **lower, const char **target)
+{
+	*lower = NULL;
+	*target = NULL;
+	if (spec->root_mode == SBX_ROOT_OVERLAY) {
+		*lower = spec->rootfs ? spec->rootfs : "/";
+		*target = "/";
+		return;
+	}
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		if (spec->mounts[i].kind == SBX_M_OVERLAY) {
+			*lower = spec->mounts[i].src;
+			*target = spec->mounts[i].dst;
+			return;
+		}
+	}
+}
+
+void overlay_changes_open(const struct sbx_spec *spec)
+{
+	const char *dir = spec->changes, *lower, *target;
+	cleanup_free char *q = NULL, *info = NULL, *real_dir = NULL, *real_lower = NULL;
+	char proc[64];
+	struct stat st;
 	bool made, inside;
 	int fd;
 
-	*reused = false;
+	if (!dir)
+		return;
+	changes_overlay(spec, &lower, &target);
+	if (!lower)
+		return;
+	q = quote_str(dir);
 	made = mkdir(dir, 0700) == 0;
 	if (!made && errno != EEXIST)
-		die_errno("--changes %s: cannot create the directory", dir);
-	/* Compared resolved, so "proj/../review" or a symlink is judged by
-	 * where it really is. */
-	real_dir = realpath(dir, NULL);
+		die_errno("--changes %s: cannot create the directory", q);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && (errno == ELOOP || errno == ENOTDIR) && lstat(dir, &st) == 0 && S_ISLNK(st.st_mode))
+		errno = ELOOP;
+	if (fd < 0 && errno == ELOOP)
+		die("--changes %s: is a symlink: sbx keeps changes only in a real directory of yours (give the path it "
+		    "points to, if the symlink is yours)",
+		    q);
+	if (fd < 0)
+		die_errno("--changes %s: cannot open the directory", q);
+	if (fstat(fd, &st) < 0)
+		die_errno("--changes %s: cannot stat the directory", q);
+	changes_check_ours(dir, "", &st);
+	/* Compared resolved, so "proj/../review" or a symlink on the way is
+	 * judged by where it really is. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	real_dir = realpath(proc, NULL);
 	real_lower = realpath(lower, NULL);
 	if (!real_dir || !real_lower)
-		die_errno("--changes %s: cannot resolve the directory or the lower tree %s", dir, lower);
+		die_errno("--changes %s: cannot resolve the directory or the lower tree %s", q, lower);
 	inside = path_within(real_dir, real_lower) && strcmp(real_lower, "/");
 	if (inside || path_within(real_lower, real_dir)) {
+		close(fd);
 		if (made)
 			rmdir(dir);
 		if (inside)
-			die("--changes %s: the directory is inside the overlay's lower tree %s; choose one outside it, e.g. next to it", dir,
-			    lower);
-		die("--changes %s: the overlay's lower tree %s is inside it; choose another directory", dir, lower);
+			die("--changes %s: the directory is inside the overlay's lower tree %s; choose one outside it, e.g. next to it",
+			    q, lower);
+		die("--changes %s: the overlay's lower tree %s is inside it; choose another directory", q, lower);
 	}
-	info = read_file_at(AT_FDCWD, info_path, NULL);
+	{
+		cleanup_fd int ifd = openat(fd, CHANGES_INFO, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+		if (ifd < 0 && errno != ENOENT)
+			die_errno("--changes %s: cannot open " CHANGES_INFO, q);
+		if (ifd >= 0) {
+			if (fstat(ifd, &st) < 0 || !S_ISREG(st.st_mode))
+				die("--changes %s: " CHANGES_INFO " is not a regular file", q);
+			changes_check_ours(dir, "/" CHANGES_INFO, &st);
+			info = xmalloc(65537);
+			ssize_t n = read_all(ifd, info, 65536);
+			if (n < 0)
+				die_errno("--changes %s: cannot read " CHANGES_INFO, q);
+			info[n] = '\0';
+		}
+	}
 	if (info) {
 		cleanup_free char *old_lower = info_get(info, "lower");
 		cleanup_free char *old_target = info_get(info, "target");
 
-		if (!old_lower || strcmp(old_lower, lower) || !old_target || strcmp(old_target, o->dst))
-			die("--changes %s: holds the changes of %s at %s, not of %s at %s; choose another directory", dir,
-			    old_lower ? old_lower : "?", old_target ? old_target : "?", lower, o->dst);
-		*reused = true;
-	} else if (!dir_is_empty(dir)) {
+		if (!old_lower || strcmp(old_lower, lower) || !old_target || strcmp(old_target, target))
+			die("--changes %s: holds the changes of %s at %s, not of %s at %s; choose another directory", q,
+			    old_lower ? old_lower : "?", old_target ? old_target : "?", lower, target);
+		note("--changes %s: continuing the changes kept there", q);
+	} else if (!dir_is_empty(fd)) {
 		die("--changes %s: the directory is not empty and holds no sbx changes; choose a new or empty directory",
-		    dir);
+		    q);
 	}
 	for (const char *sub = "upper"; sub; sub = strcmp(sub, "upper") ? NULL : "work") {
-		cleanup_free char *p = xasprintf("%s/%s", dir, sub);
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			die_errno("--changes %s: cannot create %s", dir, p);
+		if (mkdirat(fd, sub, 0755) < 0 && errno != EEXIST)
+			die_errno("--changes %s: cannot create %s", q, sub);
+		if (fstatat(fd, sub, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			die_errno("--changes %s: cannot stat %s", q, sub);
+		if (!S_ISDIR(st.st_mode))
+			die("--changes %s: %s is not a directory (a symlink?): not made by sbx", q, sub);
+		if (st.st_uid != getuid())
+			die("--changes %s: %s belongs to uid %u, not to you: not made by your sbx", q, sub,
+			    (unsigned)st.st_uid);
 	}
-	fd = open_tree(AT_FDCWD, dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	changes_dirfd = fd;
+}
+
+/* In A: a detached clone of DIR, checked to be the directory sbx opened
+ * (opened before the staging tmpfs hides the host's /tmp). */
+static int changes_attach(const struct sbx_spec *spec)
+{
+	cleanup_free char *q = quote_str(spec->changes);
+	struct stat want, got;
+	int fd;
+
+	if (changes_dirfd < 0 || fstat(changes_dirfd, &want) < 0)
+		die("--changes %s: the directory was not opened", q);
+	fd = open_tree(AT_FDCWD, spec->changes, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
 	if (fd < 0)
-		die_errno("--changes %s: cannot open the directory", dir);
+		die_errno("--changes %s: cannot open the directory", q);
+	if (fstat(fd, &got) < 0 || got.st_dev != want.st_dev || got.st_ino != want.st_ino)
+		die("--changes %s: the directory was replaced while sbx started; not using it", q);
+	close(changes_dirfd);
+	changes_dirfd = -1;
 	return fd;
 }
 
@@ -416,15 +515,12 @@ void overlay_start_all(const struct sbx_spec *spec, struct overlay_set *set)
 {
 	cleanup_fd int stage = -1;
 	int changes_fd = -1;
-	bool reused = false;
 
 	if (!set->n)
 		return;
-	/* Open DIR before the staging tmpfs hides the host's /tmp. */
+	/* Attach DIR before the staging tmpfs hides the host's /tmp. */
 	if (spec->changes)
-		changes_fd = changes_open(spec, &set->v[0], overlay_host_path(spec, &set->v[0]), &reused);
-	if (reused)
-		note("--changes %s: continuing the changes kept there", spec->changes);
+		changes_fd = changes_attach(spec);
 	stage = detached_tmpfs();
 	if (move_mount(stage, "", AT_FDCWD, STAGE, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		die_errno("overlay: cannot attach the staging tmpfs at " STAGE);
@@ -474,12 +570,14 @@ static void rm_tree_at(int at, const char *name, int depth)
 
 void overlay_tidy_changes(const struct sbx_spec *spec)
 {
-	cleanup_free char *work = NULL;
-
-	if (!spec->changes)
+	(void)spec;
+	if (changes_dirfd < 0)
 		return;
-	work = xasprintf("%s/work", spec->changes);
-	for_each_entry(AT_FDCWD, work, -1, rm_tree_at);
+	/* Through the fd opened at the start: a DIR swapped for a symlink
+	 * since then is not followed. */
+	for_each_entry(changes_dirfd, "work", -1, rm_tree_at);
+	close(changes_dirfd);
+	changes_dirfd = -1;
 }
 
 /* Gives everything in the kept upper layer to root inside, that is to the
@@ -492,8 +590,10 @@ static void own_tree_at(int at, const char *name, int depth)
 
 	if (depth > 256 || fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return;
-	if ((st.st_uid || st.st_gid) && fchownat(at, name, 0, 0, AT_SYMLINK_NOFOLLOW) < 0)
-		trace("cannot give %s to the caller: %s", name, strerror(errno));
+	if ((st.st_uid || st.st_gid) && fchownat(at, name, 0, 0, AT_SYMLINK_NOFOLLOW) < 0 && sbx_verbose) {
+		cleanup_free char *q = quote_str(name);
+		trace("cannot give %s to the caller: %s", q, strerror(errno));
+	}
 	if (S_ISDIR(st.st_mode))
 		for_each_entry(at, name, depth, own_tree_at);
 }

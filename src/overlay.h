@@ -29,7 +29,12 @@ void overlay_add(struct overlay_set *set, int lower, const char *what, const cha
  * spec->changes.  Must run after every host source is open: it mounts a
  * staging tmpfs over /tmp.  Dies on failure. */
 void overlay_start_all(const struct sbx_spec *spec, struct overlay_set *set);
-/* In sbx after the sandbox ended: empties spec->changes/work. */
+/* In sbx, before any namespace: creates or opens spec->changes, refuses
+ * it unless it is the caller's alone, and keeps it open as an fd for the
+ * run and the tidy after it.  Dies on failure. */
+void overlay_changes_open(const struct sbx_spec *spec);
+/* In sbx after the sandbox ended: empties spec->changes/work through the
+ * fd overlay_changes_open kept. */
 void overlay_tidy_changes(const struct sbx_spec *spec);
 /* Stops the fuse-overlayfs processes (TERM, then KILL), gives the kept
  * upper layer to the caller, and frees set. */

@@ -210,47 +210,152 @@ unsigned long long record_proc_start(int procfd, pid_t pid)
 
 /* ---- the record directory ---- */
 
+/* The record directory in use once record_open_dir chose a fallback. */
+static char *record_dir_chosen;
+
+static void choose_fallback(const char *why);
+
 char *record_dir_path(void)
 {
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	const char *xdg = getenv("XDG_RUNTIME_DIR"), *tmp = getenv("TMPDIR");
+	struct stat st;
+	char *path;
 
+	if (record_dir_chosen)
+		return xstrdup(record_dir_chosen);
 	if (xdg && xdg[0] == '/')
 		return xasprintf("%s/sbx", xdg);
-	return xasprintf("/tmp/sbx-%u", (unsigned)getuid());
+	path = xasprintf("%s/sbx-%u", tmp && tmp[0] == '/' ? tmp : "/tmp", (unsigned)getuid());
+	/* Decided here already, so the plan names the directory the run uses. */
+	if (lstat(path, &st) == 0 && (!S_ISDIR(st.st_mode) || st.st_uid != getuid())) {
+		cleanup_free char *why = xasprintf("%s is %s", path,
+						   !S_ISDIR(st.st_mode) ? "not a directory" : "not yours");
+
+		free(path);
+		choose_fallback(why);
+		return xstrdup(record_dir_chosen);
+	}
+	return path;
 }
 
-int record_open_private_dir(const char *path, bool create)
+/* Opens path as the caller's private record directory.  -1 with *why NULL:
+ * it does not exist (create false); -1 with *why set: it is not ours to
+ * trust (someone else's, a symlink, not a directory).  Dies on other
+ * errors and on a directory of ours with a mode others could use. */
+static int open_private_dir(const char *path, bool create, char **why)
 {
 	struct stat st;
 	int fd;
 
+	*why = NULL;
 	if (create && mkdir(path, 0700) < 0 && errno != EEXIST)
 		die_errno("cannot create the private directory %s", path);
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT && !create)
 			return -1;
-		if (errno == ELOOP || errno == ENOTDIR)
-			die("%s is a symlink or not a directory: it must be a private directory of yours (remove it)", path);
+		if (errno == ELOOP || errno == ENOTDIR) {
+			*why = xasprintf("%s is a symlink or not a directory", path);
+			return -1;
+		}
+		if (errno == EACCES && lstat(path, &st) == 0 && st.st_uid != getuid()) {
+			*why = xasprintf("%s belongs to uid %u, not to you (uid %u)", path, (unsigned)st.st_uid,
+					 (unsigned)getuid());
+			return -1;
+		}
 		die_errno("cannot open %s", path);
 	}
 	if (fstat(fd, &st) < 0)
 		die_errno("cannot stat %s", path);
-	/* In /tmp anyone could have made it first: use only our own. */
-	if (st.st_uid != getuid())
-		die("%s belongs to uid %u, not to you (uid %u): remove it, or set XDG_RUNTIME_DIR to a directory of yours",
-		    path, (unsigned)st.st_uid, (unsigned)getuid());
+	if (st.st_uid != getuid()) {
+		close(fd);
+		*why = xasprintf("%s belongs to uid %u, not to you (uid %u)", path, (unsigned)st.st_uid,
+				 (unsigned)getuid());
+		return -1;
+	}
 	if ((st.st_mode & 07777) != 0700)
 		die("%s has mode %04o, not 0700: others could tamper with the records (chmod 700 %s)", path,
 		    (unsigned)(st.st_mode & 07777), path);
 	return fd;
 }
 
+/* Where records go when $TMPDIR/sbx-UID is not ours: somewhere no other user
+ * can create first.  logind's /run/user/UID if it is ours, else the cache
+ * directory in $HOME (per host: a home on NFS is shared). */
+static char *fallback_dir(void)
+{
+	cleanup_free char *run = xasprintf("/run/user/%u", (unsigned)getuid());
+	const char *cache = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	cleanup_free char *base = NULL;
+	char host[256] = "localhost";
+	struct stat st;
+
+	if (lstat(run, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == getuid() && (st.st_mode & 077) == 0)
+		return xasprintf("%s/sbx", run);
+	if (cache && cache[0] == '/')
+		base = xstrdup(cache);
+	else if (home && home[0] == '/')
+		base = xasprintf("%s/.cache", home);
+	else
+		die("cannot keep the record of this sandbox: sbx-%u in the temporary directory is not yours, and "
+		    "neither XDG_RUNTIME_DIR nor HOME is set (set XDG_RUNTIME_DIR to a private directory of yours)",
+		    (unsigned)getuid());
+	if (mkdir(base, 0700) < 0 && errno != EEXIST)
+		die_errno("cannot create %s, where sbx keeps its records when sbx-%u in the temporary directory is "
+			  "not yours",
+			  base, (unsigned)getuid());
+	gethostname(host, sizeof(host) - 1);
+	host[sizeof(host) - 1] = '\0';
+	for (char *p = host; *p; p++)
+		if (*p == '/')
+			*p = '_';
+	return xasprintf("%s/sbx-run-%s", base, host);
+}
+
+/* Gives up on a record directory in the temporary directory that is not
+ * ours (anyone could have made it first): records go to fallback_dir(),
+ * said once.  Dies where the directory should have been private. */
+static void choose_fallback(const char *why)
+{
+	static bool told;
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+	/* $XDG_RUNTIME_DIR is private to us: something is wrong there. */
+	if ((xdg && xdg[0] == '/') || record_dir_chosen)
+		die("%s: it must be a private directory of yours (remove it)", why);
+	record_dir_chosen = fallback_dir();
+	if (!told)
+		note("%s: another user may have created it to disturb sbx; keeping records in %s instead (remove "
+		     "it, or set XDG_RUNTIME_DIR)",
+		     why, record_dir_chosen);
+	told = true;
+}
+
 int record_open_dir(bool create)
 {
 	cleanup_free char *path = record_dir_path();
+	cleanup_free char *why = NULL;
+	int fd = open_private_dir(path, create, &why);
 
-	return record_open_private_dir(path, create);
+	if (fd >= 0 || !why)
+		return fd;
+	choose_fallback(why);
+	free(why);
+	why = NULL;
+	fd = open_private_dir(record_dir_chosen, create, &why);
+	if (fd < 0 && why)
+		die("%s: it must be a private directory of yours (remove it)", why);
+	return fd;
+}
+
+int record_open_private_dir(const char *path, bool create)
+{
+	cleanup_free char *why = NULL;
+	int fd = open_private_dir(path, create, &why);
+
+	if (fd < 0 && why)
+		die("%s: it must be a private directory of yours (remove it)", why);
+	return fd;
 }
 
 static void lock_dir(int dirfd)

@@ -56,9 +56,11 @@ unsigned long long record_proc_start(int procfd, pid_t pid);
 unsigned long long record_parse_stat_start(const char *stat);
 
 /* The caller's record directory as an fd: $XDG_RUNTIME_DIR/sbx, or
- * /tmp/sbx-UID without it; checked to be the caller's, private, no symlink.
- * With create false, -1 (errno ENOENT) when it does not exist yet.  Dies on
- * anything unsafe. */
+ * ${TMPDIR:-/tmp}/sbx-UID without it; checked to be the caller's, private,
+ * no symlink.  A /tmp/sbx-UID that is not the caller's (another user made it first) is
+ * passed over, once said why, for /run/user/UID/sbx or
+ * ~/.cache/sbx-run-HOST.  With create false, -1 (errno ENOENT) when it
+ * does not exist yet.  Dies on anything unsafe. */
 int record_open_dir(bool create);
 /* The same checks for any private directory of the caller's (path). */
 int record_open_private_dir(const char *path, bool create);

@@ -208,17 +208,19 @@ _sbx_subcommand()
 	diff | apply)
 		if [[ $prev == --lower || $prev == --to ]]; then
 			_sbx_files -d "$cur"
+		elif [[ $prev == --allow ]]; then
+			_sbx_files "$cur"
 		elif [[ $cur == -* ]]; then
 			if [[ $sub == diff ]]; then
-				_sbx_words_matching "-z --inside --lower --help" "$cur"
+				_sbx_words_matching "-z --json -p --patch --inside --lower --to --keep-modes -v --verbose --help" "$cur"
 			else
-				_sbx_words_matching "-n --dry-run --skip-unsafe -q --quiet --to --lower --help" "$cur"
+				_sbx_words_matching "-n --dry-run --skip-unsafe -q --quiet --to --lower --allow --keep-modes -v --verbose --help" "$cur"
 			fi
 		else
 			# The first word that is no option is the changes DIR.
 			for ((i = 2; i < cword; i++)); do
 				case ${words[i]} in
-				--lower | --to) i=$((i + 1)) ;;
+				--lower | --to | --allow) i=$((i + 1)) ;;
 				-*) ;;
 				*) pos=$((pos + 1)) ;;
 				esac

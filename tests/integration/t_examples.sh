@@ -23,7 +23,7 @@ ex_run() {
 after() {
 	awk -v p="\$ $1" -v s="${2:-}" '
 		!on && index($0, p) == 1 && index($0, s) > 0 { on = 1; next }
-		on && /^(\$ |# )/ { exit }
+		on && /^(\$ |# )/ && !/^# applies to / { exit }
 		on && NF' <<<"$out"
 }
 
@@ -222,7 +222,7 @@ test_examples_11_untrusted_build() {
 	has "the real tree untouched" "$out" '^the real tree is untouched'
 	local s
 	s=$(after "sbx diff")
-	has "diff: hello added" "$s" '^A hello$'
+	has "diff: hello added" "$s" '^A hello( \(|$)'
 	has "diff: OLD deleted" "$s" '^D OLD$'
 	hasnt "diff: nothing in the home" "$s" 'sbx-example-11'
 	expect_eq "applied and run" "$(after "$T/sbx-example")" "hello from the build"

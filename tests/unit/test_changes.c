@@ -14,9 +14,12 @@
 #include <unistd.h>
 
 #include "changes.h"
+#include "quote.h"
 #include "util.h"
 
 static char base[] = "/tmp/sbx-test-changes.XXXXXX";
+/* The tests below write ".wh." whiteouts: only fuse-overlayfs makes them. */
+static enum changes_driver driver = CHANGES_FUSE;
 
 static char *at(const char *rel)
 {
@@ -93,6 +96,8 @@ static int open_dir(const char *rel, int flags)
 
 static void setup(void)
 {
+	umask(022);
+	driver = CHANGES_FUSE;
 	strcpy(base, "/tmp/sbx-test-changes.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(base));
 	dir("lower");
@@ -118,11 +123,11 @@ static char *diff_of(const char *lower, char *const *paths, size_t n)
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
 
-	changes_scan(&set, u, l, "upper");
+	changes_scan(&set, u, l, "upper", driver);
 	if (paths)
 		changes_select(&set, paths, n);
 	for (size_t i = 0; i < set.n; i++) {
-		char *line = change_line(&set.v[i], "");
+		char *line = change_line(&set.v[i], "", 022, false);
 		fprintf(f, "%s\n", line);
 		free(line);
 	}
@@ -142,9 +147,10 @@ static int apply_to(const char *lower, const char *tree, unsigned flags, char **
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, &len);
 	int rc;
+	struct apply_opts o = { .flags = flags, .out = f, .driver = driver };
 
-	changes_scan(&set, u, l, "upper");
-	rc = changes_apply(&set, u, "upper", t, tree, flags, f);
+	changes_scan(&set, u, l, "upper", driver);
+	rc = changes_apply(&set, u, "upper", t, tree, &o);
 	fclose(f);
 	if (out)
 		*out = buf;
@@ -188,8 +194,8 @@ START_TEST(diff_added_modified_and_untouched_copy_ups)
 	put("upper/src/run.sh", "echo\n", 0755);  /* chmod +x */
 	put("upper/new.txt", "hello\n", 0644);
 	d = diff_of("lower", NULL, 0);
-	ck_assert_str_eq(d, "A new.txt\n"
-			    "M src/main.c\n"
+	ck_assert_str_eq(d, "A new.txt (mode 0644, 6 bytes)\n"
+			    "M src/main.c (10 -> 16 bytes)\n"
 			    "M src/run.sh (mode 0644 -> 0755, same content)\n");
 	free(d);
 }
@@ -251,10 +257,10 @@ static void opaque_case(bool by_xattr)
 	free(p);
 	d = diff_of("lower", NULL, 0);
 	/* cache/sub below an opaque directory is opaque too: deep is gone. */
-	ck_assert_str_eq(d, "A cache/fresh\n"
+	ck_assert_str_eq(d, "A cache/fresh (mode 0644, 3 bytes)\n"
 			    "D cache/old1\n"
 			    "D cache/sub/deep\n"
-			    "M cache/sub/deep2\n");
+			    "M cache/sub/deep2 (1 -> 7 bytes)\n");
 	free(d);
 }
 
@@ -314,12 +320,12 @@ START_TEST(diff_symlinks_types_and_unsafe)
 			 "A lib/fifo (fifo: apply refuses)\n"
 			 "A lib/libx.so -> x.so\n"
 			 "%s"
-			 "A lib/sgid (setgid: apply refuses)\n"
+			 "A lib/sgid (mode 2755, applied as 0755, 1 byte, setgid: apply refuses)\n"
 			 "A lib/sock (socket: apply refuses)\n"
-			 "A lib/suid (setuid: apply refuses)\n"
+			 "A lib/suid (mode 4755, applied as 0755, 1 byte, setuid: apply refuses)\n"
 			 "A lib/up-and-in -> ../lib/x.so\n"
 			 "T was-dir -> x (was dir)\n"
-			 "T was-file/ (was file)\n",
+			 "T was-file/ (was file, mode 0755)\n",
 			 dev ? "A lib/null (device node: apply refuses)\n" : "");
 	ck_assert_str_eq(d, want);
 	free(want);
@@ -338,15 +344,16 @@ START_TEST(diff_quotes_odd_names_and_selects_paths)
 	put("upper/c", "1", 0644);
 	put("upper/cc", "1", 0644);
 	d = diff_of("lower", NULL, 0);
-	ck_assert_str_eq(d, "A \"a\\nD fake\"\nA b/\nA b/one\nA c\nA cc\n");
+	ck_assert_str_eq(d, "A \"a\\nD fake\" (mode 0644, 1 byte)\nA b/ (mode 0755)\nA b/one (mode 0644, 1 byte)\n"
+			    "A c (mode 0644, 1 byte)\nA cc (mode 0644, 1 byte)\n");
 	free(d);
 	d = diff_of("lower", sel, 2);
-	ck_assert_str_eq(d, "A b/\nA b/one\nA c\n");
+	ck_assert_str_eq(d, "A b/ (mode 0755)\nA b/one (mode 0644, 1 byte)\nA c (mode 0644, 1 byte)\n");
 	free(d);
 	/* Selecting a file in a new directory brings the directory along. */
 	sel[0] = "b/one";
 	d = diff_of("lower", sel, 1);
-	ck_assert_str_eq(d, "A b/\nA b/one\n");
+	ck_assert_str_eq(d, "A b/ (mode 0755)\nA b/one (mode 0644, 1 byte)\n");
 	free(d);
 }
 END_TEST
@@ -377,9 +384,10 @@ START_TEST(apply_writes_the_reviewed_changes)
 	free(p);
 
 	ck_assert_int_eq(apply_to("lower", "tree", 0, &out), 0);
-	ck_assert_str_eq(out, "A cache/fresh\nD cache/stale\nA src/gen/\nA src/gen/main-link -> ../main.c\n"
-			      "A src/gen/out.h\nD src/gone.c\nM src/main.c (mode 0644 -> 0755)\n"
-			      "T was-file/ (was file)\nA was-file/inside\n");
+	ck_assert_str_eq(out, "A cache/fresh (mode 0644, 1 byte)\nD cache/stale\nA src/gen/ (mode 0555)\n"
+			      "A src/gen/main-link -> ../main.c\nA src/gen/out.h (mode 0600, 10 bytes)\nD src/gone.c\n"
+			      "M src/main.c (mode 0644 -> 0755)\nT was-file/ (was file, mode 0755)\n"
+			      "A was-file/inside (mode 0644, 1 byte)\n");
 	free(out);
 	s = slurp("tree/src/main.c");
 	ck_assert_str_eq(s, "new\n");
@@ -418,11 +426,11 @@ START_TEST(apply_refuses_escaping_symlinks_and_writes_nothing)
 		ck_assert(!exists("tree/link"));
 		/* --dry-run says the same */
 		ck_assert_int_eq(apply_to("lower", "tree", APPLY_DRY_RUN, &out), 1);
-		ck_assert_str_eq(out, "A innocent\n");
+		ck_assert_str_eq(out, "A innocent (mode 0644, 1 byte)\n");
 		free(out);
 		/* --skip-unsafe applies the rest only */
 		ck_assert_int_eq(apply_to("lower", "tree", APPLY_SKIP_UNSAFE, &out), 0);
-		ck_assert_str_eq(out, "A innocent\n");
+		ck_assert_str_eq(out, "A innocent (mode 0644, 1 byte)\n");
 		free(out);
 		ck_assert(exists("tree/innocent"));
 		ck_assert(!exists("tree/link"));
@@ -480,7 +488,7 @@ START_TEST(apply_replaces_a_symlink_by_a_directory_in_place)
 	dir("upper/sub");
 	put("upper/sub/x", "x", 0644);
 	ck_assert_int_eq(apply_to("lower", "tree", 0, &out), 0);
-	ck_assert_str_eq(out, "T sub/ (was symlink)\nA sub/x\n");
+	ck_assert_str_eq(out, "T sub/ (was symlink, mode 0755)\nA sub/x (mode 0644, 1 byte)\n");
 	free(out);
 	ck_assert(!exists("elsewhere/x"));
 	ck_assert(S_ISDIR(mode_of("tree/sub")));
@@ -499,7 +507,7 @@ START_TEST(apply_dry_run_writes_nothing)
 	put("upper/.wh.h", "", 0644);
 	both("h", "h", 0644);
 	ck_assert_int_eq(apply_to("lower", "tree", APPLY_DRY_RUN, &out), 0);
-	ck_assert_str_eq(out, "M f\nA g\nD h\n");
+	ck_assert_str_eq(out, "M f\nA g (mode 0644, 1 byte)\nD h\n");
 	free(out);
 	out = slurp("tree/f");
 	ck_assert_str_eq(out, "old");
@@ -572,10 +580,145 @@ START_TEST(main_exit_statuses)
 }
 END_TEST
 
+
+/* Under the kernel's overlayfs ".wh." names are files a program made, and
+ * never a deletion of ".", ".." or the parent. */
+START_TEST(diff_kernel_wh_names_are_files)
+{
+	char *d;
+
+	driver = CHANGES_KERNEL;
+	both("a", "a", 0644);
+	both("sub", NULL, 0);
+	both("sub/k", "k", 0644);
+	dir("upper/sub");
+	put("upper/.wh..", "", 0644);
+	put("upper/.wh...", "", 0644);
+	put("upper/.wh.a", "", 0644);
+	put("upper/sub/.wh...", "", 0644);
+	put("upper/sub/.wh..wh..opq", "", 0644);
+	d = diff_of("lower", NULL, 0);
+	ck_assert_str_eq(d, "A .wh.. (mode 0644, 0 bytes)\nA .wh... (mode 0644, 0 bytes)\nA .wh.a (mode 0644, 0 bytes)\n"
+			    "A sub/.wh... (mode 0644, 0 bytes)\nA sub/.wh..wh..opq (mode 0644, 0 bytes)\n");
+	free(d);
+	/* fuse-overlayfs's own ".wh." names: still never ".", ".." or "". */
+	driver = CHANGES_FUSE;
+	d = diff_of("lower", NULL, 0);
+	ck_assert_str_eq(d, "D a\nD sub/k\n");
+	free(d);
+}
+END_TEST
+
+START_TEST(quote_every_dangerous_character)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "plain.c", "plain.c" },
+		{ "caf\xc3\xa9", "caf\xc3\xa9" },				/* UTF-8 letters stay */
+		{ "esc\033]0;x\007", "\"esc\\033]0;x\\007\"" },		/* OSC */
+		{ "c1\xc2\x9b[m", "\"c1\\302\\233[m\"" },		/* U+009B CSI */
+		{ "raw\x9b[m", "\"raw\\233[m\"" },			/* raw 0x9B: invalid UTF-8 */
+		{ "a\xe2\x80\xae" "b", "\"a\\342\\200\\256b\"" },	/* U+202E RLO */
+		{ "a\xe2\x81\xa6" "b", "\"a\\342\\201\\246b\"" },	/* U+2066 LRI */
+		{ "zw\xe2\x80\x8b", "\"zw\\342\\200\\213\"" },		/* U+200B */
+		{ "bom\xef\xbb\xbf", "\"bom\\357\\273\\277\"" },	/* U+FEFF */
+		{ "over\xc0\xaf", "\"over\\300\\257\"" },		/* overlong '/' */
+		{ "sur\xed\xa0\x80", "\"sur\\355\\240\\200\"" },	/* a surrogate */
+		{ "nl\nD x", "\"nl\\nD x\"" },
+		{ "q\"b\\", "\"q\\\"b\\\\\"" },
+		{ "x -> /etc", "\"x -> /etc\"" },			/* fakes a symlink line */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *q = quote_str(cases[i].in);
+
+		ck_assert_msg(!strcmp(q, cases[i].out), "case %zu: got %s, want %s", i, q, cases[i].out);
+		free(q);
+	}
+}
+END_TEST
+
+START_TEST(applied_modes)
+{
+	struct change c = { .status = 'A', .type = S_IFREG, .mode = 0777 };
+
+	ck_assert_uint_eq(change_applied_mode(&c, 022, false), 0755);
+	ck_assert_uint_eq(change_applied_mode(&c, 077, false), 0700);
+	ck_assert_uint_eq(change_applied_mode(&c, 0, false), 0755);
+	ck_assert_uint_eq(change_applied_mode(&c, 022, true), 0777);
+	c.type = S_IFDIR;
+	c.mode = 01777;
+	ck_assert_uint_eq(change_applied_mode(&c, 022, false), 0755);
+	ck_assert_uint_eq(change_applied_mode(&c, 022, true), 01777);
+	/* Your group-writable file stays so; it gains nothing new. */
+	c = (struct change){ .status = 'M', .type = S_IFREG, .mode = 0666, .old_mode = 0664 };
+	ck_assert_uint_eq(change_applied_mode(&c, 022, false), 0664);
+	c.mode = 0775;
+	ck_assert_uint_eq(change_applied_mode(&c, 022, false), 0775);
+}
+END_TEST
+
+START_TEST(sensitive_rules)
+{
+	static const struct {
+		const char *path;
+		bool sensitive;
+	} cases[] = {
+		{ ".git/hooks/pre-commit", true }, { ".git/config", true },   { "sub/.git/config", true },
+		{ ".git", true },		   { ".git/index", false },   { ".git/objects/ab/cd", false },
+		{ ".git/refs/heads/x", false },	   { ".envrc", true },	      { ".vscode/tasks.json", true },
+		{ ".idea/workspace.xml", true },   { "home/.bashrc", true },  { ".config/fish/config.fish", true },
+		{ "src/main.c", false },	   { "gitconfig.c", false },  { "x.git/config", false },
+		{ ".github/workflows/ci.yml", true }, { ".cargo/config.toml", true },
+	};
+	struct change_set set = { 0 };
+	int t = open_dir("tree", O_PATH);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct change c = { .path = xstrdup(cases[i].path), .status = 'A', .type = S_IFREG, .mode = 0644 };
+
+		set.v = xrealloc(set.v, (set.n + 1) * sizeof(c));
+		set.v[set.n++] = c;
+	}
+	changes_mark_sensitive(&set, t);
+	for (size_t i = 0; i < set.n; i++)
+		ck_assert_msg((set.v[i].sensitive != NULL) == cases[i].sensitive, "%s: %s", set.v[i].path,
+			      set.v[i].sensitive ? set.v[i].sensitive : "not sensitive");
+	change_set_free(&set);
+	close(t);
+}
+END_TEST
+
+/* A 300-level upper tree: no recursion per level, a marked cut at 256. */
+START_TEST(diff_deep_tree_is_cut_not_crashed)
+{
+	int fd = open_dir("upper", O_RDONLY);
+	char *d;
+
+	for (int i = 0; i < 300; i++) {
+		int next;
+
+		ck_assert_int_eq(mkdirat(fd, "d", 0755), 0);
+		next = openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		ck_assert_int_ge(next, 0);
+		close(fd);
+		fd = next;
+	}
+	close(fd);
+	d = diff_of("lower", NULL, 0);
+	ck_assert_msg(strstr(d, "too deep") != NULL, "%.200s", d);
+	free(d);
+}
+END_TEST
+
 Suite *changes_suite(void)
 {
 	Suite *s = suite_create("changes");
 	TCase *t = tcase_create("diff");
+
+	/* A loaded machine: tolerate slow file systems. */
+	tcase_set_timeout(t, 60);
 
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, diff_added_modified_and_untouched_copy_ups);
@@ -584,8 +727,14 @@ Suite *changes_suite(void)
 	tcase_add_test(t, diff_opaque_dir_by_wh_file);
 	tcase_add_test(t, diff_symlinks_types_and_unsafe);
 	tcase_add_test(t, diff_quotes_odd_names_and_selects_paths);
+	tcase_add_test(t, diff_kernel_wh_names_are_files);
+	tcase_add_test(t, quote_every_dangerous_character);
+	tcase_add_test(t, applied_modes);
+	tcase_add_test(t, sensitive_rules);
+	tcase_add_test(t, diff_deep_tree_is_cut_not_crashed);
 	suite_add_tcase(s, t);
 	t = tcase_create("apply");
+	tcase_set_timeout(t, 60);
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, apply_writes_the_reviewed_changes);
 	tcase_add_test(t, apply_refuses_escaping_symlinks_and_writes_nothing);
