@@ -104,6 +104,7 @@ static const struct pkey idmap_keys[] = {
 	SCALAR("mode", "map"),
 	SCALAR("uid", "uid"),
 	SCALAR("gid", "gid"),
+	SCALAR("host-root", "host-root"),
 	KEYS_END,
 };
 
@@ -127,6 +128,8 @@ static const struct pkey filesystem_keys[] = {
 	LIST("symlink", "symlink"),
 	LIST("remount-ro", "remount-ro"),
 	SCALAR("chdir", "chdir"),
+	LIST("hide", "hide"),
+	LIST("unhide", "unhide"),
 	KEYS_END,
 };
 
@@ -1265,6 +1268,8 @@ void profile_write_ini(const struct sbx_spec *spec, FILE *out)
 	fprintf(out, "\n[idmap]\n");
 	put(out, "mode", sbx_map_mode_names[spec->map_mode]);
 	fprintf(out, "uid = %u\ngid = %u\n", (unsigned)spec->uid, (unsigned)spec->gid);
+	if (spec->host_root)
+		put(out, "host-root", "yes");
 
 	fprintf(out, "\n[filesystem]\n");
 	put(out, "root", sbx_root_mode_names[spec->root_mode]);
@@ -1279,6 +1284,9 @@ void profile_write_ini(const struct sbx_spec *spec, FILE *out)
 		write_mount(out, &spec->mounts[i]);
 	if (spec->chdir)
 		put(out, "chdir", spec->chdir);
+	for (size_t i = 0; i < spec->n_hides; i++)
+		put(out, "hide", spec->hides[i].path);
+	put_list(out, "unhide", &spec->unhide);
 
 	fprintf(out, "\n[env]\n");
 	put(out, "clear", yes_no(env->clear));
@@ -1376,7 +1384,8 @@ static int cmd_list(void)
 			if (len <= 4 || strcmp(de->d_name + len - 4, ".ini"))
 				continue;
 			name = xstrndup(de->d_name, len - 4);
-			if (!valid_name(name))
+			/* NAME.inc.ini is a piece other profiles include, not one to run. */
+			if (!valid_name(name) || (strlen(name) > 4 && !strcmp(name + strlen(name) - 4, ".inc")))
 				continue;
 			for (size_t j = 0; j < n && !dup; j++)
 				dup = !strcmp(l[j].name, name);
