@@ -41,6 +41,7 @@
 
 #include "cgroup.h"
 #include "dbus.h"
+#include "env.h"
 #include "desktop.h"
 #include "fs.h"
 #include "idmap.h"
@@ -298,6 +299,12 @@ int launch_run(struct sbx_spec *spec)
 	rec_dir = record_path(rec);
 	bus = dbus_start(spec, rec_dir);
 	cg = cgroup_create(spec, spec->name);
+	{
+		cleanup_free char *withheld = env_withheld_line(&spec->env);
+		if (withheld)
+			note("withheld from the command's environment, as they look like secrets: %s (pass one on purpose with --keepenv NAME)",
+			     withheld);
+	}
 	idmap_plan_finish(&l.map, spec);
 	if (spec->map_mode == SBX_MAP_AUTO && l.map.mode == SBX_MAP_SINGLE)
 		note("using a single-ID map (uid %u -> %u only): %s; see --map", spec->uid, (unsigned)geteuid(),

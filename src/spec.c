@@ -13,6 +13,7 @@
 
 #include "caps.h"
 #include "desktop.h"
+#include "env.h"
 #include "hide.h"
 #include "limits.h"
 #include "seccomp.h"
@@ -500,6 +501,8 @@ static bool set_env_name(struct strv *list, const char *value, bool needs_eq, ch
 		return fail(err, errlen, "expected NAME=VALUE, got \"%s\"", value);
 	if (!needs_eq && (eq || !*value))
 		return fail(err, errlen, "expected a variable name or glob, got \"%s\"", value);
+	if (!needs_eq && strv_contains(list, value))
+		return true; /* build repeats default's deny globs */
 	strv_push(list, value);
 	return true;
 }
@@ -1036,6 +1039,11 @@ void spec_print(const struct sbx_spec *spec, FILE *out)
 	strv_print(out, "deny", &spec->env.deny);
 	strv_print(out, "unset", &spec->env.unset);
 	strv_print(out, "set", &spec->env.set);
+	{
+		cleanup_free char *withheld = env_withheld_line(&spec->env);
+		if (withheld)
+			fprintf(out, "\nenv withheld (look like secrets; --keepenv NAME passes one): %s", withheld);
+	}
 	fprintf(out, "\nlandlock: %s\n", spec->landlock.mode == SBX_LL_OFF ? "off"
 					 : spec->landlock.mode == SBX_LL_REQUIRED ? "required"
 										   : "best-effort");
