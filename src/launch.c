@@ -171,8 +171,14 @@ static __attribute__((noreturn)) void run_userns_child(struct launch *l)
 	trace("ID maps are in place");
 
 	/* Supplementary groups of the host are unmapped here; drop them. */
-	if (l->map.mode == SBX_MAP_SUBIDS && setgroups(0, NULL) < 0)
+	if (!idmap_keeps_groups(&l->map) && setgroups(0, NULL) < 0)
 		die_errno("setgroups");
+	/* Root's own credentials are still host root's ids, which this map
+	 * does not hold: take the ones inside (and so the unprivileged ones
+	 * outside).  The capabilities of the namespace stay. */
+	if (l->map.root_remap && (setresgid(spec->gid, spec->gid, spec->gid) < 0 ||
+				  setresuid(spec->uid, spec->uid, spec->uid) < 0))
+		die_errno("cannot take the sandbox's ids");
 	for (int i = 0; i < SBX_NS_COUNT; i++)
 		if (!spec->share[i])
 			flags |= ns_flags[i];
@@ -306,9 +312,11 @@ int launch_run(struct sbx_spec *spec)
 			     withheld);
 	}
 	idmap_plan_finish(&l.map, spec);
-	if (spec->map_mode == SBX_MAP_AUTO && l.map.mode == SBX_MAP_SINGLE)
-		note("using a single-ID map (uid %u -> %u only): %s; see --map", spec->uid, (unsigned)geteuid(),
-		     l.map.reason);
+	if (spec->map_mode == SBX_MAP_AUTO && l.map.mode == SBX_MAP_SINGLE && !l.map.root_remap)
+		note("using a single-ID map (uid %u -> %u only): %s; your supplementary groups stay in effect; see --map",
+		     spec->uid, (unsigned)geteuid(), l.map.reason);
+	if (l.map.root_remap)
+		note("%s", l.map.reason);
 	trace("idmap mode %s", sbx_map_mode_names[l.map.mode]);
 
 	if (pipe2(l.sync, O_CLOEXEC) < 0 || pipe2(l.info, O_CLOEXEC) < 0)
