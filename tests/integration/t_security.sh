@@ -504,3 +504,38 @@ test_sec_fork_bomb() {
 	echo "[control] $(head -1 "$T/bomb.host"); host: $out"
 	expect_match "control: the host check sees exhaustion" "$out" "HOSTFORK forkcheck: failed"
 }
+
+# Issue 16: what the profiles now hide and withhold must not break real
+# work: a C build with make (build, strict; default into its private /tmp)
+# and a venv + pip install of a local wheel (default, build).
+test_sec_workloads_still_run() {
+	sec_setup
+	command -v cc >/dev/null && command -v make >/dev/null || skip "needs cc and make"
+	python3 -c 'import ensurepip, venv' 2>/dev/null || skip "needs python3 with venv and ensurepip (python3-venv)"
+	local W=$H/work out
+	mkdir -p "$W/cproj"
+	printf '#include <stdio.h>\nint main(void) { puts("built in a sandbox"); return 0; }\n' >"$W/cproj/hello.c"
+	printf 'hello: hello.o\n\t$(CC) -o $@ $^\n' >"$W/cproj/Makefile"
+	(cd "$W" && python3 - <<'PY'
+import base64, hashlib, zipfile
+files = {"wlpkg/__init__.py": b"VALUE = 42\n",
+         "wlpkg-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\nName: wlpkg\nVersion: 1.0\n",
+         "wlpkg-1.0.dist-info/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
+rec = [f"{n},sha256={base64.urlsafe_b64encode(hashlib.sha256(d).digest()).rstrip(b'=').decode()},{len(d)}" for n, d in files.items()]
+with zipfile.ZipFile("wlpkg-1.0-py3-none-any.whl", "w") as z:
+    for n, d in files.items():
+        z.writestr(n, d)
+    z.writestr("wlpkg-1.0.dist-info/RECORD", "\n".join(rec + ["wlpkg-1.0.dist-info/RECORD,,"]) + "\n")
+PY
+	) || fail "cannot make the test wheel"
+	out=$(cd "$W/cproj" && HOME="$H" "$SBX" --profile build -- sh -c 'make && ./hello && rm -f hello hello.o' 2>&1)
+	expect_match "build: make" "$out" "built in a sandbox"
+	out=$(cd "$W/cproj" && HOME="$H" "$SBX" --profile strict -- sh -c 'make && ./hello && rm -f hello hello.o' 2>&1)
+	expect_match "strict: make" "$out" "built in a sandbox"
+	out=$(cd "$W/cproj" && HOME="$H" "$SBX" -- sh -c 'cp -r . /tmp/p && make -C /tmp/p && /tmp/p/hello' 2>&1)
+	expect_match "default: make" "$out" "built in a sandbox"
+	out=$(cd "$W" && HOME="$H" "$SBX" -- sh -c "python3 -m venv /tmp/v && /tmp/v/bin/pip install -q --no-index ./wlpkg-1.0-py3-none-any.whl && /tmp/v/bin/python -c 'import wlpkg; print(\"wlpkg\", wlpkg.VALUE)'" 2>&1)
+	expect_match "default: venv + pip" "$out" "wlpkg 42"
+	out=$(cd "$W" && HOME="$H" "$SBX" --profile build -- sh -c "python3 -m venv venv && venv/bin/pip install -q --no-index ./wlpkg-1.0-py3-none-any.whl && venv/bin/python -c 'import wlpkg; print(\"wlpkg\", wlpkg.VALUE)'" 2>&1)
+	expect_match "build: venv + pip" "$out" "wlpkg 42"
+}
