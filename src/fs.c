@@ -463,9 +463,9 @@ static bool is_hosts(const struct sbx_spec *spec, const struct fs_hide *fh, cons
 static void hide_one(int root_fd, const struct sbx_spec *spec, const struct sbx_hide *h, struct fs_hide *fh)
 {
 	cleanup_fd int target = -1;
-	cleanup_fd int tree = -1;
 	struct statfs sfs;
 	struct stat st;
+	int tree;
 
 	if (!fh->present)
 		return;
@@ -490,10 +490,11 @@ static void hide_one(int root_fd, const struct sbx_spec *spec, const struct sbx_
 		set_attrs(tree, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, h->path, h->origin);
 	}
 	attach(tree, target, h->path, h->origin);
-	if (S_ISDIR(st.st_mode)) {
+	/* A directory's mask stays open until it is made read-only. */
+	if (S_ISDIR(st.st_mode))
 		fh->mask = tree;
-		tree = -1;
-	}
+	else
+		close(tree);
 	trace("hid %s (%s)", h->path, h->origin);
 }
 
