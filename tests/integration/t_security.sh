@@ -539,3 +539,16 @@ PY
 	out=$(cd "$W" && HOME="$H" "$SBX" --profile build -- sh -c "python3 -m venv venv && venv/bin/pip install -q --no-index ./wlpkg-1.0-py3-none-any.whl && venv/bin/python -c 'import wlpkg; print(\"wlpkg\", wlpkg.VALUE)'" 2>&1)
 	expect_match "build: venv + pip" "$out" "wlpkg 42"
 }
+
+# Issue 16: `make install` installs the shared include and the installed
+# sbx finds it along its profile search path; it is no profile of its own.
+test_sec_installed_include() {
+	command -v make >/dev/null || skip "make is needed"
+	make -s -C "$SBX_ROOT" install PREFIX="$T/inst" >"$T/log" 2>&1 || fail "make install failed: $(cat "$T/log")"
+	[ -f "$T/inst/share/sbx/profiles/secrets.inc.ini" ] || fail "make install did not install secrets.inc.ini"
+	local out
+	out=$(cd / && env -u SBX_PROFILE_PATH "$T/inst/bin/sbx" --dry-run -- true) || fail "$out"
+	expect_match "installed include used" "$out" "hide: $HOME/.ssh[ (].*\($T/inst/bin/../share/sbx/profiles/secrets.inc.ini:[0-9]+\)"
+	out=$(cd / && "$T/inst/bin/sbx" profile list)
+	expect_no_match "profile list" "$out" "secrets"
+}
