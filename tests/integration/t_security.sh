@@ -387,6 +387,23 @@ test_sec_agent_sockets() {
 	done
 	out=$(esc default --unhide "$H/.gnupg" -- "unix-connect=$H/.gnupg/S.gpg-agent")
 	expect_control "default --unhide ~/.gnupg" "$out" unix-connect
+	# A socket in a directory no hide names: build, strict and desktop have
+	# a private home (Landlock alone would not stop connect(2)); default
+	# shows it, a documented limit, and the control.
+	mkdir -p "$H/.local/state/tool"
+	python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8); time.sleep(120)' \
+		"$H/.local/state/tool/ctl.sock" &
+	track $!
+	wait_for "[ -S '$H/.local/state/tool/ctl.sock' ]" 50 || fail "the host's tool socket did not appear"
+	for p in build strict desktop; do
+		local extra=()
+		[ $p = desktop ] && extra=("${DESKTOP_HEADLESS[@]}")
+		out=$(esc $p "${extra[@]}" -- "unix-connect=$H/.local/state/tool/ctl.sock"); rc=$?
+		sed "s/^/[$p] /" <<<"$out"
+		expect_blocked $p "$out" $rc
+	done
+	out=$(esc default -- "unix-connect=$H/.local/state/tool/ctl.sock")
+	expect_control "default shows the home's other sockets" "$out" unix-connect
 }
 
 # Issue 16 item 3: the container-engine sockets.  /run/docker.sock can only
