@@ -246,6 +246,8 @@ void limits_print(const struct sbx_limits *lim, FILE *out)
 	fputs(any ? "\n" : " none\n", out);
 	if (lim->time_limit)
 		fprintf(out, "time-limit: %lus\n", lim->time_limit);
+	if (lim->pids_auto && !lim->pids)
+		fprintf(out, "cgroup pids: auto (pids.max = nproc where a cgroup v2 subtree is delegated, else rlimit only)\n");
 	if (lim->memory || lim->pids || lim->cpus > 0) {
 		fputs("cgroup:", out);
 		if (lim->memory)

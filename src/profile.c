@@ -1177,7 +1177,8 @@ static void rlim_str(rlim_t v, char *buf, size_t len)
 
 static void write_limits(const struct sbx_limits *lim, FILE *out)
 {
-	bool any = lim->time_limit != 0 || lim->memory || lim->pids || lim->cpus > 0 || lim->best_effort;
+	bool any = lim->time_limit != 0 || lim->memory || lim->pids || lim->cpus > 0 || lim->best_effort ||
+		   lim->pids_auto;
 
 	for (int i = 0; i < SBX_RLIMIT_MAX; i++)
 		any |= lim->rl[i].set;
@@ -1208,6 +1209,8 @@ static void write_limits(const struct sbx_limits *lim, FILE *out)
 		fprintf(out, "memory = %llu\n", lim->memory);
 	if (lim->pids)
 		fprintf(out, "pids = %lu\n", lim->pids);
+	else if (lim->pids_auto)
+		fprintf(out, "pids = auto\n");
 	if (lim->cpus > 0)
 		fprintf(out, "cpus = %g\n", lim->cpus);
 	if (lim->best_effort)

@@ -90,7 +90,7 @@ const struct spec_key spec_keys[] = {
 	{ "rlimit", 1, "NAME=SOFT[:HARD]", "set a resource limit (nofile, nproc, as, cpu, fsize, core, stack, memlock)" },
 	{ "time-limit", 1, "SECONDS", "kill the sandbox after SECONDS (exit status 124)" },
 	{ "memory", 1, "SIZE", "memory limit through cgroup v2 (e.g. 512M)" },
-	{ "pids", 1, "N", "limit on processes and threads through cgroup v2" },
+	{ "pids", 1, "N|auto", "limit on processes and threads through cgroup v2 (auto: the nproc limit, where a cgroup is delegated)" },
 	{ "cpus", 1, "CPUS", "CPU limit through cgroup v2, in CPUs (e.g. 0.5, 2)" },
 	{ "limits", 1, "MODE", "without a delegated cgroup v2: strict (default, refuse) or best-effort (warn)" },
 	{ "landlock", 1, "MODE", "Landlock: off, best-effort, required" },
@@ -622,9 +622,13 @@ bool spec_set(struct sbx_spec *spec, const char *key, const char *value, const c
 		if (!parse_size(value, &sz) || sz < (1ULL << 20))
 			return fail(err, errlen, "bad memory limit \"%s\" (a size of at least 1M, e.g. 512M or 2G)", value);
 		spec->limits.memory = sz;
+	} else if (!strcmp(key, "pids") && !strcmp(value, "auto")) {
+		spec->limits.pids_auto = true;
+		spec->limits.pids = 0;
 	} else if (!strcmp(key, "pids")) {
+		spec->limits.pids_auto = false;
 		if (!parse_uint(value, 4194304, &n) || n == 0)
-			return fail(err, errlen, "bad pids limit \"%s\" (a number from 1 to 4194304)", value);
+			return fail(err, errlen, "bad pids limit \"%s\" (a number from 1 to 4194304, or auto)", value);
 		spec->limits.pids = n;
 	} else if (!strcmp(key, "cpus")) {
 		char *end;

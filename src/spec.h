@@ -116,6 +116,7 @@ struct sbx_limits {
 	unsigned long pids;                    /* cgroup pids.max, 0 = none */
 	double cpus;                           /* cgroup cpu.max as CPUs, 0 = none */
 	bool best_effort;                      /* --limits=best-effort: no cgroup is only a warning */
+	bool pids_auto;                        /* pids=auto: nproc as pids.max where a cgroup is delegated */
 };
 
 enum sbx_landlock_mode { SBX_LL_OFF, SBX_LL_BEST_EFFORT, SBX_LL_REQUIRED };
