@@ -37,6 +37,25 @@ trap restore EXIT
 chmod 755 "$T"
 cd "$T" || exit 1
 
+# enter_checks LABEL [--host-root]: sbx enter into a running sandbox runs
+# with the sandbox's ids, so /etc/shadow stays unreadable (readable with
+# --host-root, the control).
+enter_checks() {
+	local label=$1 opt=${2:-} name="root-$$-${2:+host}"
+	("$SBX" $opt --name "$name" -- sleep 30 >/dev/null 2>&1 &)
+	local n=0
+	until "$SBX" ps 2>/dev/null | grep -q "^$name "; do
+		n=$((n + 1)); [ $n -gt 100 ] && break; sleep 0.1
+	done
+	if [ -z "$opt" ]; then
+		refused "$label: sbx enter cannot read /etc/shadow" "$SBX" enter "$name" -- cat /etc/shadow
+		check "$label: sbx enter runs as uid 65534 or the range outside" sh -c "\"$SBX\" enter $name -- cat /proc/self/uid_map | awk 'NR==1 && \$2 != 0 {ok=1} END {exit !ok}'"
+	else
+		check "$label: control: sbx enter with --host-root reads /etc/shadow" "$SBX" enter "$name" -- cat /etc/shadow
+	fi
+	"$SBX" stop "$name" >/dev/null 2>&1
+}
+
 run_checks() { # run_checks LABEL OUTSIDE-UID
 	local label=$1 want=$2 out err
 	out=$("$SBX" -- cat /proc/self/uid_map 2>"$T/err")
@@ -51,7 +70,9 @@ run_checks() { # run_checks LABEL OUTSIDE-UID
 	check "$label: build still runs a command" "$SBX" --profile build -- true
 	check "$label: demo nests a user namespace" "$SBX" --profile demo -- unshare -Ur true
 	check "$label: --dry-run says so" grep -q "sbx runs as root" <<<"$("$SBX" --dry-run -- true)"
+	enter_checks "$label" ""
 	# Controls: --host-root keeps today's root -> root.
+	enter_checks "$label" --host-root
 	check "$label: control --host-root reads /etc/shadow" "$SBX" --host-root -- cat /etc/shadow
 	check "$label: control --host-root writes through a bind" "$SBX" --host-root --bind "$T" --chdir / -- sh -c "echo x >$T/control"
 	check "$label: control write arrived" [ -e "$T/control" ]
