@@ -465,7 +465,7 @@ test_sec_env_secrets_all() {
 		[ $p = desktop ] && extra=("${DESKTOP_HEADLESS[@]}")
 		out=$(cd "$T/proj" && env -i PATH=/usr/bin:/bin HOME="$H" GITHUB_TOKEN="$SECRET_TOKEN" \
 			AWS_SECRET_ACCESS_KEY="$SECRET_TOKEN" NPM_TOKEN=x MY_API_KEY=x DB_PASSWORD=x SSH_AUTH_SOCK=/x/agent \
-			"$SBX" --profile $p "${ESC_ARGS[@]}" "${extra[@]}" -- "$ESC" env 2>&1); rc=$?
+			"$SBX" --profile $p "${ESC_ARGS[@]}" "${extra[@]}" -- "$ESC" env "init-environ=$SECRET_TOKEN" 2>&1); rc=$?
 		sed "s/^/[$p] /" <<<"$out"
 		expect_blocked $p "$out" $rc
 		grep -q "$SECRET_TOKEN" <<<"$out" && fail "$p: a secret's value was printed: $out"
