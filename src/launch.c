@@ -108,6 +108,19 @@ static __attribute__((noreturn)) void die_userns(int err)
 	die("cannot create a user namespace: %s", strerror(err));
 }
 
+/* Groups other than our own gid, which a single-ID map cannot drop. */
+static bool has_supplementary_groups(void)
+{
+	gid_t groups[256];
+	int n = getgroups(ARRAY_SIZE(groups), groups);
+
+	for (int i = 0; i < n; i++)
+		if (groups[i] != getegid())
+			return true;
+	/* More than fit: certainly some. */
+	return n < 0 && errno == EINVAL;
+}
+
 static char *make_hostname(void)
 {
 	unsigned short r = 0;
@@ -313,8 +326,8 @@ int launch_run(struct sbx_spec *spec)
 	}
 	idmap_plan_finish(&l.map, spec);
 	if (spec->map_mode == SBX_MAP_AUTO && l.map.mode == SBX_MAP_SINGLE && !l.map.root_remap)
-		note("using a single-ID map (uid %u -> %u only): %s; your supplementary groups stay in effect; see --map",
-		     spec->uid, (unsigned)geteuid(), l.map.reason);
+		note("using a single-ID map (uid %u -> %u only): %s%s; see --map", spec->uid, (unsigned)geteuid(),
+		     l.map.reason, has_supplementary_groups() ? "; your supplementary groups stay in effect" : "");
 	if (l.map.root_remap)
 		note("%s", l.map.reason);
 	trace("idmap mode %s", sbx_map_mode_names[l.map.mode]);

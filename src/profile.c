@@ -464,7 +464,20 @@ static void add_entry(struct pfile *pf, const struct pkey *k, char *value, int l
 
 static bool add_value(struct parser *p, const struct pkey *k, const char *raw)
 {
-	char *v = expand(p, raw);
+	char *v;
+
+	/* No home at all (no HOME, no passwd entry: an arbitrary uid in a
+	 * container): there are no secrets in it to hide, and the profiles
+	 * every run uses must still load. */
+	if (k->spec_key && (!strcmp(k->spec_key, "hide") || !strcmp(k->spec_key, "unhide")) && strstr(raw, "${HOME}")) {
+		if (!p->ld->home)
+			p->ld->home = home_dir();
+		if (!p->ld->home) {
+			trace("%s:%d: no home directory; %s %s skipped", p->pf->path, p->line, k->name, raw);
+			return true;
+		}
+	}
+	v = expand(p, raw);
 
 	if (!v)
 		return false;
