@@ -475,13 +475,13 @@ test_sec_env_secrets_all() {
 		fi
 	done
 	# Ordinary variables still pass.
-	out=$(env -i PATH=/usr/bin:/bin FOO=bar GIT_AUTHOR_NAME=me "$SBX" -- sh -c 'echo "$FOO $GIT_AUTHOR_NAME"' 2>&1)
+	out=$(env -i PATH=/usr/bin:/bin FOO=bar GIT_AUTHOR_NAME=me "$SBX" -- sh -c 'echo "$FOO $GIT_AUTHOR_NAME"' 2>/dev/null)
 	expect_eq "ordinary variables" "$out" "bar me"
 	# Controls: --keepenv NAME and --setenv pass one on purpose.
 	out=$(cd "$T/proj" && env -i PATH=/usr/bin:/bin HOME="$H" GITHUB_TOKEN="$SECRET_TOKEN" \
 		"$SBX" --keepenv GITHUB_TOKEN "${ESC_ARGS[@]}" -- "$ESC" env 2>&1)
 	expect_control "--keepenv GITHUB_TOKEN" "$out" env
-	out=$(env -i PATH=/usr/bin:/bin "$SBX" --setenv GITHUB_TOKEN=given -- sh -c 'echo "$GITHUB_TOKEN"' 2>&1)
+	out=$(env -i PATH=/usr/bin:/bin "$SBX" --setenv GITHUB_TOKEN=given -- sh -c 'echo "$GITHUB_TOKEN"' 2>/dev/null)
 	expect_eq "--setenv GITHUB_TOKEN" "$out" "given"
 }
 
