@@ -247,16 +247,32 @@ static size_t build_from_ranges(struct idmap_line *out, unsigned long inside, st
 	return idmap_build(out, IDMAP_MAX_LINES, inside, first, r, n);
 }
 
+static bool has_host_root(const struct idmap_range *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (r[i].start == 0)
+			return true;
+	return false;
+}
+
 /* sbx run by root: root inside, an unprivileged id outside, so the command
  * does not keep root's access to the host's files (/etc/shadow).  Root may
  * write any map itself, and setgroups stays allowed so the sandbox can drop
  * root's supplementary groups. */
 static void plan_root(struct idmap *map, const struct sbx_spec *spec)
 {
-	struct lookup_result r;
+	struct lookup_result r = { 0 };
+	bool ranges = false;
 
 	map->root_remap = map->writes_direct = true;
 	if (spec->map_mode != SBX_MAP_SINGLE && read_lookup(map, &r)) {
+		/* A range holding id 0 would hand the host's root back. */
+		ranges = !has_host_root(r.u, r.nu) && !has_host_root(r.g, r.ng);
+		if (!ranges)
+			snprintf(map->reason, sizeof(map->reason),
+				 "root's subordinate range includes id 0, the host's root; not used");
+	}
+	if (ranges) {
 		map->mode = SBX_MAP_SUBIDS;
 		map->n_uid = build_from_ranges(map->uid, spec->uid, r.u, r.nu);
 		map->n_gid = build_from_ranges(map->gid, spec->gid, r.g, r.ng);
@@ -273,7 +289,7 @@ static void plan_root(struct idmap *map, const struct sbx_spec *spec)
 	map->gid[0] = (struct idmap_line){ spec->gid, IDMAP_ROOT_DEFAULT_ID, 1 };
 	map->n_uid = map->n_gid = 1;
 	snprintf(map->reason, sizeof(map->reason),
-		 "sbx runs as root and root has no subordinate range: the sandbox's root is uid/gid %lu (nobody) outside; --host-root keeps root",
+		 "sbx runs as root and root has no usable subordinate range: the sandbox's root is uid/gid %lu (nobody) outside; --host-root keeps root",
 		 IDMAP_ROOT_DEFAULT_ID);
 }
 
