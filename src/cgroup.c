@@ -294,11 +294,27 @@ static void make_dir(struct sbx_cgroup *cg)
 		die_errno("cannot create the cgroup %s (it exists already)", cg->dir);
 }
 
+/* pids=auto with an nproc rlimit: a copy of lim asking pids.max = nproc. */
+static bool auto_pids(const struct sbx_limits *lim, struct sbx_limits *out)
+{
+	const struct sbx_rlimit *rl = &lim->rl[RLIMIT_NPROC];
+
+	if (!lim->pids_auto || !rl->set || rl->hard == RLIM_INFINITY || rl->hard == 0)
+		return false;
+	*out = *lim;
+	out->pids = rl->hard > 4194304 ? 4194304 : (unsigned long)rl->hard;
+	return true;
+}
+
 struct sbx_cgroup *cgroup_create_from(const struct sbx_spec *spec, const char *name, const char *mountinfo,
 				      const char *proc_cgroup, uid_t uid)
 {
+	struct sbx_limits auto_lim;
 	const struct sbx_limits *lim = &spec->limits;
 	unsigned need = (lim->memory ? C_MEMORY : 0) | (lim->pids ? C_PIDS : 0) | (lim->cpus > 0 ? C_CPU : 0);
+	/* pids=auto alone: the nproc bound for the whole sandbox, when the
+	 * host delegates a cgroup; without one, rlimits only, silently. */
+	bool quiet = !need && auto_pids(lim, &auto_lim);
 	/* where points into parent or self. */
 	cleanup_free char *own = NULL, *mount = NULL, *parent = NULL, *self = NULL;
 	char why[512] = "", what[64], buf[64];
@@ -307,6 +323,10 @@ struct sbx_cgroup *cgroup_create_from(const struct sbx_spec *spec, const char *n
 	unsigned got = 0;
 	size_t root_len = 0;
 
+	if (quiet) {
+		lim = &auto_lim;
+		need = C_PIDS;
+	}
 	if (!need)
 		return NULL;
 	limits_asked(lim, need, what, sizeof(what));
@@ -357,6 +377,10 @@ struct sbx_cgroup *cgroup_create_from(const struct sbx_spec *spec, const char *n
 		char missing[64];
 
 		limits_asked(lim, where ? need & ~got : need, missing, sizeof(missing));
+		if (quiet) {
+			trace("pids=auto: no cgroup (%s); the nproc rlimit alone bounds processes", why);
+			return NULL;
+		}
 		if (!lim->best_effort)
 			die("%s need%s a cgroup v2 subtree delegated to you: %s (start sbx from a systemd user session, e.g. `systemd-run --user --scope sbx ...`, or pass --limits=best-effort to run with rlimits only)",
 			    missing, strchr(missing, '/') ? "" : "s", why);
@@ -395,7 +419,7 @@ struct sbx_cgroup *cgroup_create(const struct sbx_spec *spec, const char *name)
 {
 	cleanup_free char *mountinfo = NULL, *self = NULL;
 
-	if (!spec->limits.memory && !spec->limits.pids && !(spec->limits.cpus > 0))
+	if (!spec->limits.memory && !spec->limits.pids && !(spec->limits.cpus > 0) && !spec->limits.pids_auto)
 		return NULL;
 	mountinfo = read_file_at(AT_FDCWD, "/proc/self/mountinfo", NULL);
 	self = read_file_at(AT_FDCWD, "/proc/self/cgroup", NULL);

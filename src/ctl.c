@@ -531,11 +531,16 @@ static void join_namespaces(struct entry *e, int flags, bool user)
 {
 	const char *name = e->t.info.name;
 
-	if (e->t.pidfd >= 0 && syscall(SYS_setns, e->t.pidfd, flags | (user ? CLONE_NEWUSER : 0)) == 0)
+	/* Once inside the sandbox's user namespace, a pidfd would need ptrace
+	 * access to init, which a sandbox started by root (ids changed, so
+	 * not dumpable) refuses: the later joins use the fds opened before. */
+	bool by_pidfd = e->t.pidfd >= 0 && user;
+
+	if (by_pidfd && syscall(SYS_setns, e->t.pidfd, flags | CLONE_NEWUSER) == 0)
 		return;
-	if (e->t.pidfd >= 0 && errno == ESRCH)
+	if (by_pidfd && errno == ESRCH)
 		die_ended(name);
-	if (e->t.pidfd >= 0 && errno != EINVAL)
+	if (by_pidfd && errno != EINVAL)
 		die_errno("cannot join the namespaces of the sandbox \"%s\"", name);
 	/* Before Linux 5.8: one /proc/PID/ns file at a time, user first. */
 	if (user)
@@ -646,6 +651,12 @@ static __attribute__((noreturn)) void enter_child(struct entry *e, struct sbx_sp
 		die_errno("chdir /");
 	if (e->setgroups_allowed && setgroups(0, NULL) < 0)
 		die_errno("setgroups");
+	/* The sandbox's own ids.  For a user they are what the maps made of
+	 * ours already; when root started the sandbox they map to an
+	 * unprivileged host id, and keeping root's would let the command act
+	 * as the host's root on the files it sees. */
+	if (setresgid(spec->gid, spec->gid, spec->gid) < 0 || setresuid(spec->uid, spec->uid, spec->uid) < 0)
+		die_errno("cannot take the ids of the sandbox \"%s\"", name);
 	/* No controlling terminal, like the sandbox's own command. */
 	if (setsid() < 0)
 		die_errno("setsid");

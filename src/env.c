@@ -9,6 +9,7 @@
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* No FNM_PATHNAME: variable names have no path structure, so '*' matches '/'. */
 bool env_glob_match(const char *glob, const char *name)
@@ -42,17 +43,64 @@ static char *name_dup(const char *entry, size_t len)
 	return name;
 }
 
+/* keep = NAME (no wildcard) says "this one, on purpose": it passes the
+ * deny globs too.  A glob (CARGO_*) does not: CARGO_REGISTRY_TOKEN stays out. */
+static bool kept_by_name(const struct sbx_env *env, const char *name)
+{
+	for (size_t i = 0; i < env->keep.n; i++)
+		if (!strpbrk(env->keep.v[i], "*?[") && !strcmp(env->keep.v[i], name))
+			return true;
+	return false;
+}
+
+static bool set_names(const struct sbx_env *env, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < env->set.n; i++)
+		if (!strncmp(env->set.v[i], name, n) && env->set.v[i][n] == '=')
+			return true;
+	return false;
+}
+
+/* Dropped by a deny glob, which is what the user should hear about. */
+static bool denied(const struct sbx_env *env, const char *name)
+{
+	return match_any(&env->deny, name) && !kept_by_name(env, name);
+}
+
 static bool keep_inherited(const struct sbx_env *env, const char *name)
 {
 	if (env->clear && !match_any(&env->keep, name))
 		return false;
 	if (match_any(&env->unset, name))
 		return false;
-	if (match_any(&env->deny, name)) {
+	if (denied(env, name)) {
 		trace("env: %s denied", name);
 		return false;
 	}
 	return true;
+}
+
+void env_withheld(const struct sbx_env *env, char *const *environ_in, struct strv *out)
+{
+	for (size_t i = 0; environ_in && environ_in[i]; i++) {
+		const char *e = environ_in[i];
+		const char *eq = strchr(e, '=');
+
+		if (!eq || eq == e)
+			continue;
+		cleanup_free char *name = name_dup(e, (size_t)(eq - e));
+		/* Only names a shell could have set: nothing odd reaches the terminal. */
+		if (name[strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")])
+			continue;
+		if (env->clear && !match_any(&env->keep, name))
+			continue;
+		if (match_any(&env->unset, name) || !denied(env, name) || set_names(env, name))
+			continue;
+		if (!strv_contains(out, name))
+			strv_push(out, name);
+	}
 }
 
 char **env_build(const struct sbx_env *env, char *const *environ_in)
@@ -99,4 +147,19 @@ char **env_build(const struct sbx_env *env, char *const *environ_in)
 	if (!out.v)
 		return xcalloc(1, sizeof(char *));
 	return out.v;
+}
+
+char *env_withheld_line(const struct sbx_env *env)
+{
+	struct strv names = { 0 };
+	char *line = NULL;
+	size_t len = 0;
+
+	env_withheld(env, environ, &names);
+	for (size_t i = 0; i < names.n; i++) {
+		line = xrealloc(line, len + strlen(names.v[i]) + 3);
+		len += (size_t)sprintf(line + len, "%s%s", i ? ", " : "", names.v[i]);
+	}
+	strv_free(&names);
+	return line;
 }

@@ -16,10 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "hide.h"
 #include "util.h"
 
 /* Where the new root is attached before pivot_root; any host directory will
@@ -444,6 +447,85 @@ static void user_mount(int root_fd, const struct sbx_mount *m, int tree, int fil
 	trace("mounted %s %s%s%s", sbx_mount_kind_names[m->kind], m->src ? m->src : "", m->src ? " -> " : "", m->dst);
 }
 
+/* The host's file, or its view through an overlay of the host's tree. */
+static bool is_hosts(const struct sbx_spec *spec, const struct fs_hide *fh, const struct stat *st, const struct statfs *sfs)
+{
+	bool overlaid = spec->root_mode == SBX_ROOT_OVERLAY;
+
+	for (size_t i = 0; i < spec->n_mounts && !overlaid; i++)
+		overlaid = spec->mounts[i].kind == SBX_M_OVERLAY;
+	if (st->st_dev == fh->dev && st->st_ino == fh->ino)
+		return true;
+	/* Overlays show the lower file under another device and inode. */
+	return overlaid && (sfs->f_type == OVERLAYFS_SUPER_MAGIC || sfs->f_type == FUSE_SUPER_MAGIC);
+}
+
+static void hide_one(int root_fd, const struct sbx_spec *spec, const struct sbx_hide *h, struct fs_hide *fh)
+{
+	cleanup_fd int target = -1;
+	struct statfs sfs;
+	struct stat st;
+	int tree;
+
+	if (!fh->present)
+		return;
+	target = open_in_root(root_fd, h->path, O_PATH);
+	if (target < 0 && (errno == ENOENT || errno == ENOTDIR)) {
+		trace("%s: %s is not in the sandbox; nothing to hide", h->origin, h->path);
+		return;
+	}
+	if (target < 0)
+		die_errno("%s: cannot open %s to hide it", h->origin, h->path);
+	if (fstat(target, &st) < 0 || fstatfs(target, &sfs) < 0)
+		die_errno("%s: cannot stat %s to hide it", h->origin, h->path);
+	if (!is_hosts(spec, fh, &st, &sfs)) {
+		trace("%s: %s in the sandbox is not the host's (a private home?); left alone", h->origin, h->path);
+		return;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		/* Writable until the mounts made on top of it are in place. */
+		tree = new_tmpfs(0755, 4096, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, h->origin);
+	} else {
+		tree = clone_tree("/dev/null", false, h->origin);
+		set_attrs(tree, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, h->path, h->origin);
+	}
+	attach(tree, target, h->path, h->origin);
+	/* A directory's mask stays open until it is made read-only. */
+	if (S_ISDIR(st.st_mode))
+		fh->mask = tree;
+	else
+		close(tree);
+	trace("hid %s (%s)", h->path, h->origin);
+}
+
+/* Hides go after every other mount, so a bind of a parent (a current
+ * directory that is ~) cannot bring a secret back; mounts at or below a
+ * hidden path go after the hides, so --bind ~/.ssh/known_hosts still works. */
+static void mount_all(int root_fd, const struct sbx_spec *spec, struct fs_sources *src, int *files)
+{
+	for (int phase = 0; phase < 2; phase++) {
+		for (size_t i = 0; i < spec->n_mounts; i++) {
+			if (hide_covers(spec, spec->mounts[i].dst) != (phase == 1))
+				continue;
+			if (spec->mounts[i].kind == SBX_M_FILE && *files < 0)
+				*files = new_tmpfs(0755, 64 << 20, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "file");
+			user_mount(root_fd, &spec->mounts[i], src->trees[i], *files);
+		}
+		for (size_t i = 0; phase == 0 && i < spec->n_hides; i++)
+			hide_one(root_fd, spec, &spec->hides[i], &src->hides[i]);
+	}
+	for (size_t i = 0; i < spec->n_hides; i++) {
+		struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+
+		if (src->hides[i].mask < 0)
+			continue;
+		if (mount_setattr(src->hides[i].mask, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+			die_errno("%s: cannot make the mask of %s read-only", spec->hides[i].origin, spec->hides[i].path);
+		close(src->hides[i].mask);
+		src->hides[i].mask = -1;
+	}
+}
+
 static const char *staging_dir(void)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(staging_dirs); i++) {
@@ -464,6 +546,19 @@ void fs_prepare(const struct sbx_spec *spec, struct fs_sources *src)
 	memset(src, 0, sizeof(*src));
 	src->host_proc = -1;
 	src->trees = xcalloc(spec->n_mounts ? spec->n_mounts : 1, sizeof(int));
+	src->hides = xcalloc(spec->n_hides ? spec->n_hides : 1, sizeof(*src->hides));
+	/* What the host's file is, while paths still mean host paths.  A
+	 * symlink is followed: its target is what holds the secret. */
+	for (size_t i = 0; i < spec->n_hides; i++) {
+		struct stat st;
+
+		src->hides[i].mask = -1;
+		/* Looked at again, not taken from validation: a secret made
+		 * since then is hidden too.  (An unmatched glob stays unmatched.) */
+		if (stat(spec->hides[i].path, &st) < 0)
+			continue;
+		src->hides[i] = (struct fs_hide){ .present = true, .dev = st.st_dev, .ino = st.st_ino, .mask = -1 };
+	}
 
 	/* Nothing mounted here may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
@@ -545,6 +640,8 @@ void fs_finish(struct fs_sources *src)
 	overlay_stop_all(&src->overlays);
 	free(src->trees);
 	src->trees = NULL;
+	free(src->hides);
+	src->hides = NULL;
 }
 
 static void setup_sys(int root_fd, const struct sbx_spec *spec)
@@ -591,11 +688,7 @@ void fs_setup(const struct sbx_spec *spec, struct fs_sources *src, const char *c
 	mount_fs_at(root, "/tmp", tmp, "tmp");
 	trace("mounted /proc, /dev, /sys, /tmp");
 
-	for (size_t i = 0; i < spec->n_mounts; i++) {
-		if (spec->mounts[i].kind == SBX_M_FILE && files < 0)
-			files = new_tmpfs(0755, 64 << 20, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "file");
-		user_mount(root, &spec->mounts[i], src->trees[i], files);
-	}
+	mount_all(root, spec, src, &files);
 	close_sources(src, spec->n_mounts);
 
 	/* pivot_root(".", ".") stacks the old root on the new one; detaching

@@ -7,12 +7,20 @@
 
 #define FS_DEV_NODES 6
 
+struct fs_hide {
+	bool present; /* the path exists on the host */
+	dev_t dev;
+	ino_t ino;
+	int mask; /* the empty tmpfs over a hidden directory, made read-only last */
+};
+
 /* What fs_prepare opens on the host side for fs_setup. */
 struct fs_sources {
 	int root;              /* the root tree (host /, --rootfs DIR or its overlay) */
 	int *trees;            /* per spec mount: bind source, overlay or file fd; -1 */
 	int dev[FS_DEV_NODES]; /* host device nodes for /dev */
 	int host_proc;         /* host /proc with --share=pid, else -1 */
+	struct fs_hide *hides; /* per spec hide: what the host's file is */
 	struct overlay_set overlays;
 };
 

@@ -168,7 +168,8 @@ void idmap_plan_start(struct idmap *map, const struct sbx_spec *spec)
 
 	memset(map, 0, sizeof(*map));
 	map->lookup_fd = -1;
-	if (spec->map_mode == SBX_MAP_SINGLE)
+	/* root looks up its own ranges for the remap (unless --host-root). */
+	if (spec->map_mode == SBX_MAP_SINGLE && (geteuid() != 0 || spec->host_root))
 		return;
 	pw = getpwuid(getuid());
 	if (!pw) {
@@ -190,7 +191,8 @@ void idmap_plan_start(struct idmap *map, const struct sbx_spec *spec)
 	map->lookup_fd = fds[0];
 }
 
-static bool plan_subids(struct idmap *map, const struct sbx_spec *spec)
+/* The lookup's answer; false with map->reason when there are no ranges. */
+static bool read_lookup(struct idmap *map, struct lookup_result *out)
 {
 	struct lookup_result r;
 	ssize_t n;
@@ -212,8 +214,18 @@ static bool plan_subids(struct idmap *map, const struct sbx_spec *spec)
 		map->reason[sizeof(map->reason) - 1] = '\0';
 		return false;
 	}
-	if (r.nu > IDMAP_MAX_LINES || r.ng > IDMAP_MAX_LINES)
+	if (r.nu > IDMAP_MAX_LINES || r.ng > IDMAP_MAX_LINES || !r.nu || !r.ng)
 		die("internal error: subordinate ID lookup sent %zu/%zu ranges", r.nu, r.ng);
+	*out = r;
+	return true;
+}
+
+static bool plan_subids(struct idmap *map, const struct sbx_spec *spec)
+{
+	struct lookup_result r;
+
+	if (!read_lookup(map, &r))
+		return false;
 	map->newuidmap = find_in_path("newuidmap");
 	map->newgidmap = find_in_path("newgidmap");
 	if (!map->newuidmap || !map->newgidmap) {
@@ -238,8 +250,68 @@ static __attribute__((noreturn)) void die_no_subids(const struct idmap *map)
 	die("--map=subids: %s; or use --map=single", map->reason);
 }
 
+/* inside -> the first id of the ranges, the rest of them after it. */
+static size_t build_from_ranges(struct idmap_line *out, unsigned long inside, struct idmap_range *r, size_t n)
+{
+	unsigned long first = r[0].start;
+
+	r[0].start++;
+	r[0].count--;
+	return idmap_build(out, IDMAP_MAX_LINES, inside, first, r, n);
+}
+
+static bool has_host_root(const struct idmap_range *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (r[i].start == 0)
+			return true;
+	return false;
+}
+
+/* sbx run by root: root inside, an unprivileged id outside, so the command
+ * does not keep root's access to the host's files (/etc/shadow).  Root may
+ * write any map itself, and setgroups stays allowed so the sandbox can drop
+ * root's supplementary groups. */
+static void plan_root(struct idmap *map, const struct sbx_spec *spec)
+{
+	struct lookup_result r = { 0 };
+	bool ranges = false;
+
+	map->root_remap = map->writes_direct = true;
+	if (spec->map_mode != SBX_MAP_SINGLE && read_lookup(map, &r)) {
+		/* A range holding id 0 would hand the host's root back. */
+		ranges = !has_host_root(r.u, r.nu) && !has_host_root(r.g, r.ng);
+		if (!ranges)
+			snprintf(map->reason, sizeof(map->reason),
+				 "root's subordinate range includes id 0, the host's root; not used");
+	}
+	if (ranges) {
+		map->mode = SBX_MAP_SUBIDS;
+		map->n_uid = build_from_ranges(map->uid, spec->uid, r.u, r.nu);
+		map->n_gid = build_from_ranges(map->gid, spec->gid, r.g, r.ng);
+		snprintf(map->reason, sizeof(map->reason),
+			 "sbx runs as root: the sandbox's root is uid %lu outside, from root's subordinate range; --host-root keeps root",
+			 map->uid[0].outside);
+		return;
+	}
+	if (spec->map_mode == SBX_MAP_SUBIDS)
+		die("--map=subids: %s; add a range with `usermod --add-subuids 100000-165535 --add-subgids 100000-165535 root` or use --map=single",
+		    map->reason);
+	map->mode = SBX_MAP_SINGLE;
+	map->uid[0] = (struct idmap_line){ spec->uid, IDMAP_ROOT_DEFAULT_ID, 1 };
+	map->gid[0] = (struct idmap_line){ spec->gid, IDMAP_ROOT_DEFAULT_ID, 1 };
+	map->n_uid = map->n_gid = 1;
+	snprintf(map->reason, sizeof(map->reason),
+		 "sbx runs as root and root has no usable subordinate range: the sandbox's root is uid/gid %lu (nobody) outside; --host-root keeps root",
+		 IDMAP_ROOT_DEFAULT_ID);
+}
+
 void idmap_plan_finish(struct idmap *map, const struct sbx_spec *spec)
 {
+	if (geteuid() == 0 && !spec->host_root) {
+		plan_root(map, spec);
+		return;
+	}
 	if (spec->map_mode != SBX_MAP_SINGLE && plan_subids(map, spec)) {
 		map->mode = SBX_MAP_SUBIDS;
 		return;
@@ -265,6 +337,27 @@ void idmap_free(struct idmap *map)
 	map->newuidmap = map->newgidmap = NULL;
 }
 
+bool idmap_keeps_groups(const struct idmap *map)
+{
+	return map->mode == SBX_MAP_SINGLE && !map->writes_direct;
+}
+
+static void print_groups(const struct idmap *map, FILE *out)
+{
+	gid_t groups[256];
+	int n = getgroups(ARRAY_SIZE(groups), groups);
+
+	if (!idmap_keeps_groups(map)) {
+		fprintf(out, "supplementary groups: dropped (setgroups(0) inside)\n");
+		return;
+	}
+	fprintf(out, "supplementary groups: KEPT: a single-ID map denies setgroups, so the kernel still grants the command your host groups:");
+	for (int i = 0; i < n; i++)
+		fprintf(out, " %u", (unsigned)groups[i]);
+	fprintf(out, "%s (files and sockets those groups may use stay reachable; subordinate IDs, --map=subids, drop them)\n",
+		n > 0 ? "" : " (none)");
+}
+
 void idmap_print(const struct idmap *map, FILE *out)
 {
 	cleanup_free char *u = idmap_format(map->uid, map->n_uid);
@@ -276,6 +369,7 @@ void idmap_print(const struct idmap *map, FILE *out)
 		fprintf(out, "uid_map: %s\n", l);
 	for (char *l = strtok(g, "\n"); l; l = strtok(NULL, "\n"))
 		fprintf(out, "gid_map: %s\n", l);
+	print_groups(map, out);
 }
 
 struct helper_run {
@@ -355,6 +449,14 @@ static void write_proc(pid_t pid, const char *file, const char *content)
 
 void idmap_install(const struct idmap *map, pid_t pid)
 {
+	if (map->writes_direct) {
+		cleanup_free char *ru = idmap_format(map->uid, map->n_uid);
+		cleanup_free char *rg = idmap_format(map->gid, map->n_gid);
+
+		write_proc(pid, "uid_map", ru);
+		write_proc(pid, "gid_map", rg);
+		return;
+	}
 	if (map->mode == SBX_MAP_SUBIDS) {
 		struct helper_run u, g;
 

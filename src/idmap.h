@@ -10,6 +10,10 @@
 
 #define IDMAP_MAX_LINES 64
 
+/* The host id the sandbox's root becomes when root runs sbx and owns no
+ * subordinate range: nobody/nogroup. */
+#define IDMAP_ROOT_DEFAULT_ID 65534UL
+
 struct idmap_line {
 	unsigned long inside, outside, count;
 };
@@ -23,6 +27,8 @@ struct idmap {
 	struct idmap_line uid[IDMAP_MAX_LINES], gid[IDMAP_MAX_LINES];
 	size_t n_uid, n_gid;
 	char reason[256];   /* why single mode was chosen in auto mode */
+	bool root_remap;    /* sbx runs as root: the sandbox's root is an unprivileged host id */
+	bool writes_direct; /* root writes the maps itself, setgroups stays allowed */
 	char *newuidmap;    /* resolved helper paths (subids mode) */
 	char *newgidmap;
 	pid_t lookup_pid;   /* the libsubid lookup, between plan_start and plan_finish */
@@ -46,6 +52,9 @@ void idmap_plan(struct idmap *map, const struct sbx_spec *spec);
  * the helper's own stderr when newuidmap/newgidmap fail. */
 void idmap_install(const struct idmap *map, pid_t pid);
 void idmap_print(const struct idmap *map, FILE *out);
+/* True when the command keeps the caller's supplementary groups (a
+ * single-ID map written unprivileged: setgroups is denied). */
+bool idmap_keeps_groups(const struct idmap *map);
 void idmap_free(struct idmap *map);
 
 #endif

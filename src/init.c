@@ -180,6 +180,12 @@ int init_run(const struct sbx_spec *spec)
 			if (unshare(CLONE_NEWUSER) < 0 ||
 			    unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP) < 0)
 				die_errno("cannot give the command a user namespace of its own");
+			/* When sbx ran as root, the ID change into the sandbox
+			 * left this process non-dumpable, which gives its /proc
+			 * files to the host's root: init could not write the
+			 * maps.  exec would make it dumpable again anyway. */
+			if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 1 && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+				die_errno("prctl(PR_SET_DUMPABLE)");
 			if (write_all(from_cmd[1], "U", 1) != 1 || read_all(to_cmd[0], &go, 1) != 1 || go != 'M')
 				_exit(SBX_EXIT_FAILURE);
 			close(to_cmd[0]);

@@ -41,6 +41,7 @@
 
 #include "cgroup.h"
 #include "dbus.h"
+#include "env.h"
 #include "desktop.h"
 #include "fs.h"
 #include "idmap.h"
@@ -110,6 +111,19 @@ static __attribute__((noreturn)) void die_userns(int err)
 	die("cannot create a user namespace: %s", strerror(err));
 }
 
+/* Groups other than our own gid, which a single-ID map cannot drop. */
+static bool has_supplementary_groups(void)
+{
+	gid_t groups[256];
+	int n = getgroups(ARRAY_SIZE(groups), groups);
+
+	for (int i = 0; i < n; i++)
+		if (groups[i] != getegid())
+			return true;
+	/* More than fit: certainly some. */
+	return n < 0 && errno == EINVAL;
+}
+
 /* B: the sandbox's first process. */
 static __attribute__((noreturn)) void run_init(struct launch *l)
 {
@@ -167,8 +181,14 @@ static __attribute__((noreturn)) void run_userns_child(struct launch *l)
 	trace("ID maps are in place");
 
 	/* Supplementary groups of the host are unmapped here; drop them. */
-	if (l->map->mode == SBX_MAP_SUBIDS && setgroups(0, NULL) < 0)
+	if (!idmap_keeps_groups(l->map) && setgroups(0, NULL) < 0)
 		die_errno("setgroups");
+	/* Root's own credentials are still host root's ids, which this map
+	 * does not hold: take the ones inside (and so the unprivileged ones
+	 * outside).  The capabilities of the namespace stay. */
+	if (l->map->root_remap && (setresgid(spec->gid, spec->gid, spec->gid) < 0 ||
+				  setresuid(spec->uid, spec->uid, spec->uid) < 0))
+		die_errno("cannot take the sandbox's ids");
 	for (int i = 0; i < SBX_NS_COUNT; i++)
 		if (!spec->share[i])
 			flags |= ns_flags[i];
@@ -292,9 +312,17 @@ int launch_run(const struct sbx_plan *plan)
 	desktop_start(spec);
 	bus = dbus_start(spec, &plan->dbus);
 	cg = cgroup_create(spec, spec->name);
-	if (spec->map_mode == SBX_MAP_AUTO && plan->map.mode == SBX_MAP_SINGLE)
-		note("using a single-ID map (uid %u -> %u only): %s; see --map", spec->uid, (unsigned)geteuid(),
-		     plan->map.reason);
+	{
+		cleanup_free char *withheld = env_withheld_line(&spec->env);
+		if (withheld)
+			note("withheld from the command's environment, as they look like secrets: %s (pass one on purpose with --keepenv NAME)",
+			     withheld);
+	}
+	if (spec->map_mode == SBX_MAP_AUTO && plan->map.mode == SBX_MAP_SINGLE && !plan->map.root_remap)
+		note("using a single-ID map (uid %u -> %u only): %s%s; see --map", spec->uid, (unsigned)geteuid(),
+		     plan->map.reason, has_supplementary_groups() ? "; your supplementary groups stay in effect" : "");
+	if (plan->map.root_remap)
+		note("%s", plan->map.reason);
 	trace("idmap mode %s", sbx_map_mode_names[plan->map.mode]);
 	if (spec->pty) {
 		l.pty = pty_open();

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/utsname.h>
 
 struct rlimit_info {
 	const char *name;
@@ -175,13 +176,54 @@ static void apply_one(int res, const struct sbx_rlimit *rl)
 	die_errno("rlimit %s=%s", name, val);
 }
 
+struct sbx_rlimit limits_nproc_bound(const struct sbx_rlimit *want, const struct rlimit *cur, bool per_userns)
+{
+	struct sbx_rlimit out = *want;
+
+	/* Asking for more than the caller has would only fail: what the
+	 * caller has is the tighter bound anyway. */
+	if (out.hard > cur->rlim_max)
+		out.hard = cur->rlim_max;
+	if (out.soft > out.hard)
+		out.soft = out.hard;
+	/* Since Linux 5.14 the limit counts the sandbox's processes only,
+	 * while the host still counts them against the caller's own limit:
+	 * keep half of that for the rest of the caller's programs. */
+	if (per_userns && cur->rlim_cur != RLIM_INFINITY && out.soft > cur->rlim_cur / 2) {
+		out.soft = cur->rlim_cur / 2 ? cur->rlim_cur / 2 : 1;
+		if (out.hard > cur->rlim_cur)
+			out.hard = out.soft;
+	}
+	return out;
+}
+
+/* RLIMIT_NPROC counts per user namespace since Linux 5.14. */
+static bool nproc_per_userns(void)
+{
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+
+	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return false;
+	return major > 5 || (major == 5 && minor >= 14);
+}
+
 void limits_apply_rlimits(const struct sbx_limits *lim)
 {
 	for (size_t k = 0; k < ARRAY_SIZE(rlimit_order); k++) {
 		int i = rlimit_order[k];
+		struct sbx_rlimit rl = lim->rl[i];
+		struct rlimit cur;
 
-		if (lim->rl[i].set)
-			apply_one(i, &lim->rl[i]);
+		if (!rl.set)
+			continue;
+		if (i == RLIMIT_NPROC && getrlimit(RLIMIT_NPROC, &cur) == 0) {
+			rl = limits_nproc_bound(&lim->rl[i], &cur, nproc_per_userns());
+			if (rl.soft != lim->rl[i].soft)
+				trace("rlimit nproc lowered to %llu: the host counts the sandbox's processes against your own limit",
+				      (unsigned long long)rl.soft);
+		}
+		apply_one(i, &rl);
 	}
 }
 
@@ -204,6 +246,8 @@ void limits_print(const struct sbx_limits *lim, FILE *out)
 	fputs(any ? "\n" : " none\n", out);
 	if (lim->time_limit)
 		fprintf(out, "time-limit: %lus\n", lim->time_limit);
+	if (lim->pids_auto && !lim->pids)
+		fprintf(out, "cgroup pids: auto (pids.max = nproc where a cgroup v2 subtree is delegated, else rlimit only)\n");
 	if (lim->memory || lim->pids || lim->cpus > 0) {
 		fputs("cgroup:", out);
 		if (lim->memory)

@@ -104,6 +104,7 @@ static const struct pkey idmap_keys[] = {
 	SCALAR("mode", "map"),
 	SCALAR("uid", "uid"),
 	SCALAR("gid", "gid"),
+	SCALAR("host-root", "host-root"),
 	KEYS_END,
 };
 
@@ -127,6 +128,8 @@ static const struct pkey filesystem_keys[] = {
 	LIST("symlink", "symlink"),
 	LIST("remount-ro", "remount-ro"),
 	SCALAR("chdir", "chdir"),
+	LIST("hide", "hide"),
+	LIST("unhide", "unhide"),
 	KEYS_END,
 };
 
@@ -461,7 +464,20 @@ static void add_entry(struct pfile *pf, const struct pkey *k, char *value, int l
 
 static bool add_value(struct parser *p, const struct pkey *k, const char *raw)
 {
-	char *v = expand(p, raw);
+	char *v;
+
+	/* No home at all (no HOME, no passwd entry: an arbitrary uid in a
+	 * container): there are no secrets in it to hide, and the profiles
+	 * every run uses must still load. */
+	if (k->spec_key && (!strcmp(k->spec_key, "hide") || !strcmp(k->spec_key, "unhide")) && strstr(raw, "${HOME}")) {
+		if (!p->ld->home)
+			p->ld->home = home_dir();
+		if (!p->ld->home) {
+			trace("%s:%d: no home directory; %s %s skipped", p->pf->path, p->line, k->name, raw);
+			return true;
+		}
+	}
+	v = expand(p, raw);
 
 	if (!v)
 		return false;
@@ -1220,7 +1236,8 @@ static void rlim_str(rlim_t v, char *buf, size_t len)
 
 static void write_limits(const struct sbx_limits *lim, FILE *out)
 {
-	bool any = lim->time_limit != 0 || lim->memory || lim->pids || lim->cpus > 0 || lim->best_effort;
+	bool any = lim->time_limit != 0 || lim->memory || lim->pids || lim->cpus > 0 || lim->best_effort ||
+		   lim->pids_auto;
 
 	for (int i = 0; i < SBX_RLIMIT_MAX; i++)
 		any |= lim->rl[i].set;
@@ -1251,6 +1268,8 @@ static void write_limits(const struct sbx_limits *lim, FILE *out)
 		fprintf(out, "memory = %llu\n", lim->memory);
 	if (lim->pids)
 		fprintf(out, "pids = %lu\n", lim->pids);
+	else if (lim->pids_auto)
+		fprintf(out, "pids = auto\n");
 	if (lim->cpus > 0)
 		fprintf(out, "cpus = %g\n", lim->cpus);
 	if (lim->best_effort)
@@ -1311,6 +1330,8 @@ void profile_write_ini(const struct sbx_spec *spec, FILE *out)
 	fprintf(out, "\n[idmap]\n");
 	put(out, "mode", sbx_map_mode_names[spec->map_mode]);
 	fprintf(out, "uid = %u\ngid = %u\n", (unsigned)spec->uid, (unsigned)spec->gid);
+	if (spec->host_root)
+		put(out, "host-root", "yes");
 
 	fprintf(out, "\n[filesystem]\n");
 	put(out, "root", sbx_root_mode_names[spec->root_mode]);
@@ -1325,6 +1346,9 @@ void profile_write_ini(const struct sbx_spec *spec, FILE *out)
 		write_mount(out, &spec->mounts[i]);
 	if (spec->chdir)
 		put(out, "chdir", spec->chdir);
+	for (size_t i = 0; i < spec->n_hides; i++)
+		put(out, "hide", spec->hides[i].path);
+	put_list(out, "unhide", &spec->unhide);
 
 	fprintf(out, "\n[env]\n");
 	put(out, "clear", yes_no(env->clear));
@@ -1422,7 +1446,8 @@ static int cmd_list(void)
 			if (len <= 4 || strcmp(de->d_name + len - 4, ".ini"))
 				continue;
 			name = xstrndup(de->d_name, len - 4);
-			if (!valid_name(name))
+			/* NAME.inc.ini is a piece other profiles include, not one to run. */
+			if (!valid_name(name) || (strlen(name) > 4 && !strcmp(name + strlen(name) - 4, ".inc")))
 				continue;
 			for (size_t j = 0; j < n && !dup; j++)
 				dup = !strcmp(l[j].name, name);

@@ -13,6 +13,8 @@
 
 #include "caps.h"
 #include "desktop.h"
+#include "env.h"
+#include "hide.h"
 #include "limits.h"
 #include "seccomp.h"
 
@@ -39,6 +41,7 @@ const struct spec_key spec_keys[] = {
 	{ "map", 1, "MODE", "ID mapping: auto (default), subids (newuidmap ranges), single (0 -> you)" },
 	{ "uid", 1, "UID", "uid inside the sandbox (default 0), mapped to your uid" },
 	{ "gid", 1, "GID", "gid inside the sandbox (default 0), mapped to your gid" },
+	{ "host-root", 2, NULL, "when sbx runs as root: map the sandbox's root to the host's root (default: to an unprivileged id)" },
 	{ "share", 1, "KINDS", "keep the host's namespaces: net,ipc,uts,pid,cgroup (comma list)" },
 	{ "unshare", 1, "KINDS", "create these namespaces (time is only created when asked)" },
 	{ "hostname", 1, "NAME", "hostname inside (default: generated sbx-XXXX)" },
@@ -61,6 +64,8 @@ const struct spec_key spec_keys[] = {
 	{ "symlink", 1, "TARGET:DST", "create a symlink DST -> TARGET" },
 	{ "file", 1, "SRC:DST", "put a private copy of the file SRC at DST" },
 	{ "remount-ro", 1, "DST", "make DST read-only" },
+	{ "hide", 1, "PATH", "hide the host's PATH (a glob may match several) wherever it shows up, after all other mounts" },
+	{ "unhide", 1, "PATH", "drop the hides of PATH and below it (e.g. ~/.ssh; / for all), to pass a secret on purpose" },
 	{ "keep-fd", 1, "N", "pass file descriptor N to the command (others above 2 are closed)" },
 	{ "cap-add", 1, "CAPS", "keep these capabilities inside (names, or all)" },
 	{ "cap-drop", 1, "CAPS", "drop these capabilities (names, or all)" },
@@ -68,7 +73,7 @@ const struct spec_key spec_keys[] = {
 	{ "publish", 1, "[ADDR:]HOSTPORT:PORT[/tcp|udp]", "publish a sandbox port on the host, on 127.0.0.1 unless ADDR is given" },
 	{ "net-host-loopback", 2, NULL, "let the sandbox reach the host's 127.0.0.1 via 10.0.2.2" },
 	{ "clearenv", 2, NULL, "start the command with an empty environment (see --keepenv)" },
-	{ "keepenv", 1, "GLOB", "with --clearenv, keep variables matching GLOB" },
+	{ "keepenv", 1, "GLOB", "with --clearenv, keep variables matching GLOB; an exact NAME also passes the deny globs" },
 	{ "denyenv", 1, "GLOB", "drop variables matching GLOB unless --setenv sets them" },
 	{ "setenv", 1, "NAME=VALUE", "set an environment variable" },
 	{ "unsetenv", 1, "GLOB", "remove variables matching GLOB" },
@@ -85,7 +90,7 @@ const struct spec_key spec_keys[] = {
 	{ "rlimit", 1, "NAME=SOFT[:HARD]", "set a resource limit (nofile, nproc, as, cpu, fsize, core, stack, memlock)" },
 	{ "time-limit", 1, "SECONDS", "kill the sandbox after SECONDS (exit status 124)" },
 	{ "memory", 1, "SIZE", "memory limit through cgroup v2 (e.g. 512M)" },
-	{ "pids", 1, "N", "limit on processes and threads through cgroup v2" },
+	{ "pids", 1, "N|auto", "limit on processes and threads through cgroup v2 (auto: the nproc limit, where a cgroup is delegated)" },
 	{ "cpus", 1, "CPUS", "CPU limit through cgroup v2, in CPUs (e.g. 0.5, 2)" },
 	{ "limits", 1, "MODE", "without a delegated cgroup v2: strict (default, refuse) or best-effort (warn)" },
 	{ "landlock", 1, "MODE", "Landlock: off, best-effort, required" },
@@ -153,6 +158,7 @@ void spec_free(struct sbx_spec *spec)
 		free(spec->mounts[i].data);
 	}
 	free(spec->mounts);
+	hide_free(spec);
 	free(spec->keep_fds);
 	env_free(&spec->env);
 	strv_free(&spec->seccomp.allow);
@@ -496,6 +502,8 @@ static bool set_env_name(struct strv *list, const char *value, bool needs_eq, ch
 		return fail(err, errlen, "expected NAME=VALUE, got \"%s\"", value);
 	if (!needs_eq && (eq || !*value))
 		return fail(err, errlen, "expected a variable name or glob, got \"%s\"", value);
+	if (!needs_eq && strv_contains(list, value))
+		return true; /* build repeats default's deny globs */
 	strv_push(list, value);
 	return true;
 }
@@ -615,9 +623,13 @@ bool spec_set(struct sbx_spec *spec, const char *key, const char *value, const c
 		if (!parse_size(value, &sz) || sz < (1ULL << 20))
 			return fail(err, errlen, "bad memory limit \"%s\" (a size of at least 1M, e.g. 512M or 2G)", value);
 		spec->limits.memory = sz;
+	} else if (!strcmp(key, "pids") && !strcmp(value, "auto")) {
+		spec->limits.pids_auto = true;
+		spec->limits.pids = 0;
 	} else if (!strcmp(key, "pids")) {
+		spec->limits.pids_auto = false;
 		if (!parse_uint(value, 4194304, &n) || n == 0)
-			return fail(err, errlen, "bad pids limit \"%s\" (a number from 1 to 4194304)", value);
+			return fail(err, errlen, "bad pids limit \"%s\" (a number from 1 to 4194304, or auto)", value);
 		spec->limits.pids = n;
 	} else if (!strcmp(key, "cpus")) {
 		char *end;
@@ -672,6 +684,12 @@ bool spec_set(struct sbx_spec *spec, const char *key, const char *value, const c
 		return add_mount_arg(spec, SBX_M_TMPFS, false, value, origin, err, errlen);
 	} else if (!strcmp(key, "mask")) {
 		return add_mount_arg(spec, SBX_M_MASK, false, value, origin, err, errlen);
+	} else if (!strcmp(key, "hide")) {
+		return hide_add(spec, value, origin, err, errlen);
+	} else if (!strcmp(key, "unhide")) {
+		return hide_unhide(spec, value, err, errlen);
+	} else if (!strcmp(key, "host-root")) {
+		spec->host_root = b;
 	} else if (!strcmp(key, "dir")) {
 		return add_mount_arg(spec, SBX_M_DIR, false, value, origin, err, errlen);
 	} else if (!strcmp(key, "symlink")) {
@@ -970,6 +988,7 @@ void spec_validate(struct sbx_spec *spec)
 			break;
 		}
 	}
+	hide_resolve(spec);
 	if (spec->changes && n_overlays == 0) {
 		overlay_cwd_for_changes(spec);
 		n_overlays = 1;
@@ -1017,6 +1036,7 @@ void spec_print(const struct sbx_spec *spec, FILE *out)
 		fprintf(out, "mount: %s %s%s%s%s  (%s)\n", sbx_mount_kind_names[m->kind], m->src ? m->src : "",
 			m->src ? " -> " : "", m->dst, m->optional ? " (optional)" : "", m->origin);
 	}
+	hide_print(spec, out);
 	fprintf(out, "chdir: %s\n", spec->chdir ? spec->chdir : "(current directory)");
 	caps_print(spec->caps_all, spec->caps, out);
 	seccomp_print(&spec->seccomp, out);
@@ -1026,6 +1046,11 @@ void spec_print(const struct sbx_spec *spec, FILE *out)
 	strv_print(out, "deny", &spec->env.deny);
 	strv_print(out, "unset", &spec->env.unset);
 	strv_print(out, "set", &spec->env.set);
+	{
+		cleanup_free char *withheld = env_withheld_line(&spec->env);
+		if (withheld)
+			fprintf(out, "\nenv withheld (look like secrets; --keepenv NAME passes one): %s", withheld);
+	}
 	fprintf(out, "\nlandlock: %s\n", spec->landlock.mode == SBX_LL_OFF ? "off"
 					 : spec->landlock.mode == SBX_LL_REQUIRED ? "required"
 										   : "best-effort");

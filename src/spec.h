@@ -68,6 +68,17 @@ struct sbx_mount {
 	char *data;              /* SBX_M_FILE made by sbx itself (resolv.conf): the content */
 };
 
+/* [filesystem] hide: a host path whose content the sandbox must not see
+ * (secret stores, agent and daemon sockets).  Unlike a mask it follows the
+ * host's file: it is applied after the other mounts, wherever the host's
+ * path shows up (the root, a bind of a parent, an overlay), and not over
+ * content that is not the host's (a private tmpfs home, an app's home). */
+struct sbx_hide {
+	char *path;   /* absolute; glob patterns are expanded by spec_validate */
+	char *origin; /* "secrets.inc.ini:14" or "--hide" */
+	bool absent;  /* nothing there on the host (when validated): nothing to hide */
+};
+
 struct sbx_env {
 	bool clear;          /* start from an empty environment */
 	struct strv keep;    /* globs kept when clear (PATH, LC_*) */
@@ -105,6 +116,7 @@ struct sbx_limits {
 	unsigned long pids;                    /* cgroup pids.max, 0 = none */
 	double cpus;                           /* cgroup cpu.max as CPUs, 0 = none */
 	bool best_effort;                      /* --limits=best-effort: no cgroup is only a warning */
+	bool pids_auto;                        /* pids=auto: nproc as pids.max where a cgroup is delegated */
 };
 
 enum sbx_landlock_mode { SBX_LL_OFF, SBX_LL_BEST_EFFORT, SBX_LL_REQUIRED };
@@ -169,6 +181,10 @@ struct sbx_spec {
 	bool no_proc_masks; /* --proc-masks=no: /proc without masks, so a nested proc can be mounted */
 	struct sbx_mount *mounts;
 	size_t n_mounts;
+	struct sbx_hide *hides; /* after spec_validate: expanded, minus unhide */
+	size_t n_hides;
+	struct strv unhide;     /* --unhide PATH: hides at or below PATH are dropped */
+	bool host_root;         /* --host-root: sbx run by root keeps root -> root */
 
 	int *keep_fds;
 	size_t n_keep_fds;

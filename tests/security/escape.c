@@ -42,7 +42,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -664,6 +666,82 @@ static void try_env(const char *name)
 		report("BLOCKED", name, "no secret-looking variable in the environment");
 }
 
+/* forkbomb=MAX:SECS: forks children that wait, until fork fails or MAX
+ * are up, prints HOLDING and holds them SECS seconds (the test checks the
+ * host meanwhile), then kills and reaps every one.  Bounded in count and
+ * time; the children die with us (PDEATHSIG) if we are killed. */
+static void try_forkbomb(const char *name, const char *arg)
+{
+	unsigned long max = 0, secs = 0;
+	pid_t *kids;
+	unsigned long n = 0;
+	int err = 0;
+
+	if (!arg || sscanf(arg, "%lu:%lu", &max, &secs) != 2 || !max || max > 100000 || secs > 120) {
+		report("SKIPPED", name, "usage: forkbomb=MAX:SECS (MAX <= 100000, SECS <= 120)");
+		return;
+	}
+	kids = calloc(max, sizeof(*kids));
+	if (!kids) {
+		report("SKIPPED", name, "out of memory");
+		return;
+	}
+	while (n < max) {
+		pid_t p = fork();
+
+		if (p < 0) {
+			err = errno;
+			break;
+		}
+		if (p == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			for (;;)
+				pause();
+		}
+		kids[n++] = p;
+	}
+	printf("HOLDING %s: %lu processes, then fork: %s\n", name, n, err ? strerror(err) : "not refused");
+	fflush(stdout);
+	sleep((unsigned)secs);
+	for (unsigned long i = 0; i < n; i++)
+		kill(kids[i], SIGKILL);
+	for (unsigned long i = 0; i < n; i++)
+		waitpid(kids[i], NULL, 0);
+	free(kids);
+	/* The verdict is the host's: the test script checks it. */
+	report("HOSTCHECK", name, "%lu processes held for %lus", n, secs);
+}
+
+/* forkcheck=LIMIT, run on the host: with LIMIT as our own soft nproc
+ * limit (what sbx was started with), can we still start a process? */
+static void try_forkcheck(const char *name, const char *arg)
+{
+	struct rlimit rl;
+	unsigned long lim = arg ? strtoul(arg, NULL, 10) : 0;
+	pid_t p;
+	int st;
+
+	if (!lim || getrlimit(RLIMIT_NPROC, &rl) < 0) {
+		report("SKIPPED", name, "usage: forkcheck=LIMIT");
+		return;
+	}
+	if (rl.rlim_max == RLIM_INFINITY || lim < rl.rlim_max)
+		rl.rlim_cur = lim;
+	if (setrlimit(RLIMIT_NPROC, &rl) < 0) {
+		report("SKIPPED", name, "setrlimit: %s", strerror(errno));
+		return;
+	}
+	p = fork();
+	if (p < 0) {
+		report("HOSTFORK", name, "failed: %s", strerror(errno));
+		return;
+	}
+	if (p == 0)
+		_exit(0);
+	waitpid(p, &st, 0);
+	report("HOSTFORK", name, "ok");
+}
+
 /* The environment of the sandbox's init: the caller's, unfiltered. */
 static void try_init_environ(const char *name, const char *needle)
 {
@@ -837,6 +915,10 @@ static void attempt(const char *spec)
 		try_init_environ(name, arg);
 	else if (!strcmp(name, "tcp-connect"))
 		try_connect_tcp(name, arg);
+	else if (!strcmp(name, "forkbomb"))
+		try_forkbomb(name, arg);
+	else if (!strcmp(name, "forkcheck"))
+		try_forkcheck(name, arg);
 	else if (!strcmp(name, "unix-connect"))
 		try_connect_unix(name, arg);
 	else if (!strcmp(name, "socket-packet"))

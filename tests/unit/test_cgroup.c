@@ -438,6 +438,37 @@ START_TEST(test_read_number)
 }
 END_TEST
 
+/* pids=auto: the nproc rlimit becomes pids.max where delegated; where not,
+ * no cgroup and no message (the rlimit alone bounds processes). */
+START_TEST(test_pids_auto)
+{
+	struct sbx_spec spec;
+	struct sbx_cgroup *cg;
+	char *mi, *s;
+
+	setup_tree();
+	mi = mountinfo(false);
+	spec_with(&spec, 0, 0, 0);
+	spec.limits.pids_auto = true;
+	ck_assert_ptr_null(cgroup_create_from(&spec, "a", mi, "0::" SCOPE "\n", getuid()));
+	spec.limits.rl[RLIMIT_NPROC] = (struct sbx_rlimit){ .set = true, .soft = 4096, .hard = 4096 };
+	cg = cgroup_create_from(&spec, "a", mi, "0::" SCOPE "\n", getuid());
+	ck_assert_ptr_nonnull(cg);
+	ck_assert_str_eq((s = get(SLICE "/sbx-a/pids.max")), "4096");
+	free(s);
+	/* Not delegated: nothing, silently (a refusal would exit the child). */
+	{
+		struct create_args a = { .spec = spec, .mountinfo = mi, .self = "0::" SCOPE "\n", .uid = getuid() + 1 };
+		char err[2048];
+		int st = run_child(create_child, &a, err, sizeof(err));
+
+		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 4, "status %#x, stderr: %s", st, err);
+		ck_assert_str_eq(err, "");
+	}
+	free(mi);
+}
+END_TEST
+
 static Suite *cgroup_suite(void)
 {
 	Suite *s = suite_create("cgroup");
@@ -457,6 +488,7 @@ static Suite *cgroup_suite(void)
 	tcase_add_test(tc, test_best_effort);
 	tcase_add_test(tc, test_leftover_cgroup);
 	tcase_add_test(tc, test_read_number);
+	tcase_add_test(tc, test_pids_auto);
 	suite_add_tcase(s, tc);
 	return s;
 }

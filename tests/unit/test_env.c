@@ -267,6 +267,52 @@ START_TEST(test_order_preserved)
 }
 END_TEST
 
+/* An exact keep name passes deny on purpose; a keep glob does not. */
+START_TEST(test_exact_keep_beats_deny)
+{
+	struct sbx_env env = { 0 };
+	char **e;
+
+	strv_push(&env.deny, "*TOKEN*");
+	strv_push(&env.deny, "*SECRET*");
+	strv_push(&env.keep, "GITHUB_TOKEN");
+	strv_push(&env.keep, "AWS_*");
+	e = env_build(&env, host_env);
+	ck_assert(envp_index(e, "GITHUB_TOKEN=ghp_secret") >= 0);
+	ck_assert(!envp_has_name(e, "AWS_SECRET_ACCESS_KEY"));
+	free_envp(e);
+	env_free_rules(&env);
+}
+END_TEST
+
+/* The names withheld by deny, never values; not what set or keep passes,
+ * not what clear drops anyway, nothing but shell-like names. */
+START_TEST(test_withheld_names)
+{
+	static char *const in[] = { "GITHUB_TOKEN=ghp_x", "NPM_TOKEN=n", "DB_PASSWORD=p", "EDITOR=vi",
+				    "A_TOKEN=set-below", "odd\033[2J_TOKEN=x", "DUP_TOKEN=1", "DUP_TOKEN=2", NULL };
+	struct sbx_env env = { 0 };
+	struct strv out = { 0 };
+
+	strv_push(&env.deny, "*TOKEN*");
+	strv_push(&env.deny, "*PASSWORD*");
+	strv_push(&env.keep, "NPM_TOKEN");
+	strv_push(&env.set, "A_TOKEN=mine");
+	env_withheld(&env, in, &out);
+	ck_assert_uint_eq(out.n, 3);
+	ck_assert_str_eq(out.v[0], "GITHUB_TOKEN");
+	ck_assert_str_eq(out.v[1], "DB_PASSWORD");
+	ck_assert_str_eq(out.v[2], "DUP_TOKEN");
+	strv_free(&out);
+	/* clear without a keep for it: dropped as any other, not reported. */
+	env.clear = true;
+	env_withheld(&env, in, &out);
+	ck_assert_uint_eq(out.n, 0);
+	strv_free(&out);
+	env_free_rules(&env);
+}
+END_TEST
+
 static Suite *env_suite(void)
 {
 	Suite *s = suite_create("env");
@@ -285,6 +331,8 @@ static Suite *env_suite(void)
 	tcase_add_test(tc, test_malformed_and_duplicates);
 	tcase_add_test(tc, test_null_and_empty_environ);
 	tcase_add_test(tc, test_order_preserved);
+	tcase_add_test(tc, test_exact_keep_beats_deny);
+	tcase_add_test(tc, test_withheld_names);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -207,6 +207,38 @@ START_TEST(test_apply_raise_dies)
 }
 END_TEST
 
+/* nproc: never above what the caller has (no error: that is tighter), and
+ * per user namespace at most half of the caller's soft limit. */
+START_TEST(test_nproc_bound)
+{
+	struct sbx_rlimit want = { .set = true, .soft = 4096, .hard = 4096 }, got;
+	struct rlimit cur = { RLIM_INFINITY, RLIM_INFINITY };
+
+	got = limits_nproc_bound(&want, &cur, true);
+	ck_assert_uint_eq(got.soft, 4096);
+	ck_assert_uint_eq(got.hard, 4096);
+	cur = (struct rlimit){ 1000, 96000 };
+	got = limits_nproc_bound(&want, &cur, true);
+	ck_assert_uint_eq(got.soft, 500);
+	ck_assert_uint_eq(got.hard, 500);
+	/* Before 5.14 the limit counts every process of the user: no halving. */
+	got = limits_nproc_bound(&want, &cur, false);
+	ck_assert_uint_eq(got.soft, 4096);
+	cur = (struct rlimit){ 2000, 2000 };
+	got = limits_nproc_bound(&want, &cur, false);
+	ck_assert_uint_eq(got.soft, 2000);
+	ck_assert_uint_eq(got.hard, 2000);
+	cur = (struct rlimit){ 100000, 100000 };
+	got = limits_nproc_bound(&want, &cur, true);
+	ck_assert_uint_eq(got.soft, 4096);
+	ck_assert_uint_eq(got.hard, 4096);
+	cur = (struct rlimit){ 1, 1 };
+	got = limits_nproc_bound(&want, &cur, true);
+	ck_assert_uint_eq(got.soft, 1);
+	ck_assert_uint_eq(got.hard, 1);
+}
+END_TEST
+
 static void child_raise_soft_only(void)
 {
 	struct rlimit low = { 32, 64 };
@@ -300,6 +332,7 @@ static Suite *limits_suite(void)
 	tcase_add_test(tc, test_apply_raise_soft);
 	tcase_add_test(tc, test_apply_above_nr_open);
 	tcase_add_test(tc, test_print);
+	tcase_add_test(tc, test_nproc_bound);
 	suite_add_tcase(s, tc);
 	return s;
 }
