@@ -506,7 +506,9 @@ static void check_spec_against_sandbox(struct entry *e, const struct sbx_spec *s
 		if (seccomp == 2 && !spec->seccomp.enabled)
 			die("the record of \"%s\" has no seccomp filter but its sandbox has one; refusing to enter (was it modified?)",
 			    e->t.info.name);
-		(void)nnp; /* exec_command always sets no_new_privs */
+		if (nnp == 1 && spec->nnp_off)
+			die("the record of \"%s\" lets the command gain privileges but its sandbox does not; refusing to enter (was it modified?)",
+			    e->t.info.name);
 		any = true;
 	}
 	if (!any)

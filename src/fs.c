@@ -560,7 +560,13 @@ static void setup_sys(int root_fd, const struct sbx_spec *spec)
 			return;
 		set_attrs(sys, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, "/sys", "sys");
 	} else {
-		sys = new_fs("sysfs", NULL, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+		/* --proc-masks=no (demo): writable like /proc/sys, or the kernel
+		 * refuses a nested read-write `mount -t sysfs` as revealing more
+		 * than this one.  Its files are the host root's (unmapped, so not
+		 * writable) but for those of the sandbox's own network. */
+		sys = new_fs("sysfs", NULL,
+			     (spec->no_proc_masks ? 0 : MOUNT_ATTR_RDONLY) | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+				     MOUNT_ATTR_NOEXEC,
 			     "sys");
 	}
 	attach(sys, target, "/sys", "sys");
@@ -587,7 +593,9 @@ void fs_setup(const struct sbx_spec *spec, struct fs_sources *src, const char *c
 	setup_proc(root, spec, src->host_proc);
 	setup_dev(root, src->dev);
 	setup_sys(root, spec);
-	tmp = new_tmpfs(01777, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "tmp");
+	/* --no-new-privs=no (demo): setuid and file capabilities work in the
+	 * sandbox's private /tmp, where the demos make them. */
+	tmp = new_tmpfs(01777, 0, (spec->nnp_off ? 0 : MOUNT_ATTR_NOSUID) | MOUNT_ATTR_NODEV, "tmp");
 	mount_fs_at(root, "/tmp", tmp, "tmp");
 	trace("mounted /proc, /dev, /sys, /tmp");
 

@@ -16,6 +16,7 @@
 
 #include "exec.h"
 #include "launch.h"
+#include "nest.h"
 #include "util.h"
 
 static void noop_handler(int sig)
@@ -81,9 +82,10 @@ static void close_inherited_fds(const struct sbx_spec *spec)
  * otherwise remount the read-only host root writable, or unmount a mask:
  * sbx made those mounts itself, in the namespace it holds capabilities in.
  * Moved into a user namespace of its own, with new mount, UTS, IPC and
- * cgroup namespaces owned by it, the command finds every mount made here
- * locked by the kernel (read-only stays read-only, masks stay), while it
- * can still mount, set the hostname and build namespaces of its own. */
+ * cgroup namespaces owned by it (and network and PID ones: nest.c), the
+ * command finds every mount made here locked by the kernel (read-only
+ * stays read-only, masks stay), while it can still mount, set the hostname
+ * and build namespaces of its own. */
 bool init_nests_command(const struct sbx_spec *spec)
 {
 	return spec->caps_all || (spec->caps & (1ULL << CAP_SYS_ADMIN));
@@ -126,12 +128,87 @@ static void map_nested(pid_t cmd)
 	}
 }
 
+/* Reaps children until cmd exits, forwarding every signal in set to it;
+ * returns cmd's wait status. */
+static int wait_command(const sigset_t *set, pid_t cmd)
+{
+	for (;;) {
+		siginfo_t info;
+		int sig = sigwaitinfo(set, &info);
+
+		if (sig < 0) {
+			if (errno == EINTR)
+				continue;
+			die_errno("sigwaitinfo");
+		}
+		if (sig != SIGCHLD) {
+			trace("forwarding signal %d", sig);
+			kill(cmd, sig);
+			continue;
+		}
+		for (;;) {
+			int st;
+			pid_t w = waitpid(-1, &st, WNOHANG);
+
+			if (w <= 0)
+				break;
+			if (w == cmd)
+				return st;
+		}
+	}
+}
+
+static pid_t fork_command(const struct sbx_spec *spec)
+{
+	pid_t cmd = fork();
+
+	if (cmd < 0)
+		die_errno("cannot fork the command");
+	if (cmd == 0) {
+		sbx_role = "cmd";
+		exec_command(spec);
+	}
+	return cmd;
+}
+
+static pid_t clone_flags(int flags)
+{
+	/* Raw clone without a new stack behaves like fork (see launch.c). */
+#if defined(__s390__) || defined(__CRIS__)
+	return (pid_t)syscall(SYS_clone, 0, flags | SIGCHLD, 0, 0, 0);
+#else
+	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+#endif
+}
+
+/* The command's first process, in its nested namespaces: waits until init
+ * has mapped its IDs, then either runs the command or, when it is PID 1 of
+ * a nested PID namespace, becomes that namespace's init.  It inherited
+ * init's no-op handlers and blocked signals, so signals init forwards
+ * reach it, and forwards them on in turn. */
+static __attribute__((noreturn)) void run_nested(const struct sbx_spec *spec, int flags, int go_fd,
+						 const sigset_t *set)
+{
+	char go;
+
+	sbx_role = "nested";
+	if (read_all(go_fd, &go, 1) != 1 || go != 'M')
+		_exit(SBX_EXIT_FAILURE);
+	close(go_fd);
+	nest_setup(flags);
+	if (!(flags & CLONE_NEWPID)) {
+		sbx_role = "cmd";
+		exec_command(spec);
+	}
+	_exit(init_exit_code(wait_command(set, fork_command(spec))));
+}
+
 int init_run(const struct sbx_spec *spec)
 {
 	struct sigaction sa;
 	sigset_t set;
 	pid_t cmd;
-	int status = 0;
+	int status;
 	bool pid_ns = !spec->share[SBX_NS_PID];
 
 	close_inherited_fds(spec);
@@ -151,75 +228,32 @@ int init_run(const struct sbx_spec *spec)
 	if (!pid_ns && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		die_errno("cannot become a child subreaper");
 
-	bool nest = init_nests_command(spec);
-	int to_cmd[2] = { -1, -1 }, from_cmd[2] = { -1, -1 };
+	if (init_nests_command(spec)) {
+		int flags = nest_clone_flags(spec);
+		int go[2];
 
-	if (nest && (pipe2(to_cmd, O_CLOEXEC) < 0 || pipe2(from_cmd, O_CLOEXEC) < 0))
-		die_errno("pipe");
-	cmd = fork();
-	if (cmd < 0)
-		die_errno("cannot fork the command");
-	if (cmd == 0) {
-		char go;
-
-		sbx_role = "cmd";
-		if (nest) {
-			close(to_cmd[1]);
-			close(from_cmd[0]);
-			if (unshare(CLONE_NEWUSER) < 0 ||
-			    unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP) < 0)
-				die_errno("cannot give the command a user namespace of its own");
-			if (write_all(from_cmd[1], "U", 1) != 1 || read_all(to_cmd[0], &go, 1) != 1 || go != 'M')
-				_exit(SBX_EXIT_FAILURE);
-			close(to_cmd[0]);
-			close(from_cmd[1]);
+		if (pipe2(go, O_CLOEXEC) < 0)
+			die_errno("pipe");
+		cmd = clone_flags(flags);
+		if (cmd < 0)
+			die_errno("cannot give the command a user namespace of its own");
+		if (cmd == 0) {
+			close(go[1]);
+			run_nested(spec, flags, go[0], &set);
 		}
-		exec_command(spec);
-	}
-	if (nest) {
-		char u;
-
-		close(to_cmd[0]);
-		close(from_cmd[1]);
-		if (read_all(from_cmd[0], &u, 1) == 1 && u == 'U') {
-			map_nested(cmd);
-			if (write_all(to_cmd[1], "M", 1) != 1)
-				die_errno("cannot wake the command");
-		}
-		close(to_cmd[1]);
-		close(from_cmd[0]);
-		trace("the command has a nested user namespace");
+		close(go[0]);
+		map_nested(cmd);
+		if (write_all(go[1], "M", 1) != 1)
+			die_errno("cannot wake the command");
+		close(go[1]);
+		trace("the command has a nested user namespace%s%s", flags & CLONE_NEWNET ? ", network namespace" : "",
+		      flags & CLONE_NEWPID ? ", PID namespace" : "");
+	} else {
+		cmd = fork_command(spec);
 	}
 	trace("command started as pid %d", (int)cmd);
 
-	for (;;) {
-		siginfo_t info;
-		int sig = sigwaitinfo(&set, &info);
-		bool done = false;
-
-		if (sig < 0) {
-			if (errno == EINTR)
-				continue;
-			die_errno("sigwaitinfo");
-		}
-		if (sig != SIGCHLD) {
-			trace("forwarding signal %d", sig);
-			kill(cmd, sig);
-			continue;
-		}
-		for (;;) {
-			int st;
-			pid_t w = waitpid(-1, &st, WNOHANG);
-			if (w <= 0)
-				break;
-			if (w == cmd) {
-				status = st;
-				done = true;
-			}
-		}
-		if (done)
-			break;
-	}
+	status = wait_command(&set, cmd);
 	trace("command exited with status %d", init_exit_code(status));
 	if (!pid_ns)
 		kill_leftovers();

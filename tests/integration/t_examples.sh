@@ -36,7 +36,6 @@ hasnt() {
 	return 0
 }
 
-need() { command -v "$1" >/dev/null || skip "$1 is not installed${2:+ ($2)}"; }
 
 test_examples_01_unshare() {
 	need unshare util-linux
