@@ -20,6 +20,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "rootskel.h"
 #include "util.h"
 
 /* Where the new root is attached before pivot_root; any host directory will
@@ -578,6 +579,7 @@ void fs_setup(const struct sbx_spec *spec, struct fs_sources *src, const char *c
 	cleanup_fd int tmp = -1;
 	cleanup_fd int files = -1;
 	const char *stage;
+	bool skel;
 
 	src->root = -1;
 
@@ -586,9 +588,16 @@ void fs_setup(const struct sbx_spec *spec, struct fs_sources *src, const char *c
 	else /* read-only, without setuid or devices */
 		set_attrs(root, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "/", "root");
 	stage = staging_dir();
+	skel = rootskel_needed(root, spec);
 	if (move_mount(root, "", AT_FDCWD, stage, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		die_errno("cannot attach the new root at %s", stage);
 	trace("new root attached at %s", stage);
+	if (skel) {
+		int r = rootskel_build(root, stage);
+
+		close(root);
+		root = r;
+	}
 
 	setup_proc(root, spec, src->host_proc);
 	setup_dev(root, src->dev);
@@ -605,6 +614,8 @@ void fs_setup(const struct sbx_spec *spec, struct fs_sources *src, const char *c
 		user_mount(root, &spec->mounts[i], src->trees[i], files);
 	}
 	close_sources(src, spec->n_mounts);
+	if (skel)
+		rootskel_seal(root);
 
 	/* pivot_root(".", ".") stacks the old root on the new one; detaching
 	 * it leaves only the new root, with no path back to the host's. */

@@ -2,19 +2,78 @@
 # sbx in $SBX, no terminal) and its key output is asserted, so a demo whose
 # story stops being true fails here.
 
+# The examples run sbx through $T/bin/sbx, which execs the built one under
+# that name (argv[0]): every sbx an example starts, and its sandbox's init
+# (a clone of it), can then be found by name.
+ex_sbx() {
+	mkdir -p "$T/bin"
+	printf '#!/bin/bash\nexec -a "$0" %q "$@"\n' "$SBX" >"$T/bin/sbx"
+	chmod +x "$T/bin/sbx"
+}
+
+# ex_left: processes the example left: an sbx of it, or anything with its
+# work directory on its command line (a host-side server).
+ex_left() {
+	{ pids_with "$T/bin/sbx"; pids_with "$T/sbx-example."; } | sort -u
+}
+
+# ex_clean WHAT: nothing of the example remains (after a bounded wait for
+# processes already killed to be gone).
+ex_clean() {
+	local left p
+	wait_for '[ -z "$(ex_left)" ]' 50 || {
+		for p in $(ex_left); do left+=" $p:$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"; done
+		fail "$1 left processes behind:$left"
+	}
+	left=$(find "$T" -maxdepth 1 -name 'sbx-example.*')
+	[ -z "$left" ] || fail "$1 left $left behind"
+}
+
+ex_file() {
+	local f
+	f=$(echo "$SBX_ROOT"/examples/"$1"-*.sh)
+	[ -x "$f" ] || fail "no executable examples/$1-*.sh"
+	echo "$f"
+}
+
 # ex_run NN: runs examples/NN-*.sh; its output (stdout and stderr) goes to
 # $out and the log.  The script must succeed and leave nothing behind.
 ex_run() {
 	local f
-	f=$(echo "$SBX_ROOT"/examples/"$1"-*.sh)
-	[ -x "$f" ] || fail "no executable examples/$1-*.sh"
-	out=$(cd "$T" && TMPDIR=$T "$f" </dev/null 2>&1)
+	f=$(ex_file "$1") || exit 1
+	ex_sbx
+	out=$(cd "$T" && TMPDIR=$T SBX=$T/bin/sbx "$f" </dev/null 2>&1)
 	local rc=$?
 	echo "$out"
 	[ "$rc" = 0 ] || fail "$(basename "$f") exited with status $rc"
-	local left
-	left=$(find "$T" -maxdepth 1 -name 'sbx-example.*')
-	[ -z "$left" ] || fail "$(basename "$f") left $left behind"
+	ex_clean "$(basename "$f")"
+}
+
+# ex_stop NN SIG: starts the example in a session of its own, waits until a
+# sandbox of it runs (or it is 2 s in), then sends SIG: INT to the whole
+# group, as Ctrl-C in a terminal does, TERM to the script alone, as kill
+# does.  The script must end promptly with 128+SIG and leave nothing.
+ex_stop() {
+	local f pid rc n
+	f=$(ex_file "$1") || exit 1
+	ex_sbx
+	(cd "$T" && TMPDIR=$T SBX=$T/bin/sbx exec setsid "$f" </dev/null >"$T/stop-$2.log" 2>&1) &
+	pid=$!
+	track $pid
+	wait_for '[ -n "$(pids_with "$T/bin/sbx")" ]' 100 || true
+	sleep 0.5
+	kill -0 "$pid" 2>/dev/null || { wait "$pid"; ex_clean "$(basename "$f") (ran to its end before $2)"; return 0; }
+	if [ "$2" = INT ]; then kill -INT -- "-$pid"; else kill -"$2" "$pid"; fi
+	n=0
+	wait_for "! kill -0 $pid 2>/dev/null" 400 || fail "$(basename "$f") still runs 40 s after SIG$2"
+	wait "$pid"
+	rc=$?
+	n=$(kill -l "$2")
+	sed 's/^/    | /' "$T/stop-$2.log" | tail -n 5
+	# The status of the script itself, or (stopped inside a foreground
+	# command that died of the same signal) the shell's 128+N.
+	[ "$rc" = $((128 + n)) ] || fail "$(basename "$f") after SIG$2: exit status $rc, want $((128 + n))"
+	ex_clean "$(basename "$f") after SIG$2"
 }
 
 # after PREFIX [PART]: the output of the first shown command ("$ ...") that
@@ -228,3 +287,21 @@ test_examples_11_untrusted_build() {
 	ls "$HOME"/.sbx-example-11-* >/dev/null 2>&1 && fail "the build wrote into \$HOME: $(ls "$HOME"/.sbx-example-11-*)"
 	return 0
 }
+
+# Every example stops what it started when interrupted: Ctrl-C (INT to the
+# process group) and kill (TERM to the script) while a sandbox runs.
+ex_stop_both() {
+	ex_stop "$1" INT
+	ex_stop "$1" TERM
+}
+test_examples_stop_01() { need unshare util-linux; ex_stop_both 01; }
+test_examples_stop_02() { ex_stop_both 02; }
+test_examples_stop_03() { need ipcmk util-linux; ex_stop_both 03; }
+test_examples_stop_04() { need ps procps; ex_stop_both 04; }
+test_examples_stop_05() { need python3; need ip iproute2; ex_stop_both 05; }
+test_examples_stop_06() { need findmnt util-linux; ex_stop_both 06; }
+test_examples_stop_07() { need cc gcc; ex_stop_both 07; }
+test_examples_stop_08() { ex_stop_both 08; }
+test_examples_stop_09() { need cc gcc; ex_stop_both 09; }
+test_examples_stop_10() { need nsenter util-linux; ex_stop_both 10; }
+test_examples_stop_11() { need make; need cc gcc; ex_stop_both 11; }
