@@ -305,3 +305,122 @@ test_examples_stop_08() { ex_stop_both 08; }
 test_examples_stop_09() { need cc gcc; ex_stop_both 09; }
 test_examples_stop_10() { need nsenter util-linux; ex_stop_both 10; }
 test_examples_stop_11() { need make; need cc gcc; ex_stop_both 11; }
+test_examples_stop_12() { need ping iputils-ping; ex_stop_both 12; }
+test_examples_stop_13() { need ping iputils-ping; ex_stop_both 13; }
+test_examples_stop_14() { need busybox busybox-static; ex_stop_both 14; }
+test_examples_stop_15() { need nsenter util-linux; ex_stop_both 15; }
+test_examples_stop_16() { ex_stop_both 16; }
+test_examples_stop_17() { need cc gcc; ex_stop_both 17; }
+test_examples_stop_18() { need lsns util-linux; ex_stop_both 18; }
+test_examples_stop_19() { need capsh libcap2-bin; ex_stop_both 19; }
+
+test_examples_12_veth() {
+	need ip iproute2
+	need ping iputils-ping
+	need nsenter util-linux
+	ex_run 12
+	local s
+	s=$(after "sbx --profile demo --bind")
+	has "the new namespace has mybr1" "$s" '^mybr1@[^ ]+ +[A-Z]+ +192\.168\.47\.12/24'
+	has "the first has mybr0" "$s" '^mybr0@[^ ]+ +UP +192\.168\.47\.11/24'
+	expect_eq "ping both ways" "$(grep -cE '1 (packets )?received' <<<"$s")" 2
+	has "default refuses" "$(after "sbx -- ip link add")" 'Operation not permitted'
+}
+
+test_examples_13_ip_netns() {
+	need ip iproute2
+	need ping iputils-ping
+	ex_run 13
+	local s
+	s=$(after "sbx --profile demo --bind")
+	has "ip netns list" "$s" '^mynet'
+	has "lo down: unreachable" "$s" 'Network is unreachable'
+	expect_eq "pings: lo, then both ways over veth" "$(grep -cE '1 (packets )?received' <<<"$s")" 3
+	has "deleted" "$s" '^mynet deleted$'
+	[ ! -e /run/netns/mynet ] || fail "mynet appeared on the host"
+}
+
+test_examples_14_container_by_hand() {
+	need busybox busybox-static
+	need ip iproute2
+	ex_run 14
+	local s
+	s=$(after "sbx --profile demo --bind")
+	has "step2: hostname" "$s" '^hostname: mycontainer$'
+	has "step5: pivot_root into the tmpfs" "$s" '^/: /bin /oldroot /proc$'
+	has "step2: PID namespace, step3 is PID 1" "$s" '^ +1 .*sh step3$'
+	has "step4: the veth end" "$s" 'mybr1 +inet 192\.168\.47\.12/24'
+	has "step5: the old root detached" "$s" '^old root: 0 entries$'
+}
+
+test_examples_15_persistent_ns() {
+	need nsenter util-linux
+	need findmnt util-linux
+	ex_run 15
+	local s
+	s=$(after "sbx --profile demo --hostname sandbox")
+	has "bind mount of an nsfs" "$s" '^/tmp/permut +nsfs\[uts:\[[0-9]+\]\]$'
+	has "nsenter --uts=FILE" "$s" '^nsenter --uts=/tmp/permut hostname: myhost$'
+	has "the sandbox's own unchanged" "$s" '^and here, still: sandbox$'
+	has "unshare --uts=FILE" "$s" 'itself: otherhost$'
+	has "gone after umount" "$s" 'namespace is gone'
+}
+
+test_examples_16_propagation() {
+	need unshare util-linux
+	ex_run 16
+	local s first second
+	s=$(after "sbx --profile demo --bind")
+	first=$(sed -n '/^sh1 after sh2/,/^a less/p' <<<"$s")
+	has "shared: mntX/a propagates back" "$first" '^/ /tmp/mntX/a .*shared:'
+	hasnt "private: mntY/b stays in sh2" "$first" '/tmp/mntY/b'
+	has "less privileged: shared becomes master" "$s" '^/tmp/mntZ master:[0-9]+$'
+	second=$(sed -n '/^sh1 after that/,$p' <<<"$s")
+	hasnt "the slave's mount does not come back" "$second" '/tmp/mntZ/c'
+}
+
+test_examples_17_clone() {
+	need cc gcc
+	need ip iproute2
+	ex_run 17
+	local s
+	s=$(after "sbx --profile demo --bind")
+	expect_eq "unmapped: nobody" "$(sed -n 1p <<<"$s")" 65534
+	expect_eq "hostname" "$(sed -n 2p <<<"$s")" new-hostname
+	has "PID 1 is the command" "$s" '^nobody +1 .* sh -c id -u'
+	has "lo DOWN" "$s" '^lo +DOWN '
+	expect_eq "one message queue" "$(tail -n 1 <<<"$s")" 1
+	has "default refuses" "$(after "sbx --bind")" 'clone: Operation not permitted'
+}
+
+test_examples_18_lsns() {
+	need lsns util-linux
+	ex_run 18
+	local s t
+	s=$(after "sbx enter")
+	for t in user mnt uts ipc pid net cgroup; do
+		has "enter: lsns shows $t" "$s" "^[0-9]+ +$t +"
+	done
+	# The sandbox's namespaces differ from the host's (time excepted).
+	local host_net sb_net
+	host_net=$(stat -Lc %i /proc/self/ns/net)
+	sb_net=$(awk '$2 == "net" { print $1 }' <<<"$s")
+	[ -n "$sb_net" ] && [ "$sb_net" != "$host_net" ] || fail "the sandbox's net namespace is the host's: $sb_net"
+}
+
+test_examples_19_capabilities() {
+	need capsh libcap2-bin
+	need ping iputils-ping
+	need setpriv util-linux
+	ex_run 19
+	has "default: none" "$(after "sbx -- sh -c 'getpcaps")" '^2: =$'
+	has "--cap-add" "$(after "sbx --cap-add net_raw,net_bind_service")" 'cap_net_bind_service,cap_net_raw=eip'
+	has "demo: all" "$(after "sbx --profile demo -- capsh --print")" '^Current: =eip'
+	has "without CAP_NET_RAW" "$(after "sbx --profile demo -- capsh --inh=")" 'Operation not permitted'
+	local s
+	s=$(after "sbx --profile demo --bind")
+	has "uid 1000 alone: refused" "$s" 'uid 1000: refused'
+	expect_eq "setuid and setcap ping work" "$(grep -cE '1 (packets )?received' <<<"$s")" 2
+	s=$(after "sbx --profile demo --no-new-privs=yes")
+	hasnt "with no_new_privs they do not" "$s" '1 (packets )?received'
+}
