@@ -89,8 +89,9 @@ static void make_printable(char *s)
 	for (char *p = s; *p; p++, n++) {
 		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '"' || *p == '\\')
 			*p = '?';
-		if (n == 200) {
-			strcpy(p, "...");
+		/* Room for "..." and its NUL: at least 4 bytes from p on. */
+		if (n == 200 && strlen(p) > 3) {
+			memcpy(p, "...", 4);
 			return;
 		}
 	}

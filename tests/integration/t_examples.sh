@@ -49,8 +49,8 @@ ex_run() {
 	ex_clean "$(basename "$f")"
 }
 
-# ex_stop NN SIG: starts the example in a session of its own, waits until a
-# sandbox of it runs (or it is 2 s in), then sends SIG: INT to the whole
+# ex_stop NN SIG: starts the example in a session of its own, waits until it
+# has started its first sbx (or 10 s), then sends SIG: INT to the whole
 # group, as Ctrl-C in a terminal does, TERM to the script alone, as kill
 # does.  The script must end promptly with 128+SIG and leave nothing.
 ex_stop() {
@@ -60,8 +60,10 @@ ex_stop() {
 	(cd "$T" && TMPDIR=$T SBX=$T/bin/sbx exec setsid "$f" </dev/null >"$T/stop-$2.log" 2>&1) &
 	pid=$!
 	track $pid
-	wait_for '[ -n "$(pids_with "$T/bin/sbx")" ]' 100 || true
-	sleep 0.5
+	# Cheap to poll (a scan of every process is not): the command line
+	# the example prints right before it starts sbx.
+	wait_for "grep -q '^\\$ sbx' '$T/stop-$2.log'" 100 || true
+	sleep 0.3
 	kill -0 "$pid" 2>/dev/null || { wait "$pid"; ex_clean "$(basename "$f") (ran to its end before $2)"; return 0; }
 	if [ "$2" = INT ]; then kill -INT -- "-$pid"; else kill -"$2" "$pid"; fi
 	n=0
