@@ -31,7 +31,8 @@ started=()
 # takes its sandbox with it: PR_SET_PDEATHSIG and PID 1).
 cleanup() {
 	local p n=100
-	trap - INT TERM HUP
+	# A second Ctrl-C must not cut the cleanup short.
+	trap '' INT TERM HUP
 	for p in "${started[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
 	for p in "${started[@]}"; do
 		while kill -0 "$p" 2>/dev/null && [ "$n" -gt 0 ]; do
@@ -48,6 +49,10 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
+# The articles run as root, whose PATH has the sbin directories (pivot_root,
+# capsh, setcap); a user's on Debian does not.
+PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
+export PATH
 # The sandboxes start in / : the caller's directory may be under /tmp,
 # which is private inside, and a demo says where it wants to be.
 cd /

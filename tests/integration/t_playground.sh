@@ -5,6 +5,8 @@
 # group; and the test harness's own skip-from-a-subshell.
 
 demo() { sbx --profile demo "$@"; }
+# The demos run as root, whose PATH has sbin (setcap, capsh, pivot_root).
+PATH=$PATH:/usr/sbin:/sbin
 
 test_playground_net_is_the_commands() {
 	need ip iproute2
@@ -99,7 +101,7 @@ test_playground_signals_and_status() {
 	expect_eq "exit status through the nested init" "$?" 7
 	demo -- sh -c 'kill -9 $$'
 	expect_eq "killed by a signal" "$?" 137
-	"$SBX" --profile demo -- sleep 60 &
+	"$SBX" --profile demo -- sleep 61.37 &
 	pid=$!
 	track $pid
 	sleep 1
@@ -108,8 +110,7 @@ test_playground_signals_and_status() {
 	wait "$pid"
 	rc=$?
 	expect_eq "TERM forwarded to the command" "$rc" 143
-	out=$(pids_with "sleep 60")
-	[ -z "$out" ] || fail "sleep left behind: $out"
+	wait_for '[ -z "$(pids_with "sleep 61.37")" ]' 30 || fail "sleep left behind: $(pids_with "sleep 61.37")"
 }
 
 test_playground_enter_follows_nested_namespaces() {
