@@ -17,6 +17,7 @@
 #include "exec.h"
 #include "launch.h"
 #include "nest.h"
+#include "seccomp.h"
 #include "util.h"
 
 static void noop_handler(int sig)
@@ -200,6 +201,11 @@ static __attribute__((noreturn)) void run_nested(const struct sbx_spec *spec, in
 		sbx_role = "cmd";
 		exec_command(spec);
 	}
+	/* This PID 1 shares the command's user namespace, where the command
+	 * may hold CAP_SYS_PTRACE: under the command's seccomp filter too,
+	 * it offers nothing to inject into.  (Its capabilities stay: the
+	 * command's own drop needs CAP_SETPCAP, which it may not keep.) */
+	seccomp_install(&spec->seccomp);
 	_exit(init_exit_code(wait_command(set, fork_command(spec))));
 }
 

@@ -48,11 +48,14 @@ test_playground_ip_netns_and_veth_ping() {
 
 test_playground_pid_namespace_and_proc() {
 	local out
-	out=$(demo -- sh -c 'echo "self=$$"; cat /proc/1/comm;
+	out=$(demo -- sh -c 'echo "self=$$"; cat /proc/1/comm; grep "^Seccomp:" /proc/1/status;
 		mount -t proc proc /proc && echo proc-mounted;
 		unshare -fp --mount-proc sh -c "echo inner=\$\$"' 2>&1) || fail "$out"
 	expect_match "the command is PID 2 of its namespace" "$out" "self=2"
 	expect_match "PID 1 is sbx's init there" "$out" $'\nsbx\n'
+	# It shares the command's user namespace (ptrace-able with demo's
+	# capabilities), so it runs under the command's filter too.
+	expect_match "that init is under seccomp" "$out" $'Seccomp:[ \t]+2'
 	expect_match "mount -t proc" "$out" "proc-mounted"
 	expect_match "unshare -fp --mount-proc" "$out" "inner=1"
 	# Seen from the host: host, sandbox, the command's own namespace.
