@@ -51,10 +51,8 @@ HELPERS := $(B)/sbx-probe
 SECURITY_SRCS := $(wildcard tests/security/*.c)
 SECURITY_BINS := $(SECURITY_SRCS:tests/security/%.c=$(B)/security/%)
 
-SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-DEB_PACKAGES := build-essential pkg-config libcap-dev libseccomp-dev libsubid-dev libinih-dev check \
-	uidmap slirp4netns passt fuse-overlayfs busybox-static iproute2 procps python3 clang clang-tidy cppcheck \
-	xdg-dbus-proxy apparmor
+# The one package list, shared with .ci/run.
+DEB_PACKAGES := $(strip $(shell sed -e 's/\#.*//' .ci/packages))
 
 .PHONY: deps demo all check check-unit check-integration install install-apparmor uninstall clean fuzz bench lint
 all: sbx $(HELPERS) $(B)/apparmor/sbx
@@ -122,10 +120,14 @@ lint:
 	@echo "== cppcheck src/"
 	$(CPPCHECK) $(CPPCHECK_FLAGS) src/
 
-# Debian/Ubuntu build and runtime dependencies (sudo when not root).
+# Debian/Ubuntu build, run and test dependencies (.ci/packages): as root
+# directly, else through sudo when there is one.
 deps:
-	$(SUDO) apt-get update -qq
-	$(SUDO) apt-get install -y $(DEB_PACKAGES)
+	@if [ "$$(id -u)" = 0 ]; then sudo=; \
+	elif command -v sudo >/dev/null 2>&1; then sudo=sudo; \
+	else echo "make deps: installing packages needs root, and there is no sudo: run \`su -c 'make deps'\` (or install: $(DEB_PACKAGES))" >&2; exit 1; fi; \
+	set -x; $$sudo apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y --no-install-recommends $(DEB_PACKAGES)
 
 demo: all
 	./sbx -- sh -c 'id; cat /proc/self/uid_map; hostname; ps -e'

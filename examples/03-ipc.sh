@@ -11,8 +11,7 @@ ipcs -m
 ipcs -m | awk '$5 == 4096 { print $1 }' >"$1/key.tmp" && mv "$1/key.tmp" "$1/key"
 n=100; while [ ! -e "$1/done" ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
 SH
-show "$SBX" --bind "$work" -- sh "$work/ipc.sh" "$work" &
-started+=($!)
+show_bg "$SBX" --bind "$work" -- sh "$work/ipc.sh" "$work"
 wait_until 100 test -s "$work/key" || die "the sandbox did not create its segment"
 key=$(cat "$work/key")
 echo "the sandbox's segment has key $key"
@@ -24,4 +23,4 @@ if ipcs -m | grep -qi "^$key "; then
 fi
 echo "host: no segment with key $key"
 touch "$work/done"
-wait "${started[0]}"
+wait "$bg"

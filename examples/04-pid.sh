@@ -15,9 +15,8 @@ echo listed >"$1/listed"
 n=100; while [ ! -e "$1/done" ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
 kill $!
 SH
-show "$SBX" --bind "$work" -- sh "$work/pid.sh" "$work" &
-sbx_pid=$!
-started+=("$sbx_pid")
+show_bg "$SBX" --bind "$work" -- sh "$work/pid.sh" "$work"
+sbx_pid=$bg
 wait_until 100 test -e "$work/listed" || die "the sandbox did not start"
 inner=$(cat "$work/inner")
 

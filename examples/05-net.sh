@@ -46,8 +46,7 @@ show "$SBX" --profile demo -- unshare -n sh -c 'ip -br link; ip link set lo up; 
 
 step "a server in sandbox A on its own 127.0.0.1:8000, reached by a second process that joins A"
 name=example05-$$
-show "$SBX" --name "$name" --bind "$work" -- python3 "$work/server.py" 8000 "hello from sandbox A" "$work/a.port" &
-started+=($!)
+show_bg "$SBX" --name "$name" --bind "$work" -- python3 "$work/server.py" 8000 "hello from sandbox A" "$work/a.port"
 wait_until 100 test -s "$work/a.port" || die "sandbox A's server did not start"
 say "sbx enter joins A's namespaces (network included), like nsenter --target:"
 show "$SBX" enter "$name" -- "${get[@]}" http://127.0.0.1:8000/
@@ -59,8 +58,7 @@ if ! command -v slirp4netns >/dev/null; then
 	echo "skipped: slirp4netns is not installed (Debian package slirp4netns)"
 	exit 0
 fi
-show python3 "$work/server.py" 0 "hello from the host" "$work/host.port" &
-started+=($!)
+show_bg python3 "$work/server.py" 0 "hello from the host" "$work/host.port"
 wait_until 100 test -s "$work/host.port" || die "the host's server did not start"
 port=$(cat "$work/host.port")
 say "the host is 10.0.2.2 to slirp4netns; its loopback is closed unless you ask:"

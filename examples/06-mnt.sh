@@ -15,8 +15,7 @@ ls /mnt
 echo mounted >"$1/mounted"
 n=100; while [ ! -e "$1/done" ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
 SH
-show "$SBX" --profile demo --bind "$work" -- sh "$work/mnt.sh" "$work" &
-started+=($!)
+show_bg "$SBX" --profile demo --bind "$work" -- sh "$work/mnt.sh" "$work"
 wait_until 100 test -e "$work/mounted" || die "the sandbox did not mount its tmpfs"
 
 step "the host's /mnt while the sandbox still has its tmpfs there"
@@ -27,7 +26,7 @@ host_during=$(findmnt -n /mnt || true)
 [ ! -e /mnt/hello ] || die "the host sees /mnt/hello"
 echo "host: /mnt unchanged, no hello there"
 touch "$work/done"
-wait "${started[0]}"
+wait "$bg"
 
 step "mount propagation: a source mount and three bind mounts of it, shared, slave and private"
 say "then a new mount under the source, and one under the slave: who sees what?"

@@ -6,9 +6,9 @@
 name=example10-$$
 step "a running sandbox to join: the demo profile, named $name, hostname outer"
 say "its command sets a hostname of its own and sleeps (30 s at most)"
-show "$SBX" --name "$name" --profile demo --hostname outer --bind "$work" -- \
-	sh -c 'hostname inner; echo ready >"$1/ready"; exec sleep 30' sh "$work" &
-started+=($!)
+show_bg "$SBX" --name "$name" --profile demo --hostname outer --bind "$work" -- \
+	sh -c 'hostname inner; echo ready >"$1/ready"; exec sleep 30' sh "$work"
+sandbox=$bg
 wait_until 100 test -e "$work/ready" || die "the sandbox did not start"
 show "$SBX" ps
 
@@ -16,14 +16,15 @@ step "what the articles do: sudo nsenter --target PID --all; sbx enter needs no 
 show "$SBX" enter "$name" -- sh -c 'hostname; ps -ef; grep CapEff /proc/self/status'
 say "enter lands where the command runs, with its restrictions (demo's capabilities"
 say "here), and sees the hostname it set: inner, not outer.  With CAP_SYS_ADMIN, demo"
-say "runs its command in a user namespace one level down, with mount, UTS and IPC"
-say "namespaces of its own (so it cannot undo sbx's mounts); enter follows it there, as"
-say "nsenter --target on the command's PID would.  The real nsenter on PID 2 from"
-say "inside finds itself in the same namespaces already:"
+say "runs its command in a user namespace one level down, with mount, UTS, IPC, network"
+say "and PID namespaces of its own (so it cannot undo sbx's mounts, and owns its network"
+say "and processes); enter follows it there, as nsenter --target on the command's PID"
+say "would.  The real nsenter on PID 2 (the command; PID 1 is sbx's init of that"
+say "namespace) from inside finds itself in the same namespaces already:"
 show "$SBX" enter "$name" -- nsenter --target 2 --mount --uts --ipc hostname
 
 step "stop it: sbx stop sends SIGTERM, like kill on the PID nsenter needed"
 show "$SBX" stop "$name"
 rc=0
-wait "${started[0]}" || rc=$?
+wait "$sandbox" || rc=$?
 echo "the sandbox ended (status $rc)"

@@ -3,7 +3,8 @@
 # Finds sbx: $SBX when set (the test suite passes its build), else the
 # tree's ./sbx when the script runs from a built sbx source tree, else `sbx`
 # from $PATH.  Gives each demo a private work directory ($work) that is
-# removed at exit, with every process the demo started (by PID).
+# removed at exit, with every process the demo started (by PID): on a
+# normal exit, on an error, and on Ctrl-C, TERM or HUP.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,15 +26,33 @@ fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sbx-example.XXXXXX")
 started=()
+# TERM first, so each sbx stops its sandbox (and its helpers) and removes
+# its record; KILL after 10 s for one that does not (a killed sbx still
+# takes its sandbox with it: PR_SET_PDEATHSIG and PID 1).
 cleanup() {
-	local p
-	for p in "${started[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${started[@]}"; do wait "$p" 2>/dev/null || true; done
+	local p n=100
+	# A second Ctrl-C must not cut the cleanup short.
+	trap '' INT TERM HUP
+	for p in "${started[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in "${started[@]}"; do
+		while kill -0 "$p" 2>/dev/null && [ "$n" -gt 0 ]; do
+			sleep 0.1
+			n=$((n - 1))
+		done
+		kill -KILL "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
 	chmod -R u+rwx "$work" 2>/dev/null || true
 	rm -rf "$work"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+# The articles run as root, whose PATH has the sbin directories (pivot_root,
+# capsh, setcap); a user's on Debian does not.
+PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
+export PATH
 # The sandboxes start in / : the caller's directory may be under /tmp,
 # which is private inside, and a demo says where it wants to be.
 cd /
@@ -43,6 +62,22 @@ say() { printf '# %s\n' "$*"; }
 
 # show CMD...: prints the command (sbx for the binary's path), then runs it.
 show() {
+	print_cmd "$@"
+	"$@"
+}
+
+# show_bg CMD...: prints the command, then starts it in the background; its
+# PID (the command's own, not that of a subshell running it: `show CMD &`
+# would put a subshell behind $!, and cleanup would kill that and orphan
+# the command) is appended to $started and left in $bg.
+show_bg() {
+	print_cmd "$@"
+	"$@" &
+	bg=$!
+	started+=("$bg")
+}
+
+print_cmd() {
 	local a out=()
 	for a in "$@"; do
 		if [ "$a" = "$SBX" ]; then
@@ -54,7 +89,6 @@ show() {
 		fi
 	done
 	printf '$ %s\n' "${out[*]}"
-	"$@"
 }
 
 # show_fails CMD...: like show, for a command that is expected to fail.

@@ -510,7 +510,9 @@ static void check_spec_against_sandbox(struct entry *e, const struct sbx_spec *s
 		if (seccomp == 2 && !spec->seccomp.enabled)
 			die("the record of \"%s\" has no seccomp filter but its sandbox has one; refusing to enter (was it modified?)",
 			    e->t.info.name);
-		(void)nnp; /* exec_command always sets no_new_privs */
+		if (nnp == 1 && spec->nnp_off)
+			die("the record of \"%s\" lets the command gain privileges but its sandbox does not; refusing to enter (was it modified?)",
+			    e->t.info.name);
 		any = true;
 	}
 	if (!any)
@@ -568,9 +570,10 @@ static bool user_ns_parent_is(int procfd, const struct stat *parent)
 
 /* A sandbox whose command keeps CAP_SYS_ADMIN (demo) runs it in a user
  * namespace nested under init's, with mount, UTS, IPC and cgroup
- * namespaces of its own (init.c).  Enter joins those, as nsenter --target
- * on the command would, so it sees the mounts and hostname the command
- * made.  The child is bound to its pidfd: the pidfd is opened first, and
+ * namespaces of its own, and network and PID ones (init.c, nest.c): the
+ * child found here is then PID 1 of that PID namespace.  Enter joins
+ * those, as nsenter --target on the command would, so it sees the mounts,
+ * hostname, interfaces and processes the command made.  The child is bound to its pidfd: the pidfd is opened first, and
  * still alive after /proc/PID is opened, so both name the same process. */
 static void target_nested_command(struct entry *e, const struct sbx_spec *spec)
 {

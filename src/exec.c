@@ -58,7 +58,7 @@ void exec_command(const struct sbx_spec *spec)
 	limits_apply_rlimits(&spec->limits);
 	close_fds(spec);
 	caps_apply(spec->caps_all, spec->caps);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	if (!spec->nnp_off && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die_errno("cannot set no_new_privs");
 	landlock_apply(&spec->landlock);
 	seccomp_install(&spec->seccomp);

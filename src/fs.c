@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "hide.h"
+#include "rootskel.h"
 #include "util.h"
 
 /* Where the new root is attached before pivot_root; any host directory will
@@ -657,7 +658,13 @@ static void setup_sys(int root_fd, const struct sbx_spec *spec)
 			return;
 		set_attrs(sys, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, "/sys", "sys");
 	} else {
-		sys = new_fs("sysfs", NULL, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+		/* --proc-masks=no (demo): writable like /proc/sys, or the kernel
+		 * refuses a nested read-write `mount -t sysfs` as revealing more
+		 * than this one.  Its files are the host root's (unmapped, so not
+		 * writable) but for those of the sandbox's own network. */
+		sys = new_fs("sysfs", NULL,
+			     (spec->no_proc_masks ? 0 : MOUNT_ATTR_RDONLY) | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+				     MOUNT_ATTR_NOEXEC,
 			     "sys");
 	}
 	attach(sys, target, "/sys", "sys");
@@ -669,6 +676,7 @@ void fs_setup(const struct sbx_spec *spec, struct fs_sources *src, const char *c
 	cleanup_fd int tmp = -1;
 	cleanup_fd int files = -1;
 	const char *stage;
+	bool skel;
 
 	src->root = -1;
 
@@ -677,19 +685,30 @@ void fs_setup(const struct sbx_spec *spec, struct fs_sources *src, const char *c
 	else /* read-only, without setuid or devices */
 		set_attrs(root, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "/", "root");
 	stage = staging_dir();
+	skel = rootskel_needed(root, spec);
 	if (move_mount(root, "", AT_FDCWD, stage, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		die_errno("cannot attach the new root at %s", stage);
 	trace("new root attached at %s", stage);
+	if (skel) {
+		int r = rootskel_build(root, stage);
+
+		close(root);
+		root = r;
+	}
 
 	setup_proc(root, spec, src->host_proc);
 	setup_dev(root, src->dev);
 	setup_sys(root, spec);
-	tmp = new_tmpfs(01777, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "tmp");
+	/* --no-new-privs=no (demo): setuid and file capabilities work in the
+	 * sandbox's private /tmp, where the demos make them. */
+	tmp = new_tmpfs(01777, 0, (spec->nnp_off ? 0 : MOUNT_ATTR_NOSUID) | MOUNT_ATTR_NODEV, "tmp");
 	mount_fs_at(root, "/tmp", tmp, "tmp");
 	trace("mounted /proc, /dev, /sys, /tmp");
 
 	mount_all(root, spec, src, &files);
 	close_sources(src, spec->n_mounts);
+	if (skel)
+		rootskel_seal(root);
 
 	/* pivot_root(".", ".") stacks the old root on the new one; detaching
 	 * it leaves only the new root, with no path back to the host's. */

@@ -16,6 +16,8 @@
 
 #include "exec.h"
 #include "launch.h"
+#include "nest.h"
+#include "seccomp.h"
 #include "util.h"
 
 static void noop_handler(int sig)
@@ -81,9 +83,10 @@ static void close_inherited_fds(const struct sbx_spec *spec)
  * otherwise remount the read-only host root writable, or unmount a mask:
  * sbx made those mounts itself, in the namespace it holds capabilities in.
  * Moved into a user namespace of its own, with new mount, UTS, IPC and
- * cgroup namespaces owned by it, the command finds every mount made here
- * locked by the kernel (read-only stays read-only, masks stay), while it
- * can still mount, set the hostname and build namespaces of its own. */
+ * cgroup namespaces owned by it (and network and PID ones: nest.c), the
+ * command finds every mount made here locked by the kernel (read-only
+ * stays read-only, masks stay), while it can still mount, set the hostname
+ * and build namespaces of its own. */
 bool init_nests_command(const struct sbx_spec *spec)
 {
 	return spec->caps_all || (spec->caps & (1ULL << CAP_SYS_ADMIN));
@@ -126,12 +129,115 @@ static void map_nested(pid_t cmd)
 	}
 }
 
+/* Reaps children until cmd exits, forwarding every signal in set to it;
+ * returns cmd's wait status. */
+static int wait_command(const sigset_t *set, pid_t cmd, bool pty)
+{
+	for (;;) {
+		siginfo_t info;
+		int sig = sigwaitinfo(set, &info);
+
+		if (sig < 0) {
+			if (errno == EINTR)
+				continue;
+			die_errno("sigwaitinfo");
+		}
+		if (sig != SIGCHLD) {
+			trace("forwarding signal %d", sig);
+			kill(cmd, sig);
+			continue;
+		}
+		for (;;) {
+			int st;
+			pid_t w = waitpid(-1, &st, WNOHANG | (pty ? WUNTRACED : 0));
+
+			if (w <= 0)
+				break;
+			/* ^Z on a command that is not a shell: there is nothing
+			 * to return to inside, so it goes on at once. */
+			if (w == cmd && WIFSTOPPED(st)) {
+				kill(cmd, SIGCONT);
+				continue;
+			}
+			if (w == cmd)
+				return st;
+		}
+	}
+}
+
+/* --pty: the command leads the terminal's foreground group, so ^C and ^Z
+ * reach it (and not init, which would pass them on a second time); a shell
+ * then runs its own job control. */
+static void take_terminal(const struct sbx_spec *spec)
+{
+	if (!spec->pty)
+		return;
+	if (setpgid(0, 0) < 0)
+		die_errno("setpgid");
+	signal(SIGTTOU, SIG_IGN);
+	if (tcsetpgrp(STDIN_FILENO, getpid()) < 0)
+		die_errno("--pty: tcsetpgrp");
+	signal(SIGTTOU, SIG_DFL);
+}
+
+static pid_t fork_command(const struct sbx_spec *spec)
+{
+	pid_t cmd = fork();
+
+	if (cmd < 0)
+		die_errno("cannot fork the command");
+	if (cmd == 0) {
+		sbx_role = "cmd";
+		take_terminal(spec);
+		exec_command(spec);
+	}
+	return cmd;
+}
+
+static pid_t clone_flags(int flags)
+{
+	/* Raw clone without a new stack behaves like fork (see launch.c). */
+#if defined(__s390__) || defined(__CRIS__)
+	return (pid_t)syscall(SYS_clone, 0, flags | SIGCHLD, 0, 0, 0);
+#else
+	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+#endif
+}
+
+/* The command's first process, in its nested namespaces: waits until init
+ * has mapped its IDs, then either runs the command or, when it is PID 1 of
+ * a nested PID namespace, becomes that namespace's init.  It inherited
+ * init's no-op handlers and blocked signals, so signals init forwards
+ * reach it, and forwards them on in turn. */
+static __attribute__((noreturn)) void run_nested(const struct sbx_spec *spec, int flags, int go_fd,
+						 const sigset_t *set)
+{
+	char go;
+
+	sbx_role = "nested";
+	if (read_all(go_fd, &go, 1) != 1 || go != 'M')
+		_exit(SBX_EXIT_FAILURE);
+	close(go_fd);
+	nest_setup(flags);
+	if (!(flags & CLONE_NEWPID)) {
+		sbx_role = "cmd";
+		take_terminal(spec);
+		exec_command(spec);
+	}
+	/* This PID 1 shares the command's user namespace, where the command
+	 * may hold CAP_SYS_PTRACE: under the command's seccomp filter too,
+	 * it offers nothing to inject into.  (Its capabilities stay: the
+	 * command's own drop needs CAP_SETPCAP, which it may not keep.) */
+	seccomp_install(&spec->seccomp);
+	_exit(init_exit_code(wait_command(set, fork_command(spec), spec->pty)));
+}
+
 int init_run(const struct sbx_spec *spec)
 {
 	struct sigaction sa;
 	sigset_t set;
 	pid_t cmd;
-	int status = 0;
+	int status;
 	bool pid_ns = !spec->share[SBX_NS_PID];
 
 	close_inherited_fds(spec);
@@ -151,98 +257,38 @@ int init_run(const struct sbx_spec *spec)
 	if (!pid_ns && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		die_errno("cannot become a child subreaper");
 
-	bool nest = init_nests_command(spec);
-	int to_cmd[2] = { -1, -1 }, from_cmd[2] = { -1, -1 };
+	if (init_nests_command(spec)) {
+		int flags = nest_clone_flags(spec);
+		int go[2];
 
-	if (nest && (pipe2(to_cmd, O_CLOEXEC) < 0 || pipe2(from_cmd, O_CLOEXEC) < 0))
-		die_errno("pipe");
-	cmd = fork();
-	if (cmd < 0)
-		die_errno("cannot fork the command");
-	if (cmd == 0) {
-		char go;
-
-		sbx_role = "cmd";
-		/* --pty: the command leads the terminal's foreground group, so
-		 * ^C and ^Z reach it (and not init, which would pass them on a
-		 * second time); a shell then runs its own job control. */
-		if (spec->pty) {
-			if (setpgid(0, 0) < 0)
-				die_errno("setpgid");
-			signal(SIGTTOU, SIG_IGN);
-			if (tcsetpgrp(STDIN_FILENO, getpid()) < 0)
-				die_errno("--pty: tcsetpgrp");
-			signal(SIGTTOU, SIG_DFL);
+		if (pipe2(go, O_CLOEXEC) < 0)
+			die_errno("pipe");
+		/* When sbx ran as root, the ID change into the sandbox left init
+		 * non-dumpable, and the command's clone with it, which gives its
+		 * /proc files to the host's root: init could not write its maps.
+		 * Nothing else lives in init's user namespace to ptrace it. */
+		if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 1 && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+			die_errno("prctl(PR_SET_DUMPABLE)");
+		cmd = clone_flags(flags);
+		if (cmd < 0)
+			die_errno("cannot give the command a user namespace of its own");
+		if (cmd == 0) {
+			close(go[1]);
+			run_nested(spec, flags, go[0], &set);
 		}
-		if (nest) {
-			close(to_cmd[1]);
-			close(from_cmd[0]);
-			if (unshare(CLONE_NEWUSER) < 0 ||
-			    unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP) < 0)
-				die_errno("cannot give the command a user namespace of its own");
-			/* When sbx ran as root, the ID change into the sandbox
-			 * left this process non-dumpable, which gives its /proc
-			 * files to the host's root: init could not write the
-			 * maps.  exec would make it dumpable again anyway. */
-			if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 1 && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
-				die_errno("prctl(PR_SET_DUMPABLE)");
-			if (write_all(from_cmd[1], "U", 1) != 1 || read_all(to_cmd[0], &go, 1) != 1 || go != 'M')
-				_exit(SBX_EXIT_FAILURE);
-			close(to_cmd[0]);
-			close(from_cmd[1]);
-		}
-		exec_command(spec);
-	}
-	if (nest) {
-		char u;
-
-		close(to_cmd[0]);
-		close(from_cmd[1]);
-		if (read_all(from_cmd[0], &u, 1) == 1 && u == 'U') {
-			map_nested(cmd);
-			if (write_all(to_cmd[1], "M", 1) != 1)
-				die_errno("cannot wake the command");
-		}
-		close(to_cmd[1]);
-		close(from_cmd[0]);
-		trace("the command has a nested user namespace");
+		close(go[0]);
+		map_nested(cmd);
+		if (write_all(go[1], "M", 1) != 1)
+			die_errno("cannot wake the command");
+		close(go[1]);
+		trace("the command has a nested user namespace%s%s", flags & CLONE_NEWNET ? ", network namespace" : "",
+		      flags & CLONE_NEWPID ? ", PID namespace" : "");
+	} else {
+		cmd = fork_command(spec);
 	}
 	trace("command started as pid %d", (int)cmd);
 
-	for (;;) {
-		siginfo_t info;
-		int sig = sigwaitinfo(&set, &info);
-		bool done = false;
-
-		if (sig < 0) {
-			if (errno == EINTR)
-				continue;
-			die_errno("sigwaitinfo");
-		}
-		if (sig != SIGCHLD) {
-			trace("forwarding signal %d", sig);
-			kill(cmd, sig);
-			continue;
-		}
-		for (;;) {
-			int st;
-			pid_t w = waitpid(-1, &st, WNOHANG | (spec->pty ? WUNTRACED : 0));
-			if (w <= 0)
-				break;
-			/* ^Z on a command that is not a shell: there is nothing
-			 * to return to inside, so it goes on at once. */
-			if (w == cmd && WIFSTOPPED(st)) {
-				kill(cmd, SIGCONT);
-				continue;
-			}
-			if (w == cmd) {
-				status = st;
-				done = true;
-			}
-		}
-		if (done)
-			break;
-	}
+	status = wait_command(&set, cmd, spec->pty);
 	trace("command exited with status %d", init_exit_code(status));
 	if (!pid_ns)
 		kill_leftovers();

@@ -32,6 +32,7 @@
 #include "idmap.h"
 #include "launch.h"
 #include "quote.h"
+#include "ovl_scan.h"
 #include "util.h"
 
 /* A's private staging area; it hides the host's /tmp only in A's view,
@@ -446,7 +447,8 @@ static void start_one(const struct sbx_spec *spec, struct overlay *o, size_t i, 
 	cleanup_free char *work = NULL;
 	const char *host = overlay_host_path(spec, o);
 	bool root = !strcmp(o->dst, "/");
-	bool use_kernel, unmapped;
+	bool use_kernel, unmapped, is_group = false;
+	cleanup_free char *bad = NULL;
 	struct stat lst;
 	int err = 0;
 
@@ -474,8 +476,16 @@ static void start_one(const struct sbx_spec *spec, struct overlay *o, size_t i, 
 	if (chmod(upper, lst.st_mode & 07777) < 0)
 		die_errno("%s: cannot set the mode of the upper layer", o->what);
 	/* Files owned by IDs this user namespace does not map (the host's
-	 * root) show up as the overflow ID; nobody inside may write to them. */
-	unmapped = lst.st_uid == OVERFLOW_ID;
+	 * root, a supplementary group) show up as the overflow ID; the
+	 * kernel's overlayfs cannot copy them up (EOVERFLOW). */
+	unmapped = lst.st_uid == OVERFLOW_ID || lst.st_gid == OVERFLOW_ID;
+	if (!unmapped && spec->overlay_driver != SBX_OVL_FUSE) {
+		bad = ovl_scan_unmapped(lower, OVERFLOW_ID, &is_group);
+		unmapped = bad != NULL;
+	}
+	if (bad && spec->overlay_driver == SBX_OVL_KERNEL)
+		warn("%s: \"%s\" in %s has %s the sandbox does not map: writing it will fail with EOVERFLOW (\"Value too large for defined data type\") because the kernel's overlayfs cannot copy it up; use --overlay-driver=fuse (or auto)",
+		     o->what, bad, host, is_group ? "a group (a supplementary group of yours?)" : "an owner");
 
 	switch (spec->overlay_driver) {
 	case SBX_OVL_KERNEL:
@@ -489,7 +499,8 @@ static void start_one(const struct sbx_spec *spec, struct overlay *o, size_t i, 
 		 * nor make unmapped files writable. */
 		use_kernel = !unmapped && !has_submounts(lower, root);
 		if (!use_kernel)
-			trace("%s: %s has submounts or unmapped owners; using fuse-overlayfs", o->what, host);
+			trace("%s: %s has submounts or unmapped owners or groups%s%s; using fuse-overlayfs", o->what,
+			      host, bad ? ", first: " : "", bad ? bad : "");
 		break;
 	}
 	if (use_kernel) {

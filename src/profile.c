@@ -145,6 +145,7 @@ static const struct pkey env_keys[] = {
 static const struct pkey capabilities_keys[] = {
 	{ "keep", NULL, true, NULL, SP_CAPS_KEEP },
 	LIST("drop", "cap-drop"),
+	SCALAR("no-new-privs", "no-new-privs"),
 	KEYS_END,
 };
 
@@ -1193,6 +1194,8 @@ static void write_namespaces(const struct sbx_spec *spec, FILE *out)
 static void write_caps(const struct sbx_spec *spec, FILE *out)
 {
 	fprintf(out, "\n[capabilities]\n");
+	if (spec->nnp_off)
+		put(out, "no-new-privs", "no");
 	if (spec->caps_all) {
 		put(out, "keep", "all");
 		return;

@@ -108,6 +108,7 @@ const struct spec_key spec_keys[] = {
 	{ "dbus-see", 1, "NAME", "D-Bus: allow seeing NAME" },
 	{ "dbus-call", 1, "NAME=RULE", "D-Bus: allow only calls matching RULE ([METHOD][@PATH]) on NAME" },
 	{ "pty", 2, NULL, "give the sandbox a terminal of its own (job control, ^C/^Z inside), relayed by sbx" },
+	{ "no-new-privs", 2, NULL, "set no_new_privs (default yes); no needs --cap-add all: setuid and file capabilities then work inside" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -788,6 +789,8 @@ bool spec_set(struct sbx_spec *spec, const char *key, const char *value, const c
 		spec->desktop.audio = false;
 	} else if (!strcmp(key, "gpu")) {
 		spec->desktop.gpu = b;
+	} else if (!strcmp(key, "no-new-privs")) {
+		spec->nnp_off = !b;
 	} else if (!strcmp(key, "dbus")) {
 		spec->dbus.enabled = b;
 	} else if (!strcmp(key, "dbus-talk")) {
@@ -1006,6 +1009,13 @@ void spec_validate(struct sbx_spec *spec)
 		spec->desktop.home = SBX_HOME_APP;
 	else if (spec->desktop.home == SBX_HOME_APP)
 		die("--home=app needs --app NAME (the app whose home to use)");
+	/* Without no_new_privs an exec may gain privileges: only harmless
+	 * where the command holds every capability of its own user namespace
+	 * already (init.c nests it there) and nothing more can be had. */
+	if (spec->nnp_off && !spec->caps_all)
+		die("--no-new-privs=no needs the command to keep every capability (--cap-add all, as in the demo profile)");
+	if (spec->nnp_off && spec->landlock.mode != SBX_LL_OFF)
+		die("--no-new-privs=no: Landlock needs no_new_privs; use --landlock=off or drop --no-new-privs=no");
 	for (size_t i = 0; i < spec->n_keep_fds; i++)
 		if (fcntl(spec->keep_fds[i], F_GETFD) < 0)
 			die("--keep-fd %d: that file descriptor is not open in sbx", spec->keep_fds[i]);
@@ -1039,6 +1049,7 @@ void spec_print(const struct sbx_spec *spec, FILE *out)
 	hide_print(spec, out);
 	fprintf(out, "chdir: %s\n", spec->chdir ? spec->chdir : "(current directory)");
 	caps_print(spec->caps_all, spec->caps, out);
+	fprintf(out, "no_new_privs: %s\n", spec->nnp_off ? "no" : "yes");
 	seccomp_print(&spec->seccomp, out);
 	limits_print(&spec->limits, out);
 	fprintf(out, "env: %s", spec->env.clear ? "cleared" : "inherited");

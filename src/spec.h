@@ -190,6 +190,7 @@ struct sbx_spec {
 	size_t n_keep_fds;
 
 	bool caps_all;
+	bool nnp_off; /* --no-new-privs=no: setuid and file caps work (needs caps_all) */
 	uint64_t caps; /* bit N: keep capability N */
 
 	struct sbx_env env;

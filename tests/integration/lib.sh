@@ -12,8 +12,19 @@ cleanup_tmp() {
 }
 track() { STARTED_PIDS="${STARTED_PIDS:-} $1"; }
 
-fail() { echo "FAIL: $*"; exit 1; }
-skip() { echo "SKIP: $*"; exit 77; }
+# Both also work inside $(...) or a pipeline, where exit only leaves the
+# subshell: they leave a mark run.sh reads ($SBX_TEST_MARK), so a skip
+# there skips the test and a failure fails it, whatever the caller does
+# with the subshell's status.  Printed to stderr too, which $(...) does not
+# capture.
+mark_test() { # mark_test SKIP|FAIL MESSAGE
+	[ -n "${SBX_TEST_MARK:-}" ] && [ ! -s "$SBX_TEST_MARK" ] && echo "$1: $2" >"$SBX_TEST_MARK"
+	echo "$1: $2" >&2
+}
+fail() { mark_test FAIL "$*"; exit 1; }
+skip() { mark_test SKIP "$*"; exit 77; }
+# need PROGRAM [PACKAGE]: skips the test when PROGRAM is not installed.
+need() { command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed${2:+ (Debian package $2)}"; }
 
 # The probe's directory, for profiles that hide $HOME (the tree may be there).
 PROBE_BIND=(--ro-bind "$(dirname "$PROBE")")

@@ -37,11 +37,19 @@ trap 'rm -rf "$logdir"' EXIT
 for entry in "${tests[@]}"; do
 	file=${entry%%:*} name=${entry##*:}
 	log=$logdir/$name.log
+	# fail/skip write their first message here, also from a subshell.
+	export SBX_TEST_MARK=$logdir/$name.mark
+	: >"$SBX_TEST_MARK"
 	timeout -k 5 120 bash -c 'set -u; source "$SBX_TEST_LIB"; source "$1"; setup_tmp; "$2"; rc=$?; exit $rc' _ "$file" "$name" >"$log" 2>&1
 	rc=$?
+	mark=$(head -n 1 "$SBX_TEST_MARK")
+	case $mark in
+	FAIL:*) [ $rc = 0 ] && rc=1 ;;
+	SKIP:*) [ $rc = 124 ] || rc=77 ;;
+	esac
 	case $rc in
 	0) pass=$((pass + 1)); echo "ok    $name" ;;
-	77) skipn=$((skipn + 1)); echo "SKIP  $name: $(grep -m1 '^SKIP: ' "$log" | cut -c7-)" ;;
+	77) skipn=$((skipn + 1)); echo "SKIP  $name: ${mark#SKIP: }" ;;
 	*)
 		failn=$((failn + 1))
 		[ $rc = 124 ] && echo "(timed out after 120s)" >>"$log"

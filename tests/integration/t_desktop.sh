@@ -8,10 +8,6 @@
 # tree read-only where the probe runs inside.
 cd / || exit 1
 
-need() { # need PROGRAM PACKAGE
-	command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed (Debian package $2)"
-}
-
 # A display number with no socket, so the test's Xvfb is the only one there.
 free_display() {
 	local n

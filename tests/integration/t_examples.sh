@@ -2,19 +2,81 @@
 # sbx in $SBX, no terminal) and its key output is asserted, so a demo whose
 # story stops being true fails here.
 
+# The examples run sbx through $T/bin/sbx, which execs the built one under
+# that name (argv[0]): every sbx an example starts, and its sandbox's init
+# (a clone of it), can then be found by name.
+ex_sbx() {
+	mkdir -p "$T/bin"
+	printf '#!/bin/bash\nexec -a "$0" %q "$@"\n' "$SBX" >"$T/bin/sbx"
+	chmod +x "$T/bin/sbx"
+}
+
+# ex_left: processes the example left: an sbx of it, or anything with its
+# work directory on its command line (a host-side server).
+ex_left() {
+	{ pids_with "$T/bin/sbx"; pids_with "$T/sbx-example."; } | sort -u
+}
+
+# ex_clean WHAT: nothing of the example remains (after a bounded wait for
+# processes already killed to be gone).
+ex_clean() {
+	local left p
+	wait_for '[ -z "$(ex_left)" ]' 50 || {
+		for p in $(ex_left); do left+=" $p:$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"; done
+		fail "$1 left processes behind:$left"
+	}
+	left=$(find "$T" -maxdepth 1 -name 'sbx-example.*')
+	[ -z "$left" ] || fail "$1 left $left behind"
+}
+
+ex_file() {
+	local f
+	f=$(echo "$SBX_ROOT"/examples/"$1"-*.sh)
+	[ -x "$f" ] || fail "no executable examples/$1-*.sh"
+	echo "$f"
+}
+
 # ex_run NN: runs examples/NN-*.sh; its output (stdout and stderr) goes to
 # $out and the log.  The script must succeed and leave nothing behind.
 ex_run() {
 	local f
-	f=$(echo "$SBX_ROOT"/examples/"$1"-*.sh)
-	[ -x "$f" ] || fail "no executable examples/$1-*.sh"
-	out=$(cd "$T" && TMPDIR=$T "$f" </dev/null 2>&1)
+	f=$(ex_file "$1") || exit 1
+	ex_sbx
+	out=$(cd "$T" && TMPDIR=$T SBX=$T/bin/sbx "$f" </dev/null 2>&1)
 	local rc=$?
 	echo "$out"
 	[ "$rc" = 0 ] || fail "$(basename "$f") exited with status $rc"
-	local left
-	left=$(find "$T" -maxdepth 1 -name 'sbx-example.*')
-	[ -z "$left" ] || fail "$(basename "$f") left $left behind"
+	ex_clean "$(basename "$f")"
+}
+
+# ex_stop NN SIG: starts the example in a session of its own, waits until it
+# has started its first sbx (or 10 s), then sends SIG: INT to the whole
+# group, as Ctrl-C in a terminal does, TERM to the script alone, as kill
+# does.  The script must end promptly with 128+SIG and leave nothing.
+ex_stop() {
+	local f pid rc n
+	f=$(ex_file "$1") || exit 1
+	ex_sbx
+	(cd "$T" && TMPDIR=$T SBX=$T/bin/sbx exec setsid "$f" </dev/null >"$T/stop-$2.log" 2>&1) &
+	pid=$!
+	track $pid
+	# Cheap to poll (a scan of every process is not): the command line
+	# the example prints right before it starts sbx.
+	wait_for "grep -q '^\\$ sbx' '$T/stop-$2.log'" 100 || true
+	sleep 0.3
+	kill -0 "$pid" 2>/dev/null || { wait "$pid"; ex_clean "$(basename "$f") (ran to its end before $2)"; return 0; }
+	if [ "$2" = INT ]; then kill -INT -- "-$pid"; else kill -"$2" "$pid"; fi
+	n=0
+	wait_for "! kill -0 $pid 2>/dev/null" 400 || fail "$(basename "$f") still runs 40 s after SIG$2"
+	wait "$pid"
+	rc=$?
+	n=$(kill -l "$2")
+	sed 's/^/    | /' "$T/stop-$2.log" | tail -n 5
+	# 128+N; or 0 when the signal came while it was already cleaning up
+	# after its last step (cleanup ignores signals, so it completes).
+	[ "$rc" = $((128 + n)) ] || [ "$rc" = 0 ] ||
+		fail "$(basename "$f") after SIG$2: exit status $rc, want $((128 + n))"
+	ex_clean "$(basename "$f") after SIG$2"
 }
 
 # after PREFIX [PART]: the output of the first shown command ("$ ...") that
@@ -36,7 +98,6 @@ hasnt() {
 	return 0
 }
 
-need() { command -v "$1" >/dev/null || skip "$1 is not installed${2:+ ($2)}"; }
 
 test_examples_01_unshare() {
 	need unshare util-linux
@@ -228,4 +289,142 @@ test_examples_11_untrusted_build() {
 	expect_eq "applied and run" "$(after "$T/sbx-example")" "hello from the build"
 	ls "$HOME"/.sbx-example-11-* >/dev/null 2>&1 && fail "the build wrote into \$HOME: $(ls "$HOME"/.sbx-example-11-*)"
 	return 0
+}
+
+# Every example stops what it started when interrupted: Ctrl-C (INT to the
+# process group) and kill (TERM to the script) while a sandbox runs.
+ex_stop_both() {
+	ex_stop "$1" INT
+	ex_stop "$1" TERM
+}
+test_examples_stop_01() { need unshare util-linux; ex_stop_both 01; }
+test_examples_stop_02() { ex_stop_both 02; }
+test_examples_stop_03() { need ipcmk util-linux; ex_stop_both 03; }
+test_examples_stop_04() { need ps procps; ex_stop_both 04; }
+test_examples_stop_05() { need python3; need ip iproute2; ex_stop_both 05; }
+test_examples_stop_06() { need findmnt util-linux; ex_stop_both 06; }
+test_examples_stop_07() { need cc gcc; ex_stop_both 07; }
+test_examples_stop_08() { ex_stop_both 08; }
+test_examples_stop_09() { need cc gcc; ex_stop_both 09; }
+test_examples_stop_10() { need nsenter util-linux; ex_stop_both 10; }
+test_examples_stop_11() { need make; need cc gcc; ex_stop_both 11; }
+test_examples_stop_12() { need ping iputils-ping; ex_stop_both 12; }
+test_examples_stop_13() { need ping iputils-ping; ex_stop_both 13; }
+test_examples_stop_14() { need busybox busybox-static; ex_stop_both 14; }
+test_examples_stop_15() { need nsenter util-linux; ex_stop_both 15; }
+test_examples_stop_16() { ex_stop_both 16; }
+test_examples_stop_17() { need cc gcc; ex_stop_both 17; }
+test_examples_stop_18() { need lsns util-linux; ex_stop_both 18; }
+test_examples_stop_19() { PATH=$PATH:/usr/sbin:/sbin need capsh libcap2-bin; ex_stop_both 19; }
+
+test_examples_12_veth() {
+	need ip iproute2
+	need ping iputils-ping
+	need nsenter util-linux
+	ex_run 12
+	local s
+	s=$(after "sbx --profile demo --bind")
+	has "the new namespace has mybr1" "$s" '^mybr1@[^ ]+ +[A-Z]+ +192\.168\.47\.12/24'
+	has "the first has mybr0" "$s" '^mybr0@[^ ]+ +UP +192\.168\.47\.11/24'
+	expect_eq "ping both ways" "$(grep -cE '1 (packets )?received' <<<"$s")" 2
+	has "default refuses" "$(after "sbx -- ip link add")" 'Operation not permitted'
+}
+
+test_examples_13_ip_netns() {
+	need ip iproute2
+	need ping iputils-ping
+	ex_run 13
+	local s
+	s=$(after "sbx --profile demo --bind")
+	has "ip netns list" "$s" '^mynet'
+	has "lo down: unreachable" "$s" 'Network is unreachable'
+	expect_eq "pings: lo, then both ways over veth" "$(grep -cE '1 (packets )?received' <<<"$s")" 3
+	has "deleted" "$s" '^mynet deleted$'
+	[ ! -e /run/netns/mynet ] || fail "mynet appeared on the host"
+}
+
+test_examples_14_container_by_hand() {
+	need busybox busybox-static
+	PATH=$PATH:/usr/sbin:/sbin need pivot_root util-linux
+	need ip iproute2
+	ex_run 14
+	local s
+	s=$(after "sbx --profile demo --bind")
+	has "step2: hostname" "$s" '^hostname: mycontainer$'
+	has "step5: pivot_root into the tmpfs" "$s" '^/: /bin /oldroot /proc$'
+	has "step2: PID namespace, step3 is PID 1" "$s" '^ +1 .*sh step3$'
+	has "step4: the veth end" "$s" 'mybr1 +inet 192\.168\.47\.12/24'
+	has "step5: the old root detached" "$s" '^old root: 0 entries$'
+}
+
+test_examples_15_persistent_ns() {
+	need nsenter util-linux
+	need findmnt util-linux
+	ex_run 15
+	local s
+	s=$(after "sbx --profile demo --hostname sandbox")
+	has "bind mount of an nsfs" "$s" '^/tmp/permut +nsfs\[uts:\[[0-9]+\]\]$'
+	has "nsenter --uts=FILE" "$s" '^nsenter --uts=/tmp/permut hostname: myhost$'
+	has "the sandbox's own unchanged" "$s" '^and here, still: sandbox$'
+	has "unshare --uts=FILE" "$s" 'itself: otherhost$'
+	has "gone after umount" "$s" 'namespace is gone'
+}
+
+test_examples_16_propagation() {
+	need unshare util-linux
+	ex_run 16
+	local s first second
+	s=$(after "sbx --profile demo --bind")
+	first=$(sed -n '/^sh1 after sh2/,/^a less/p' <<<"$s")
+	has "shared: mntX/a propagates back" "$first" '^/ /tmp/mntX/a .*shared:'
+	hasnt "private: mntY/b stays in sh2" "$first" '/tmp/mntY/b'
+	has "less privileged: shared becomes master" "$s" '^/tmp/mntZ master:[0-9]+$'
+	second=$(sed -n '/^sh1 after that/,$p' <<<"$s")
+	hasnt "the slave's mount does not come back" "$second" '/tmp/mntZ/c'
+}
+
+test_examples_17_clone() {
+	need cc gcc
+	need ip iproute2
+	ex_run 17
+	local s
+	s=$(after "sbx --profile demo --bind")
+	expect_eq "unmapped: nobody" "$(sed -n 1p <<<"$s")" 65534
+	expect_eq "hostname" "$(sed -n 2p <<<"$s")" new-hostname
+	has "PID 1 is the command" "$s" '^nobody +1 .* sh -c id -u'
+	has "lo DOWN" "$s" '^lo +DOWN '
+	expect_eq "one message queue" "$(tail -n 1 <<<"$s")" 1
+	has "default refuses" "$(after "sbx --bind")" 'clone: Operation not permitted'
+}
+
+test_examples_18_lsns() {
+	need lsns util-linux
+	ex_run 18
+	local s t
+	s=$(after "sbx enter")
+	for t in user mnt uts ipc pid net cgroup; do
+		has "enter: lsns shows $t" "$s" "^[0-9]+ +$t +"
+	done
+	# The sandbox's namespaces differ from the host's (time excepted).
+	local host_net sb_net
+	host_net=$(stat -Lc %i /proc/self/ns/net)
+	sb_net=$(awk '$2 == "net" { print $1 }' <<<"$s")
+	[ -n "$sb_net" ] && [ "$sb_net" != "$host_net" ] || fail "the sandbox's net namespace is the host's: $sb_net"
+}
+
+test_examples_19_capabilities() {
+	PATH=$PATH:/usr/sbin:/sbin need capsh libcap2-bin
+	need ping iputils-ping
+	need setpriv util-linux
+	ex_run 19
+	has "default: none" "$(after "sbx -- sh -c 'getpcaps")" '^2: =$'
+	has "--cap-add" "$(after "sbx --cap-add net_raw,net_bind_service")" 'cap_net_bind_service,cap_net_raw=eip'
+	has "demo: all" "$(after "sbx --profile demo -- capsh --print")" '^Current: =eip'
+	has "without CAP_NET_RAW" "$(after "sbx --profile demo -- capsh --inh=")" 'Operation not permitted'
+	local s
+	s=$(after "sbx --profile demo --bind")
+	has "uid 1000 alone: refused" "$s" 'uid 1000: refused'
+	expect_eq "setuid and setcap ping work" "$(grep -cE '1 (packets )?received' <<<"$s")" 2
+	s=$(after "sbx --profile demo --no-new-privs=yes")
+	hasnt "with no_new_privs they do not" "$s" '1 (packets )?received'
 }
