@@ -165,3 +165,18 @@ test_plan_dbus_socket_when_the_record_dir_is_too_long() {
 	[ -e "$sock" ] && fail "the proxy's socket $sock was left behind"
 	compare_plan --profile desktop --display=no --audio=no --name "$name"
 }
+
+test_plan_dry_run_says_when_the_name_is_taken() {
+	local name="plan-taken-$$" pid out
+	"$SBX" --name "$name" -- sleep 60 >"$T/s.log" 2>&1 &
+	pid=$!
+	track "$pid"
+	wait_for "\"$SBX\" ps | grep -q '^$name '" 100 || fail "the sandbox did not show up: $(cat "$T/s.log")"
+	out=$("$SBX" --name "$name" --dry-run -- true) || fail "$out"
+	expect_match "dry run" "$out" "record: .*/$name \(in use by a running sandbox: a real run would fail\)"
+	"$SBX" --name "$name" -- true 2>/dev/null && fail "the real run took a name in use"
+	"$SBX" stop "$name" >/dev/null
+	wait "$pid"
+	out=$("$SBX" --name "$name" --dry-run -- true) || fail "$out"
+	expect_no_match "free again" "$out" "in use"
+}
