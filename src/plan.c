@@ -16,6 +16,7 @@
 
 #include "desktop.h"
 #include "env.h"
+#include "init.h"
 #include "net.h"
 #include "record.h"
 #include "util.h"
@@ -86,6 +87,8 @@ void plan_print(const struct sbx_plan *plan, FILE *out)
 	dbus_plan_print(spec, &plan->dbus, out);
 	fprintf(out, "record: %s%s%s\n", plan->record_dir, plan->generated_name ? " (generated name)" : "",
 		name_in_use(spec->name) ? " (in use by a running sandbox: a real run would fail)" : "");
+	if (init_nests_command(spec))
+		fprintf(out, "nested user namespace: the command runs in one of its own under init's (it keeps CAP_SYS_ADMIN; sbx's mounts stay locked)\n");
 	fprintf(out, "terminal: %s\n", spec->pty ? "a pty of its own, relayed by sbx (--pty)"
 					     : "none controlling (a session of its own); stdin/stdout/stderr passed");
 	fprintf(out, "cwd: %s\n", spec->chdir ? spec->chdir : plan->cwd ? plan->cwd : "/ (the current directory is unknown)");

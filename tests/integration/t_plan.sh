@@ -180,3 +180,17 @@ test_plan_dry_run_says_when_the_name_is_taken() {
 	out=$("$SBX" --name "$name" --dry-run -- true) || fail "$out"
 	expect_no_match "free again" "$out" "in use"
 }
+
+test_plan_dry_run_says_when_the_command_is_nested() {
+	local out a b
+	out=$("$SBX" --profile demo --dry-run -- true) || fail "$out"
+	expect_match "demo" "$out" $'\nnested user namespace: the command runs in one of its own'
+	out=$("$SBX" --dry-run -- true) || fail "$out"
+	expect_no_match "default" "$out" "nested user namespace"
+	# As a real run has it: the nested namespace maps init's IDs onto
+	# themselves (0 0 N); the sandbox's own maps 0 to the caller's uid.
+	out=$("$SBX" --profile demo -- head -1 /proc/self/uid_map) || fail "$out"
+	expect_match "demo's command's map" "$out" "^ +0 +0 +[0-9]+$"
+	out=$("$SBX" -- head -1 /proc/self/uid_map) || fail "$out"
+	expect_match "default's command's map" "$out" "^ +0 +$(id -u) +1$"
+}
