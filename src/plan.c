@@ -84,6 +84,7 @@ void plan_print(const struct sbx_plan *plan, FILE *out)
 
 	spec_print(spec, out);
 	idmap_print(&plan->map, out);
+	net_print(spec, out);
 	dbus_plan_print(spec, &plan->dbus, out);
 	fprintf(out, "record: %s%s%s\n", plan->record_dir, plan->generated_name ? " (generated name)" : "",
 		name_in_use(spec->name) ? " (in use by a running sandbox: a real run would fail)" : "");

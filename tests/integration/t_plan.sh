@@ -83,6 +83,7 @@ test_plan_dry_run_matches_slirp4netns() {
 	compare_plan --net=slirp4netns --name "plan-n-$$"
 	# The generated resolv.conf and hosts are in the plan, with the hostname.
 	grep -q '^mount: file /etc/resolv.conf' "$T/last-dry" || fail "no resolv.conf in the dry run"
+	expect_match "the helper" "$(cat "$T/last-dry")" "network helper: $(command -v slirp4netns)"
 	compare_plan --net=slirp4netns --hostname plan-host --name "plan-n-$$"
 	local hosts
 	hosts=$("$SBX" --net=slirp4netns --hostname plan-host -- cat /etc/hosts) || fail "$hosts"
