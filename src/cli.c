@@ -218,6 +218,7 @@ void cli_usage(FILE *out)
 		"  sbx apply: 0 applied, 1 refused unsafe content (nothing changed), 125 failed.\n"
 		"  sbx ps/enter/stop: 125 when the sandbox does not exist or cannot be reached;\n"
 		"  enter returns its command's status.\n"
+		"  sbx doctor: 0 when the default profile runs, 1 when it cannot.\n"
 		"\n"
 		"Profiles are searched in $SBX_PROFILE_PATH, $XDG_CONFIG_HOME/sbx/profiles,\n"
 		"/etc/sbx/profiles and %s.\n",

@@ -274,6 +274,10 @@ static int supervise(struct launch *l, pid_t child, pid_t init, const sigset_t *
 		if (w < 0)
 			die_errno("waitpid");
 		if (timed_out) {
+			/* The caller's terminal back first (--pty), so the line
+			 * starts where it should. */
+			pty_close(l->pty);
+			l->pty = NULL;
 			warn("the time limit of %lus was reached; the sandbox was killed", l->spec->limits.time_limit);
 			return SBX_EXIT_TIMEOUT;
 		}

@@ -518,3 +518,16 @@ void net_stop(struct net_helper *h)
 	helper_kill(h);
 	free(h);
 }
+
+void net_print(const struct sbx_spec *spec, FILE *out)
+{
+	bool slirp = spec->net.mode == SBX_NET_SLIRP4NETNS;
+
+	if (!slirp && spec->net.mode != SBX_NET_PASTA)
+		return;
+	fprintf(out, "network helper: %s%s%s%s, tap0 %s/24, gateway %s (host loopback %s), DNS %s\n",
+		plan.path ? plan.path : "(not found)", slirp && plan.slirp_sandbox ? " --enable-sandbox" : "",
+		slirp && plan.slirp_seccomp ? " --enable-seccomp" : "",
+		!slirp && plan.pasta_map_loopback && spec->net.host_loopback ? " --map-host-loopback" : "", NET_ADDR,
+		NET_GW, spec->net.host_loopback ? "reachable" : "closed", NET_DNS);
+}

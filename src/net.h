@@ -2,6 +2,7 @@
 #ifndef SBX_NET_H
 #define SBX_NET_H
 
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "spec.h"
@@ -15,6 +16,8 @@ void net_loopback_up(void);
  * /etc/hosts (SBX_M_FILE mounts with data) to spec.  Dies with one line
  * naming the package to install when the helper is missing. */
 void net_prepare(struct sbx_spec *spec, const char *hostname);
+/* --dry-run: the helper net_prepare chose and the addresses inside. */
+void net_print(const struct sbx_spec *spec, FILE *out);
 /* In the supervisor, once the sandbox's network namespace exists (init_pid
  * lives in it) and before the command starts: starts slirp4netns or pasta,
  * waits until it is ready and publishes the ports.  NULL when the mode needs

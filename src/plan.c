@@ -16,6 +16,7 @@
 
 #include "desktop.h"
 #include "env.h"
+#include "init.h"
 #include "net.h"
 #include "record.h"
 #include "util.h"
@@ -62,6 +63,20 @@ static bool is_set_by_spec(const struct sbx_spec *spec, const char *entry)
 	return false;
 }
 
+/* Whether a running sandbox holds name; reads only, as --dry-run must. */
+static bool name_in_use(const char *name)
+{
+	cleanup_fd int dirfd = record_open_dir(false);
+	struct record_info info;
+	bool used;
+
+	if (dirfd < 0 || record_load(dirfd, name, &info) < 0)
+		return false;
+	used = record_state(&info) != RECORD_STALE;
+	record_info_free(&info);
+	return used;
+}
+
 void plan_print(const struct sbx_plan *plan, FILE *out)
 {
 	const struct sbx_spec *spec = plan->spec;
@@ -69,8 +84,12 @@ void plan_print(const struct sbx_plan *plan, FILE *out)
 
 	spec_print(spec, out);
 	idmap_print(&plan->map, out);
+	net_print(spec, out);
 	dbus_plan_print(spec, &plan->dbus, out);
-	fprintf(out, "record: %s%s\n", plan->record_dir, plan->generated_name ? " (generated name)" : "");
+	fprintf(out, "record: %s%s%s\n", plan->record_dir, plan->generated_name ? " (generated name)" : "",
+		name_in_use(spec->name) ? " (in use by a running sandbox: a real run would fail)" : "");
+	if (init_nests_command(spec))
+		fprintf(out, "nested user namespace: the command runs in one of its own under init's (it keeps CAP_SYS_ADMIN; sbx's mounts stay locked)\n");
 	fprintf(out, "terminal: %s\n", spec->pty ? "a pty of its own, relayed by sbx (--pty)"
 					     : "none controlling (a session of its own); stdin/stdout/stderr passed");
 	fprintf(out, "cwd: %s\n", spec->chdir ? spec->chdir : plan->cwd ? plan->cwd : "/ (the current directory is unknown)");

@@ -83,6 +83,7 @@ test_plan_dry_run_matches_slirp4netns() {
 	compare_plan --net=slirp4netns --name "plan-n-$$"
 	# The generated resolv.conf and hosts are in the plan, with the hostname.
 	grep -q '^mount: file /etc/resolv.conf' "$T/last-dry" || fail "no resolv.conf in the dry run"
+	expect_match "the helper" "$(cat "$T/last-dry")" "network helper: $(command -v slirp4netns)"
 	compare_plan --net=slirp4netns --hostname plan-host --name "plan-n-$$"
 	local hosts
 	hosts=$("$SBX" --net=slirp4netns --hostname plan-host -- cat /etc/hosts) || fail "$hosts"
@@ -164,4 +165,33 @@ test_plan_dbus_socket_when_the_record_dir_is_too_long() {
 		--dest=org.freedesktop.DBus / org.freedesktop.DBus.GetId 2>&1) || fail "the bus does not answer: $out"
 	[ -e "$sock" ] && fail "the proxy's socket $sock was left behind"
 	compare_plan --profile desktop --display=no --audio=no --name "$name"
+}
+
+test_plan_dry_run_says_when_the_name_is_taken() {
+	local name="plan-taken-$$" pid out
+	"$SBX" --name "$name" -- sleep 60 >"$T/s.log" 2>&1 &
+	pid=$!
+	track "$pid"
+	wait_for "\"$SBX\" ps | grep -q '^$name '" 100 || fail "the sandbox did not show up: $(cat "$T/s.log")"
+	out=$("$SBX" --name "$name" --dry-run -- true) || fail "$out"
+	expect_match "dry run" "$out" "record: .*/$name \(in use by a running sandbox: a real run would fail\)"
+	"$SBX" --name "$name" -- true 2>/dev/null && fail "the real run took a name in use"
+	"$SBX" stop "$name" >/dev/null
+	wait "$pid"
+	out=$("$SBX" --name "$name" --dry-run -- true) || fail "$out"
+	expect_no_match "free again" "$out" "in use"
+}
+
+test_plan_dry_run_says_when_the_command_is_nested() {
+	local out a b
+	out=$("$SBX" --profile demo --dry-run -- true) || fail "$out"
+	expect_match "demo" "$out" $'\nnested user namespace: the command runs in one of its own'
+	out=$("$SBX" --dry-run -- true) || fail "$out"
+	expect_no_match "default" "$out" "nested user namespace"
+	# As a real run has it: the nested namespace maps init's IDs onto
+	# themselves (0 0 N); the sandbox's own maps 0 to the caller's uid.
+	out=$("$SBX" --profile demo -- head -1 /proc/self/uid_map) || fail "$out"
+	expect_match "demo's command's map" "$out" "^ +0 +0 +[0-9]+$"
+	out=$("$SBX" -- head -1 /proc/self/uid_map) || fail "$out"
+	expect_match "default's command's map" "$out" "^ +0 +$(id -u) +1$"
 }

@@ -63,6 +63,11 @@ test_pty_restores_the_terminal_and_passes_status() {
 	# Raw while it ran: the sandbox's terminal did the echo, not ours.
 	out=$(in_terminal "\"$SBX\" --pty -- sh -c 'stty -a'" 2>&1)
 	expect_match "the sandbox's terminal is cooked" "$out" " icanon "
+	# The time limit's warning comes after the terminal is restored: a
+	# whole line, \r\n at its end.
+	out=$(in_terminal "\"$SBX\" --pty --time-limit 1 -- sleep 10; echo rc=\$?" 2>&1)
+	expect_match "timeout" "$out" "rc=124"
+	expect_match "its warning, a whole line" "$out" $'the sandbox was killed\r\n'
 }
 
 test_pty_with_a_pipe_for_stdin() {
