@@ -157,8 +157,15 @@ test_playground_no_new_privs_needs_all_caps() {
 	local out
 	out=$(sbx --no-new-privs=no -- true 2>&1) && fail "no-new-privs=no without capabilities was accepted"
 	expect_match "refused" "$out" "no-new-privs=no needs the command to keep every capability"
-	out=$(demo --landlock=required --landlock-rw / -- true 2>&1) && fail "no-new-privs=no with Landlock was accepted"
+	out=$(demo --no-new-privs=no --landlock=required --landlock-rw / -- true 2>&1) &&
+		fail "no-new-privs=no with Landlock was accepted"
 	expect_match "refused with Landlock" "$out" "Landlock needs no_new_privs"
+	# demo's own gives way to --cap-drop on the command line: no_new_privs
+	# is set then (fail closed), and the run goes on.
+	out=$(demo --cap-drop all -- grep NoNewPrivs /proc/self/status 2>&1) || fail "$out"
+	expect_match "demo --cap-drop all: no_new_privs set" "$out" $'NoNewPrivs:[ \t]+1'
+	out=$(demo -- grep NoNewPrivs /proc/self/status 2>&1) || fail "$out"
+	expect_match "demo: no_new_privs off" "$out" $'NoNewPrivs:[ \t]+0'
 	out=$(sbx --no-new-privs=no --cap-add all --dry-run -- true 2>&1) || fail "$out"
 	expect_match "--dry-run shows it" "$out" "no_new_privs: no"
 }
