@@ -61,18 +61,20 @@ test_playground_pid_namespace_and_proc() {
 	# Seen from the host: host, sandbox, the command's own namespace.
 	# With the masks on the kernel would refuse that proc: no nested PID
 	# namespace then (two numbers), but the command still runs.
-	expect_eq "a PID namespace below the sandbox's" "$(nspid_depth)" 3
-	expect_eq "masks on: the sandbox's PID namespace" "$(nspid_depth --proc-masks=yes)" 2
+	expect_eq "a PID namespace below the sandbox's" "$(nspid_depth 37.25)" 3
+	expect_eq "masks on: the sandbox's PID namespace" "$(nspid_depth 37.5 --proc-masks=yes)" 2
 }
 
-# nspid_depth [ARGS]: how many PID namespaces demo's command is nested in.
+# nspid_depth SECONDS [ARGS]: how many PID namespaces demo's command (a
+# sleep of SECONDS, unique to the call) is nested in.
 nspid_depth() {
-	local pid p n=""
-	"$SBX" --profile demo "$@" -- sleep 37.25 &
+	local pid p n="" s=$1
+	shift
+	"$SBX" --profile demo "$@" -- sleep "$s" &
 	pid=$!
 	track $pid
-	wait_for '[ -n "$(pids_with "sleep 37.25" | grep -vx "$pid")" ]' 100 || fail "the sleep did not start"
-	for p in $(pids_with "sleep 37.25"); do
+	wait_for '[ -n "$(pids_with "sleep $s" | grep -vx "$pid")" ]' 100 || fail "the sleep did not start"
+	for p in $(pids_with "sleep $s"); do
 		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = sleep ] && n=$(awk '$1 == "NSpid:" { print NF - 1 }' "/proc/$p/status")
 	done
 	kill -TERM "$pid"
