@@ -791,6 +791,7 @@ bool spec_set(struct sbx_spec *spec, const char *key, const char *value, const c
 		spec->desktop.gpu = b;
 	} else if (!strcmp(key, "no-new-privs")) {
 		spec->nnp_off = !b;
+		spec->nnp_off_cli = !b && origin && !strncmp(origin, "--", 2);
 	} else if (!strcmp(key, "dbus")) {
 		spec->dbus.enabled = b;
 	} else if (!strcmp(key, "dbus-talk")) {
@@ -1011,11 +1012,18 @@ void spec_validate(struct sbx_spec *spec)
 		die("--home=app needs --app NAME (the app whose home to use)");
 	/* Without no_new_privs an exec may gain privileges: only harmless
 	 * where the command holds every capability of its own user namespace
-	 * already (init.c nests it there) and nothing more can be had. */
-	if (spec->nnp_off && !spec->caps_all)
-		die("--no-new-privs=no needs the command to keep every capability (--cap-add all, as in the demo profile)");
-	if (spec->nnp_off && spec->landlock.mode != SBX_LL_OFF)
-		die("--no-new-privs=no: Landlock needs no_new_privs; use --landlock=off or drop --no-new-privs=no");
+	 * already (init.c nests it there) and nothing more can be had.
+	 * A profile's (demo's) gives way to --cap-drop or --landlock on the
+	 * command line; the command line's own is refused. */
+	if (spec->nnp_off && (!spec->caps_all || spec->landlock.mode != SBX_LL_OFF)) {
+		if (spec->nnp_off_cli && !spec->caps_all)
+			die("--no-new-privs=no needs the command to keep every capability (--cap-add all, as in the demo profile)");
+		if (spec->nnp_off_cli)
+			die("--no-new-privs=no: Landlock needs no_new_privs; use --landlock=off or drop --no-new-privs=no");
+		trace("no-new-privs = no of the profile does not apply: %s", spec->caps_all ? "Landlock needs no_new_privs"
+									: "the command does not keep every capability");
+		spec->nnp_off = false;
+	}
 	for (size_t i = 0; i < spec->n_keep_fds; i++)
 		if (fcntl(spec->keep_fds[i], F_GETFD) < 0)
 			die("--keep-fd %d: that file descriptor is not open in sbx", spec->keep_fds[i]);

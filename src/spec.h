@@ -191,6 +191,7 @@ struct sbx_spec {
 
 	bool caps_all;
 	bool nnp_off; /* --no-new-privs=no: setuid and file caps work (needs caps_all) */
+	bool nnp_off_cli; /* ...asked on the command line: refused, not ignored, when it cannot be */
 	uint64_t caps; /* bit N: keep capability N */
 
 	struct sbx_env env;

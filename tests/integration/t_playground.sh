@@ -61,18 +61,20 @@ test_playground_pid_namespace_and_proc() {
 	# Seen from the host: host, sandbox, the command's own namespace.
 	# With the masks on the kernel would refuse that proc: no nested PID
 	# namespace then (two numbers), but the command still runs.
-	expect_eq "a PID namespace below the sandbox's" "$(nspid_depth)" 3
-	expect_eq "masks on: the sandbox's PID namespace" "$(nspid_depth --proc-masks=yes)" 2
+	expect_eq "a PID namespace below the sandbox's" "$(nspid_depth 37.25)" 3
+	expect_eq "masks on: the sandbox's PID namespace" "$(nspid_depth 37.5 --proc-masks=yes)" 2
 }
 
-# nspid_depth [ARGS]: how many PID namespaces demo's command is nested in.
+# nspid_depth SECONDS [ARGS]: how many PID namespaces demo's command (a
+# sleep of SECONDS, unique to the call) is nested in.
 nspid_depth() {
-	local pid p n=""
-	"$SBX" --profile demo "$@" -- sleep 37.25 &
+	local pid p n="" s=$1
+	shift
+	"$SBX" --profile demo "$@" -- sleep "$s" &
 	pid=$!
 	track $pid
-	wait_for '[ -n "$(pids_with "sleep 37.25" | grep -vx "$pid")" ]' 100 || fail "the sleep did not start"
-	for p in $(pids_with "sleep 37.25"); do
+	wait_for '[ -n "$(pids_with "sleep $s" | grep -vx "$pid")" ]' 100 || fail "the sleep did not start"
+	for p in $(pids_with "sleep $s"); do
 		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = sleep ] && n=$(awk '$1 == "NSpid:" { print NF - 1 }' "/proc/$p/status")
 	done
 	kill -TERM "$pid"
@@ -157,8 +159,15 @@ test_playground_no_new_privs_needs_all_caps() {
 	local out
 	out=$(sbx --no-new-privs=no -- true 2>&1) && fail "no-new-privs=no without capabilities was accepted"
 	expect_match "refused" "$out" "no-new-privs=no needs the command to keep every capability"
-	out=$(demo --landlock=required --landlock-rw / -- true 2>&1) && fail "no-new-privs=no with Landlock was accepted"
+	out=$(demo --no-new-privs=no --landlock=required --landlock-rw / -- true 2>&1) &&
+		fail "no-new-privs=no with Landlock was accepted"
 	expect_match "refused with Landlock" "$out" "Landlock needs no_new_privs"
+	# demo's own gives way to --cap-drop on the command line: no_new_privs
+	# is set then (fail closed), and the run goes on.
+	out=$(demo --cap-drop all -- grep NoNewPrivs /proc/self/status 2>&1) || fail "$out"
+	expect_match "demo --cap-drop all: no_new_privs set" "$out" $'NoNewPrivs:[ \t]+1'
+	out=$(demo -- grep NoNewPrivs /proc/self/status 2>&1) || fail "$out"
+	expect_match "demo: no_new_privs off" "$out" $'NoNewPrivs:[ \t]+0'
 	out=$(sbx --no-new-privs=no --cap-add all --dry-run -- true 2>&1) || fail "$out"
 	expect_match "--dry-run shows it" "$out" "no_new_privs: no"
 }

@@ -271,10 +271,11 @@ PY
 	fi
 	run_profiles "${SEC_PROFILES[*]}" -- "${attempts[@]}"
 	# Path sockets ignore the read-only mount; default (and so build and
-	# strict) hides /run/user.  demo does not, and its capabilities could
-	# unmount a mask anyway: a documented limit of demo.
-	[ ${#session[@]} = 0 ] || run_profiles "default build strict" -- "${session[@]}"
-	[ ${#session[@]} = 0 ] || expect_control "demo shows /run/user" "$(esc demo -- "${session[@]}")" unix-connect
+	# strict) hides /run/user, and demo has a private /run (a tmpfs it
+	# mounted itself, below its locked mounts).  The control: no profile
+	# at all shows the host's /run.
+	[ ${#session[@]} = 0 ] || run_profiles "default build strict demo" -- "${session[@]}"
+	[ ${#session[@]} = 0 ] || expect_control "no profile shows /run/user" "$(esc none -- "${session[@]}")" unix-connect
 	rm -f "$rundir/$name.sock"
 	out=$(esc none --net=host -- "tcp-connect=127.0.0.1:$port" "unix-connect=@$name")
 	expect_control "--net=host" "$out" tcp-connect unix-connect
