@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "quote.h"
+#include "cli.h"
 #include "util.h"
 
 #define INFO_MAX 65536
@@ -356,8 +357,16 @@ int changes_main(int argc, char **argv)
 		} else if (apply && is_opt(a, "--allow")) {
 			strv_push(&allow, option_value(argc, argv, &i, "--allow"));
 		} else {
+			static const char *const diff_opts[] = { "lower", "to", "keep-modes", "json", "patch", "inside",
+								 "verbose", "help" };
+			static const char *const apply_opts[] = { "lower", "to", "keep-modes", "dry-run", "quiet",
+								  "skip-unsafe", "allow", "verbose", "help" };
 			cleanup_free char *q = quote_str(a);
-			die("sbx %s: unknown option %s (see sbx %s --help)", cmd, q, cmd);
+
+			die("sbx %s: unknown option %s%s (see sbx %s --help)", cmd, q,
+			    apply ? cli_hint(a, apply_opts, ARRAY_SIZE(apply_opts))
+				  : cli_hint(a, diff_opts, ARRAY_SIZE(diff_opts)),
+			    cmd);
 		}
 	}
 	if (!dir)

@@ -12,6 +12,13 @@ plan_need() { # plan_need PROGRAM PACKAGE
 planned_mounts() { # planned_mounts <<< "$dry_run_output"
 	local line kind rest src dst optional
 	while IFS= read -r line; do
+		# A hide of a path the host has is a mount too (over the host's
+		# own file, which these cases show).
+		if [[ "$line" == "hide: "* && "$line" != *"(absent on the host"* ]]; then
+			line=${line#hide: }
+			echo "${line%  (*}"
+			continue
+		fi
 		[[ "$line" == "mount: "* ]] || continue
 		line=${line#mount: }
 		line=${line%  (*}
