@@ -146,13 +146,50 @@ void hide_resolve(struct sbx_spec *spec)
 	free(in);
 }
 
+/* The mount that shows something other than the host's own file at path,
+ * or NULL: a hide applies only to the host's file (fs.c matches it by
+ * device and inode at launch), so --dry-run says which ones will not. */
+static const struct sbx_mount *hide_shadowed_by(const struct sbx_spec *spec, const char *path)
+{
+	const struct sbx_mount *by = NULL;
+
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		const struct sbx_mount *m = &spec->mounts[i];
+
+		if (!m->dst || !path_within(path, m->dst))
+			continue;
+		switch (m->kind) {
+		case SBX_M_TMPFS:
+		case SBX_M_MASK:
+		case SBX_M_FILE:
+			by = m;
+			break;
+		case SBX_M_BIND:
+		case SBX_M_RO_BIND:
+		case SBX_M_DEV_BIND:
+			by = m->src && !strcmp(m->src, m->dst) ? NULL : m;
+			break;
+		default: /* an overlay still shows the host's file; dirs, links, remounts change nothing */
+			break;
+		}
+	}
+	return by;
+}
+
 void hide_print(const struct sbx_spec *spec, FILE *out)
 {
 	for (size_t i = 0; i < spec->n_hides; i++) {
 		const struct sbx_hide *h = &spec->hides[i];
+		const struct sbx_mount *by = h->absent || spec->rootfs ? NULL : hide_shadowed_by(spec, h->path);
 
-		fprintf(out, "hide: %s%s  (%s)\n", h->path, h->absent ? " (absent on the host: stays absent)" : "",
-			h->origin);
+		if (!h->absent && spec->rootfs)
+			fprintf(out, "hide: %s (not in the --rootfs view: nothing to hide)  (%s)\n", h->path, h->origin);
+		else if (by)
+			fprintf(out, "hide: %s (under %s's %s %s: nothing of the host's to hide)  (%s)\n", h->path,
+				by->origin, sbx_mount_kind_names[by->kind], by->dst, h->origin);
+		else
+			fprintf(out, "hide: %s%s  (%s)\n", h->path, h->absent ? " (absent on the host: stays absent)" : "",
+				h->origin);
 	}
 	for (size_t i = 0; i < spec->unhide.n; i++)
 		fprintf(out, "unhide: %s\n", spec->unhide.v[i]);

@@ -14,7 +14,7 @@ planned_mounts() { # planned_mounts <<< "$dry_run_output"
 	while IFS= read -r line; do
 		# A hide of a path the host has is a mount too (over the host's
 		# own file, which these cases show).
-		if [[ "$line" == "hide: "* && "$line" != *"(absent on the host"* ]]; then
+		if [[ "$line" == "hide: "* && "$line" != *"(absent on the host"* && "$line" != *": nothing "*" to hide)"* ]]; then
 			line=${line#hide: }
 			echo "${line%  (*}"
 			continue
