@@ -42,6 +42,7 @@ struct conn {
 	struct proxy_event ev;
 	struct timespec t0;
 	char addr[64];
+	char reason[160];
 	char buf[PROXY_HEAD_MAX + 8];
 	size_t len;
 };
@@ -117,7 +118,10 @@ static void log_event(struct conn *k)
 	char line[8192];
 	size_t n;
 
-	k->ev.duration_ms = (double)ms_since(&k->t0);
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	k->ev.duration_ms = (double)(now.tv_sec - k->t0.tv_sec) * 1e3 + (double)(now.tv_nsec - k->t0.tv_nsec) / 1e6;
 	if (k->ev.allowed) {
 		__atomic_fetch_add(&conf->stats->allowed, 1, __ATOMIC_RELAXED);
 	} else {
@@ -286,12 +290,12 @@ static bool connect_upstream(struct conn *k)
 	}
 	if (why) {
 		snprintf(detail, sizeof(detail),
-			 "%s resolves to %s, %s. The proxy does not connect to loopback, private, link-local or "
-			 "this host's own addresses even for an allowed name (DNS rebinding); --net-host-loopback "
-			 "allows 127.0.0.0/8.\n",
+			 "%s resolves to %s, %s. The proxy never connects to loopback, private, link-local or this "
+			 "host's own addresses, even for an allowed name (DNS rebinding).\n",
 			 k->req.host, first_bad, why);
+		snprintf(k->reason, sizeof(k->reason), "destination address refused: %s", why);
 		k->ev.address = first_bad;
-		refuse(k, 403, "destination address refused", detail);
+		refuse(k, 403, k->reason, detail);
 		return false;
 	}
 	refuse(k, 502, "the connection was refused or failed", NULL);
@@ -472,6 +476,7 @@ static void serve_http(struct conn *k)
 		}
 		if (!send_all(k->u, head, n))
 			return;
+		k->ev.bytes_up += n;
 		relay(k, k->buf + k->req.head_len, k->len - k->req.head_len);
 	}
 	log_event(k);

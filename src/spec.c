@@ -713,7 +713,9 @@ bool spec_set(struct sbx_spec *spec, const char *key, const char *value, const c
 		if ((i = index_of(value, sbx_net_mode_names, ARRAY_SIZE(sbx_net_mode_names))) < 0)
 			return fail(err, errlen, "unknown network mode \"%s\" (known: none, host, slirp4netns, pasta, auto)", value);
 		spec->net.mode = (enum sbx_net_mode)i;
-		spec->net.mode_set = true;
+		/* Only the command line's --net stands against --allow-host;
+		 * a profile's mode (default's none) gives way to it. */
+		spec->net.mode_set = origin && !strncmp(origin, "--", 2);
 	} else if (!strcmp(key, "allow-host") || !strcmp(key, "add-host")) {
 		return set_proxy_list(spec, key, value, err, errlen);
 	} else if (!strcmp(key, "net-log")) {
@@ -931,7 +933,7 @@ void spec_validate(struct sbx_spec *spec)
 	struct stat st;
 	size_t n_overlays = spec->root_mode == SBX_ROOT_OVERLAY;
 
-	/* --allow-host alone means the proxy. */
+	/* --allow-host without --net means the proxy. */
 	if (spec->net.allow.n && !spec->net.mode_set)
 		spec->net.mode = SBX_NET_PROXY;
 	if (spec->net.mode != SBX_NET_PROXY && (spec->net.allow.n || spec->net.add_host.n || spec->net.log))

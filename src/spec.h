@@ -128,7 +128,7 @@ struct sbx_network {
 	bool host_loopback;
 	struct sbx_publish *publish;
 	size_t n_publish;
-	bool mode_set;        /* --net or [network] mode given (else --allow-host means proxy) */
+	bool mode_set;        /* --net given on the command line (else --allow-host means proxy) */
 	struct strv allow;    /* --allow-host: patterns and @bundles, one per entry */
 	struct strv add_host; /* --add-host NAME:IP */
 	char *log;            /* --net-log FILE */
