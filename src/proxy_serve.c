@@ -322,16 +322,27 @@ static bool decide(struct conn *k)
 	return false;
 }
 
-/* After a tunnel is open: for port 443, the ClientHello's server name must
- * be the name connected to (for an allowed IP literal: an allowed name). */
+/* After a tunnel is open: when the client starts TLS (on any port, 443 or
+ * not), the ClientHello's server name must be the name connected to (for
+ * an allowed IP literal: an allowed name for that port). */
 static bool check_sni(struct conn *k)
 {
 	char sni[PROXY_HOST_MAX + 1];
 	bool not_tls;
 	int rc;
 
-	if (k->req.port != 443)
-		return true;
+	if (k->len == 0) {
+		/* TLS is the client's to start: when the server speaks first
+		 * (ssh, smtp), there is no ClientHello to check. */
+		struct pollfd p[2] = { { .fd = k->c, .events = POLLIN }, { .fd = k->u, .events = POLLIN } };
+		int n;
+
+		do
+			n = poll(p, 2, TLS_TIMEOUT_MS);
+		while (n < 0 && errno == EINTR);
+		if (n <= 0 || (p[1].revents && !p[0].revents))
+			return true;
+	}
 	for (;;) {
 		rc = proxy_tls_sni((const uint8_t *)k->buf, k->len, sni, sizeof(sni), &not_tls);
 		if (rc != PROXY_MORE)
@@ -345,12 +356,12 @@ static bool check_sni(struct conn *k)
 		}
 	}
 	if (rc == PROXY_BAD) {
-		refuse(k, 0, "malformed or incomplete TLS ClientHello on port 443", NULL);
+		refuse(k, 0, "malformed or incomplete TLS ClientHello", NULL);
 		return false;
 	}
 	if (not_tls || !sni[0])
 		return true;
-	if (k->req.literal ? proxy_policy_allows(&k->conf->pol, sni, false, NULL, 443) : !strcmp(sni, k->req.host))
+	if (k->req.literal ? proxy_policy_allows(&k->conf->pol, sni, false, NULL, k->req.port) : !strcmp(sni, k->req.host))
 		return true;
 	refuse(k, 0, "TLS server name (SNI) does not match the allowed host", NULL);
 	return false;
