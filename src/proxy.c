@@ -128,7 +128,7 @@ void proxy_listen_in_sandbox(int sock)
 	struct iovec iov = { .iov_base = &one, .iov_len = 1 };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
 	struct cmsghdr *cm;
-	cleanup_fd int s = -1;
+	int s;
 
 	/* 127.0.0.1 exists only once lo is up; init brings it up again. */
 	net_loopback_up();
@@ -147,6 +147,7 @@ void proxy_listen_in_sandbox(int sock)
 	memcpy(CMSG_DATA(cm), &s, sizeof(int));
 	if (sendmsg(sock, &msg, MSG_NOSIGNAL) != 1)
 		die_errno("--net=proxy: cannot hand the listening socket to sbx");
+	close(s);
 }
 
 int proxy_receive_listener(int sock)
@@ -233,6 +234,7 @@ struct proxy *proxy_start(const struct sbx_spec *spec, int listen_fd)
 	conf.log_fd = log_fd;
 	proxy_own_addresses(&conf);
 	p = xcalloc(1, sizeof(*p));
+	// cppcheck-suppress invalidFunctionArg ; fd -1 is what MAP_ANONYMOUS wants
 	p->stats = mmap(NULL, sizeof(*p->stats), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (p->stats == MAP_FAILED)
 		die_errno("--net=proxy: mmap");
@@ -259,7 +261,7 @@ static void printable(char *dst, const char *src, size_t len)
 	size_t i;
 
 	for (i = 0; i + 1 < len && src[i]; i++)
-		dst[i] = src[i] > 0x20 && src[i] < 0x7f ? src[i] : '?';
+		dst[i] = (char)(src[i] > 0x20 && src[i] < 0x7f ? src[i] : '?');
 	dst[i] = '\0';
 }
 

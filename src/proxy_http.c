@@ -274,11 +274,11 @@ size_t proxy_http_rewrite(const char *buf, const struct proxy_req *req, char *ou
 			return 0;
 		memcpy(out + n, buf + req->keep[i].off, req->keep[i].len);
 		n += req->keep[i].len;
-		memcpy(out + n, "\r\n", 2);
-		n += 2;
+		out[n++] = '\r';
+		out[n++] = '\n';
 	}
-	if (n + 21 > outlen)
+	w = snprintf(out + n, outlen - n, "Connection: close\r\n\r\n");
+	if (w < 0 || (size_t)w >= outlen - n)
 		return 0;
-	memcpy(out + n, "Connection: close\r\n\r\n", 21);
-	return n + 21;
+	return n + (size_t)w;
 }

@@ -42,6 +42,7 @@ struct conn {
 	struct proxy_event ev;
 	struct timespec t0;
 	char addr[64];
+	char bad_addr[64]; /* the first refused address */
 	char reason[160];
 	char buf[PROXY_HEAD_MAX + 8];
 	size_t len;
@@ -205,7 +206,7 @@ static bool connect_upstream(struct conn *k)
 	struct proxy_addr addrs[ADDRS_MAX];
 	size_t n = 0;
 	const char *why = NULL;
-	char first_bad[64] = "";
+	char *first_bad = k->bad_addr;
 	struct timespec t;
 	char detail[512];
 
@@ -250,7 +251,7 @@ static bool connect_upstream(struct conn *k)
 		if (w) {
 			if (!why) {
 				why = w;
-				proxy_addr_format(&addrs[i], first_bad, sizeof(first_bad));
+				proxy_addr_format(&addrs[i], k->bad_addr, sizeof(k->bad_addr));
 			}
 			continue;
 		}
@@ -361,7 +362,8 @@ static bool check_sni(struct conn *k)
 	}
 	if (not_tls || !sni[0])
 		return true;
-	if (k->req.literal ? proxy_policy_allows(&k->conf->pol, sni, false, NULL, k->req.port) : !strcmp(sni, k->req.host))
+	if (k->req.literal ? proxy_policy_allows(&k->conf->pol, sni, false, &k->req.addr, k->req.port)
+			   : !strcmp(sni, k->req.host))
 		return true;
 	refuse(k, 0, "TLS server name (SNI) does not match the allowed host", NULL);
 	return false;

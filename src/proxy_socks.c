@@ -3,6 +3,7 @@
 #include "proxy_parse.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 static int bad(struct proxy_req *req, int status, const char *why)
@@ -80,6 +81,6 @@ int proxy_socks_request(const uint8_t *buf, size_t len, struct proxy_req *req)
 	memcpy(&req->addr.a, buf + 4, alen);
 	if (!inet_ntop(req->addr.family, &req->addr.a, tmp, sizeof(tmp)))
 		return bad(req, 1, "malformed address in a SOCKS5 request");
-	strcpy(req->host, tmp);
+	snprintf(req->host, sizeof(req->host), "%s", tmp);
 	return PROXY_DONE;
 }
