@@ -5,7 +5,7 @@
 #
 #   bench/bench.sh [--quick] [--section NAME]...     (or: make bench)
 #
-# Sections: startup build seccomp net memory (default: all).
+# Sections: startup build seccomp net proxy memory (default: all).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -13,7 +13,7 @@ SBX=${SBX:-$root/sbx}
 BB=$root/build/bench
 # The tree's profiles, not whatever an older install left in /usr/local.
 export SBX_PROFILE_PATH=$root/profiles
-ALL_SECTIONS="startup build seccomp net memory"
+ALL_SECTIONS="startup build seccomp net proxy memory"
 
 usage() {
 	cat <<EOF
@@ -459,6 +459,93 @@ section_net() {
 		net_rows "sbx --net=$mode" 10.0.2.2 "$SBX" --net=$mode --net-host-loopback --
 	done
 	table "Network: iperf3 TCP, ${NET_SECS}s, client in the sandbox, server on the host's 127.0.0.1" Mbit/s 0 "host loopback"
+}
+
+# ---- proxy: a large download and small requests through --net=proxy ----
+
+# A loopback HTTP server that answers every GET with the file named in the
+# path from $W (sendfile, so the server is not what is measured).
+FAST_SERVER='
+import http.server, os, socketserver, sys
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.0"
+    def do_GET(self):
+        p = os.path.join(sys.argv[2], os.path.basename(self.path))
+        with open(p, "rb") as f:
+            n = os.fstat(f.fileno()).st_size
+            self.send_response(200); self.send_header("Content-Length", str(n)); self.end_headers()
+            self.wfile.flush(); self.connection.sendfile(f)
+    def log_message(self, *a): pass
+class S(socketserver.ThreadingMixIn, http.server.HTTPServer): daemon_threads = True
+S(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+'
+# Requests one after another in one process; prints ms per request.
+LATENCY_CLIENT='
+import sys, time, urllib.request
+n, url = int(sys.argv[1]), sys.argv[2]
+urllib.request.urlopen(url).read()
+t = time.perf_counter()
+for _ in range(n): urllib.request.urlopen(url).read()
+print((time.perf_counter() - t) * 1000 / n)
+'
+
+section_proxy() {
+	local port spid i out vals mode name url size_mb n_req
+	command -v curl >/dev/null || { row_na "host loopback" "curl not installed"; table "Download through the proxy" MB/s 0 "host loopback"; return; }
+	size_mb=$([ $quick = 1 ] && echo 64 || echo 512)
+	n_req=$([ $quick = 1 ] && echo 50 || echo 300)
+	head -c $((size_mb << 20)) /dev/zero >"$W/big"
+	echo small >"$W/small"
+	port=$(free_port)
+	python3 -c "$FAST_SERVER" "$port" "$W" >"$W/fast.log" 2>&1 &
+	spid=$!
+	STARTED+=("$spid")
+	for ((i = 0; i < 50; i++)); do
+		[ -n "$(ss -Hltn "sport = :$port" 2>/dev/null)" ] && break
+		sleep 0.1
+	done
+	local popt=(--allow-host "big.test:$port" --add-host big.test:127.0.0.1 --net-host-loopback)
+	for mode in host proxy slirp4netns; do
+		case $mode in
+		host) name="host loopback" url="http://127.0.0.1:$port/big" pre=(env) ;;
+		proxy) name="sbx --net=proxy" url="http://big.test:$port/big" pre=("$SBX" "${popt[@]}" --) ;;
+		slirp4netns) name="sbx --net=slirp4netns" url="http://10.0.2.2:$port/big" pre=("$SBX" --net=slirp4netns --net-host-loopback --) ;;
+		esac
+		vals=
+		for ((i = 0; i < NET_RUNS; i++)); do
+			# curl's own figure: the download alone, not sbx's start.
+			if ! out=$(cd / && timeout 120 "${pre[@]}" curl -sS -o /dev/null -w '%{speed_download}\n' "$url" 2>&1 </dev/null); then
+				vals=; row_na "$name" "$(why_not "$out")"; break
+			fi
+			vals+="$(awk '{printf "%.1f", $1 / 1048576}' <<<"${out##*$'\n'}") "
+		done
+		# shellcheck disable=SC2046
+		[ -n "$vals" ] && row_add "$name" $(echo "$vals" | stats)
+	done
+	table "Download: ${size_mb} MiB over HTTP from a server on the host's 127.0.0.1, curl in the sandbox (goal: proxy >= slirp4netns)" MB/s 0 "host loopback"
+	for mode in host proxy; do
+		case $mode in
+		host) name="host loopback" pre=(env -u http_proxy) url="http://127.0.0.1:$port/small" ;;
+		proxy) name="sbx --net=proxy" pre=("$SBX" "${popt[@]}" --) url="http://big.test:$port/small" ;;
+		esac
+		vals=
+		for ((i = 0; i < NET_RUNS; i++)); do
+			if ! out=$(cd / && timeout 120 "${pre[@]}" python3 -c "$LATENCY_CLIENT" "$n_req" "$url" 2>&1 </dev/null); then
+				vals=; row_na "$name" "$(why_not "$out")"; break
+			fi
+			vals+="${out##*$'\n'} "
+		done
+		# shellcheck disable=SC2046
+		[ -n "$vals" ] && row_add "$name" $(echo "$vals" | stats)
+	done
+	local added
+	added=$(python3 -c 'import sys; a, b = sys.argv[1:]; print("%.3f" % (float(a) - float(b)) if a and b else "?")' \
+		"$(row_med "sbx --net=proxy")" "$(row_med "host loopback")")
+	table "Latency: $n_req sequential small GETs (python urllib, a new connection each), ms per request" ms 3 "host loopback"
+	target "proxy's added latency per request, ms" "$added" 1
+	kill "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
+	rm -f "$W/big"
 }
 
 # ---- memory: sbx's own processes while `sleep` runs ----

@@ -36,6 +36,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -49,6 +51,7 @@
 #include "net.h"
 #include "plan.h"
 #include "pty.h"
+#include "proxy.h"
 #include "record.h"
 #include "seccomp.h"
 #include "util.h"
@@ -70,6 +73,7 @@ struct launch {
 	pid_t supervisor;
 	int sync[2]; /* supervisor -> A ('M') and B ('G') */
 	int info[2]; /* A -> supervisor: B's pid */
+	int fdpass[2]; /* A -> supervisor: --net=proxy's listening socket */
 	struct fs_sources fs; /* opened by A, used by B */
 	struct seccomp_job seccomp; /* compiled for B, in parallel */
 	struct pty *pty;      /* --pty, else NULL */
@@ -176,6 +180,8 @@ static __attribute__((noreturn)) void run_userns_child(struct launch *l)
 		_exit(SBX_EXIT_FAILURE);
 	close(l->sync[1]);
 	close(l->info[0]);
+	if (l->fdpass[0] >= 0)
+		close(l->fdpass[0]);
 	if (read_all(l->sync[0], &go, 1) != 1 || go != 'M')
 		_exit(SBX_EXIT_FAILURE);
 	trace("ID maps are in place");
@@ -197,6 +203,12 @@ static __attribute__((noreturn)) void run_userns_child(struct launch *l)
 	 * sandbox's PID namespace, out of the command's sight and reach. */
 	if (unshare(flags & ~(CLONE_NEWPID | CLONE_NEWTIME)) < 0)
 		die_errno("cannot create the sandbox's namespaces");
+	/* The proxy's socket, made in the sandbox's network namespace. */
+	if (l->fdpass[1] >= 0) {
+		proxy_listen_in_sandbox(l->fdpass[1]);
+		close(l->fdpass[1]);
+		l->fdpass[1] = -1;
+	}
 	/* Host paths still mean host paths here. */
 	fs_prepare(spec, &l->fs);
 	if ((flags & (CLONE_NEWPID | CLONE_NEWTIME)) && unshare(flags & (CLONE_NEWPID | CLONE_NEWTIME)) < 0)
@@ -288,7 +300,9 @@ static int supervise(struct launch *l, pid_t child, pid_t init, const sigset_t *
 int launch_run(const struct sbx_plan *plan)
 {
 	const struct sbx_spec *spec = plan->spec;
-	struct launch l = { .spec = spec, .map = &plan->map, .cwd = plan->cwd, .pty_sock = -1, .sigfd = -1 };
+	struct launch l = { .spec = spec, .map = &plan->map, .cwd = plan->cwd, .pty_sock = -1, .sigfd = -1,
+			    .fdpass = { -1, -1 } };
+	struct proxy *proxy = NULL;
 	struct sbx_record *rec;
 	struct sbx_cgroup *cg;
 	struct net_helper *net;
@@ -338,6 +352,8 @@ int launch_run(const struct sbx_plan *plan)
 
 	if (pipe2(l.sync, O_CLOEXEC) < 0 || pipe2(l.info, O_CLOEXEC) < 0)
 		die_errno("pipe");
+	if (spec->net.mode == SBX_NET_PROXY && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, l.fdpass) < 0)
+		die_errno("socketpair");
 	child = clone_newuser();
 	if (child < 0)
 		die_userns(errno);
@@ -345,6 +361,8 @@ int launch_run(const struct sbx_plan *plan)
 		run_userns_child(&l);
 	close(l.sync[0]);
 	close(l.info[1]);
+	if (l.fdpass[1] >= 0)
+		close(l.fdpass[1]);
 	seccomp_compile_close(&l.seccomp);
 	if (l.pty)
 		pty_close_child_fd(l.pty);
@@ -363,11 +381,17 @@ int launch_run(const struct sbx_plan *plan)
 		cgroup_finish(cg, SBX_EXIT_FAILURE);
 		record_remove(rec);
 		status = init_exit_code(status);
+		if (l.fdpass[0] >= 0)
+			close(l.fdpass[0]);
 		goto out;
 	}
 	close(l.info[0]);
 	trace("sandbox init is pid %d", (int)init);
 	net = net_start(spec, init);
+	if (l.fdpass[0] >= 0) {
+		proxy = proxy_start(spec, proxy_receive_listener(l.fdpass[0]));
+		close(l.fdpass[0]);
+	}
 	record_commit(rec, spec, init, cgroup_path(cg));
 	if (write_all(l.sync[1], "G", 1) != 1)
 		die_errno("cannot start the sandbox");
@@ -385,6 +409,7 @@ int launch_run(const struct sbx_plan *plan)
 	l.pty = NULL;
 	overlay_tidy_changes(spec);
 	net_stop(net);
+	proxy_stop(proxy);
 	cgroup_finish(cg, status);
 	record_remove(rec);
 out:

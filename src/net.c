@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 
 #include "launch.h"
+#include "proxy.h"
 #include "spawn.h"
 #include "util.h"
 
@@ -146,7 +147,9 @@ void net_prepare(struct sbx_spec *spec, const char *hostname)
 	cleanup_free char *help = NULL;
 	char host[256];
 
-	if (mode == SBX_NET_NONE || mode == SBX_NET_HOST)
+	if (mode == SBX_NET_PROXY)
+		proxy_prepare(spec);
+	if (mode == SBX_NET_NONE || mode == SBX_NET_HOST || mode == SBX_NET_PROXY)
 		return;
 	if (mode == SBX_NET_AUTO) {
 		if ((plan.path = find_in_path("pasta")))

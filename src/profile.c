@@ -178,6 +178,9 @@ static const struct pkey network_keys[] = {
 	SCALAR("mode", "net"),
 	LIST("publish", "publish"),
 	SCALAR("host-loopback", "net-host-loopback"),
+	LIST("allow", "allow-host"),
+	LIST("add-host", "add-host"),
+	SCALAR("log", "net-log"),
 	KEYS_END,
 };
 
@@ -1290,6 +1293,10 @@ static void write_network(const struct sbx_network *net, FILE *out)
 	}
 	if (net->host_loopback)
 		put(out, "host-loopback", "yes");
+	put_list(out, "allow", &net->allow);
+	put_list(out, "add-host", &net->add_host);
+	if (net->log)
+		put(out, "log", net->log);
 }
 
 static void write_desktop(const struct sbx_spec *spec, FILE *out)

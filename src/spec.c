@@ -16,6 +16,7 @@
 #include "env.h"
 #include "hide.h"
 #include "limits.h"
+#include "proxy.h"
 #include "seccomp.h"
 
 const char *const sbx_ns_names[SBX_NS_COUNT] = {
@@ -32,7 +33,7 @@ const char *const sbx_mount_kind_names[] = {
 const char *const sbx_root_mode_names[3] = { "ro", "rw", "overlay" };
 const char *const sbx_overlay_driver_names[3] = { "auto", "kernel", "fuse" };
 const char *const sbx_sc_action_names[4] = { "allow", "errno", "kill", "log" };
-const char *const sbx_net_mode_names[5] = { "none", "host", "slirp4netns", "pasta", "auto" };
+const char *const sbx_net_mode_names[6] = { "none", "host", "slirp4netns", "pasta", "auto", "proxy" };
 const char *const sbx_home_mode_names[3] = { "host", "tmp", "app" };
 
 /* Every setting sbx knows: the CLI's long options and the profile keys map here. */
@@ -69,9 +70,12 @@ const struct spec_key spec_keys[] = {
 	{ "keep-fd", 1, "N", "pass file descriptor N to the command (others above 2 are closed)" },
 	{ "cap-add", 1, "CAPS", "keep these capabilities inside (names, or all)" },
 	{ "cap-drop", 1, "CAPS", "drop these capabilities (names, or all)" },
-	{ "net", 1, "MODE", "network: none (default, loopback only), slirp4netns, pasta, auto (pasta if installed), host (no isolation)" },
+	{ "net", 1, "MODE", "network: none (default, loopback only), slirp4netns, pasta, auto (pasta if installed), proxy (allowed host names only, see --allow-host), host (no isolation)" },
 	{ "publish", 1, "[ADDR:]HOSTPORT:PORT[/tcp|udp]", "publish a sandbox port on the host, on 127.0.0.1 unless ADDR is given" },
-	{ "net-host-loopback", 2, NULL, "let the sandbox reach the host's 127.0.0.1 via 10.0.2.2" },
+	{ "net-host-loopback", 2, NULL, "let the sandbox reach the host's 127.0.0.1 via 10.0.2.2 (--net=proxy: allow 127.0.0.0/8 destinations)" },
+	{ "allow-host", 1, "PATTERN", "--net=proxy: allow NAME, *.NAME or an IP, with :PORT (default 80 and 443), or a @bundle (@npm @pypi @crates @go @github @gitlab @debian @ubuntu @maven @rubygems); implies --net=proxy" },
+	{ "add-host", 1, "NAME:IP", "--net=proxy: the proxy resolves NAME to IP" },
+	{ "net-log", 1, "FILE", "--net=proxy: append one JSON line per proxy decision to FILE" },
 	{ "clearenv", 2, NULL, "start the command with an empty environment (see --keepenv)" },
 	{ "keepenv", 1, "GLOB", "with --clearenv, keep variables matching GLOB; an exact NAME also passes the deny globs" },
 	{ "denyenv", 1, "GLOB", "drop variables matching GLOB unless --setenv sets them" },
@@ -169,6 +173,9 @@ void spec_free(struct sbx_spec *spec)
 	strv_free(&spec->landlock.ro);
 	strv_free(&spec->landlock.rw);
 	free(spec->net.publish);
+	strv_free(&spec->net.allow);
+	strv_free(&spec->net.add_host);
+	free(spec->net.log);
 	free(spec->desktop.app);
 	strv_free(&spec->dbus.talk);
 	strv_free(&spec->dbus.own);
@@ -575,6 +582,24 @@ static bool set_bus_names(struct strv *list, const char *key, const char *value,
 	return true;
 }
 
+/* --allow-host and --add-host: comma or blank separated lists, each item
+ * checked now so a typo fails before anything starts. */
+static bool set_proxy_list(struct sbx_spec *spec, const char *key, const char *value, char *err, size_t errlen)
+{
+	cleanup_free char *copy = xstrdup(value);
+	bool allow = key[1] == 'l', any = false;
+	char *save = NULL;
+
+	for (char *w = strtok_r(copy, ", \t", &save); w; w = strtok_r(NULL, ", \t", &save)) {
+		any = true;
+		if (allow ? !proxy_policy_add(NULL, w, err, errlen) : !proxy_policy_pin(NULL, w, err, errlen))
+			return false;
+		if (!strv_contains(allow ? &spec->net.allow : &spec->net.add_host, w))
+			strv_push(allow ? &spec->net.allow : &spec->net.add_host, w);
+	}
+	return any ? true : fail(err, errlen, "empty %s list", key);
+}
+
 bool spec_set(struct sbx_spec *spec, const char *key, const char *value, const char *origin, char *err,
 	      size_t errlen)
 {
@@ -708,6 +733,16 @@ bool spec_set(struct sbx_spec *spec, const char *key, const char *value, const c
 		if ((i = index_of(value, sbx_net_mode_names, ARRAY_SIZE(sbx_net_mode_names))) < 0)
 			return fail(err, errlen, "unknown network mode \"%s\" (known: none, host, slirp4netns, pasta, auto)", value);
 		spec->net.mode = (enum sbx_net_mode)i;
+		/* Only the command line's --net stands against --allow-host;
+		 * a profile's mode (default's none) gives way to it. */
+		spec->net.mode_set = origin && !strncmp(origin, "--", 2);
+	} else if (!strcmp(key, "allow-host") || !strcmp(key, "add-host")) {
+		return set_proxy_list(spec, key, value, err, errlen);
+	} else if (!strcmp(key, "net-log")) {
+		free(spec->net.log);
+		spec->net.log = make_absolute(value);
+		if (!spec->net.log)
+			return fail(err, errlen, "cannot get the current directory");
 	} else if (!strcmp(key, "publish")) {
 		struct sbx_publish p;
 		if (!spec_parse_publish(value, &p, err, errlen))
@@ -923,6 +958,15 @@ void spec_validate(struct sbx_spec *spec)
 	struct stat st;
 	size_t n_overlays = spec->root_mode == SBX_ROOT_OVERLAY;
 
+	/* --allow-host without --net means the proxy. */
+	if (spec->net.allow.n && !spec->net.mode_set)
+		spec->net.mode = SBX_NET_PROXY;
+	if (spec->net.mode != SBX_NET_PROXY && (spec->net.allow.n || spec->net.add_host.n || spec->net.log))
+		die("--%s is for --net=proxy, and the network is --net=%s (drop --net, or use --net=proxy)",
+		    spec->net.allow.n ? "allow-host" : spec->net.add_host.n ? "add-host" : "net-log",
+		    sbx_net_mode_names[spec->net.mode]);
+	if (spec->net.mode == SBX_NET_PROXY && spec->net.n_publish)
+		die("--publish needs user-mode networking (--net=slirp4netns or pasta); --net=proxy only lets the sandbox out through its proxy");
 	if (spec->net.mode == SBX_NET_HOST) {
 		spec->share[SBX_NS_NET] = true;
 		if (spec->net.n_publish)
@@ -933,7 +977,7 @@ void spec_validate(struct sbx_spec *spec)
 	if (spec->net.mode == SBX_NET_NONE && spec->net.n_publish)
 		die("--publish needs user-mode networking: add --net=slirp4netns (or pasta, auto)");
 	if (spec->net.mode == SBX_NET_NONE && spec->net.host_loopback)
-		die("--net-host-loopback needs user-mode networking: add --net=slirp4netns (or pasta, auto)");
+		die("--net-host-loopback needs a network: add --net=slirp4netns (or pasta, auto, proxy)");
 	if (spec->hostname && spec->share[SBX_NS_UTS])
 		die("--hostname: the UTS namespace is shared with the host (--share=uts); drop one of them");
 
@@ -1032,6 +1076,8 @@ void spec_validate(struct sbx_spec *spec)
 		if (p[0] != '/')
 			die("landlock: path \"%s\" must be absolute", p);
 	}
+	/* Derived: the command's proxy variables (shown by --dry-run). */
+	proxy_plan_env(spec);
 }
 
 void spec_print(const struct sbx_spec *spec, FILE *out)
@@ -1044,6 +1090,7 @@ void spec_print(const struct sbx_spec *spec, FILE *out)
 	fprintf(out, "\nidmap: mode=%s uid=%u gid=%u\n", sbx_map_mode_names[spec->map_mode], spec->uid, spec->gid);
 	fprintf(out, "hostname: %s\n", spec->share[SBX_NS_UTS] ? "(host)" : spec->hostname ? spec->hostname : "(generated)");
 	fprintf(out, "network: %s\n", sbx_net_mode_names[spec->net.mode]);
+	proxy_print(spec, out);
 	fprintf(out, "root: %s %s", spec->rootfs ? spec->rootfs : "host /", sbx_root_mode_names[spec->root_mode]);
 	fprintf(out, "\noverlay driver: %s\n", sbx_overlay_driver_names[spec->overlay_driver]);
 	if (spec->changes)

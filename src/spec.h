@@ -126,8 +126,8 @@ struct sbx_landlock {
 	struct strv rw; /* paths fully writable */
 };
 
-enum sbx_net_mode { SBX_NET_NONE, SBX_NET_HOST, SBX_NET_SLIRP4NETNS, SBX_NET_PASTA, SBX_NET_AUTO };
-extern const char *const sbx_net_mode_names[5];
+enum sbx_net_mode { SBX_NET_NONE, SBX_NET_HOST, SBX_NET_SLIRP4NETNS, SBX_NET_PASTA, SBX_NET_AUTO, SBX_NET_PROXY };
+extern const char *const sbx_net_mode_names[6];
 
 struct sbx_publish {
 	char host_addr[46]; /* default 127.0.0.1 */
@@ -140,6 +140,10 @@ struct sbx_network {
 	bool host_loopback;
 	struct sbx_publish *publish;
 	size_t n_publish;
+	bool mode_set;        /* --net given on the command line (else --allow-host means proxy) */
+	struct strv allow;    /* --allow-host: patterns and @bundles, one per entry */
+	struct strv add_host; /* --add-host NAME:IP */
+	char *log;            /* --net-log FILE */
 };
 
 /* Desktop apps (src/desktop.c, src/dbus.c). */

@@ -129,7 +129,8 @@ _sbx_values()
 		fi
 		list="$(_sbx_profiles) none" ;;
 	--map) list="auto subids single" ;;
-	--net) list="none slirp4netns pasta auto host" ;;
+	--net) list="none slirp4netns pasta auto proxy host" ;;
+	--allow-host) list="@npm @pypi @crates @go @github @gitlab @debian @ubuntu @maven @rubygems" ;;
 	--root) list="ro overlay rw" ;;
 	--overlay-driver) list="auto kernel fuse" ;;
 	--seccomp-default | --seccomp-deny-action) list="allow errno kill log" ;;

@@ -87,3 +87,10 @@ pids_with() {
 	done
 	return 0
 }
+
+# A free TCP port on the host's 127.0.0.1 (t_net, t_proxy).
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+# A bounded HTTP GET; prints the body, fails on any error.
+HTTP_GET='import sys, urllib.request as u; print(u.urlopen(sys.argv[1], timeout=20).read().decode().strip())'

@@ -10,10 +10,6 @@ need_helper() { # need_helper MODE
 	out=$(sbx --net="$1" -- true 2>&1) || skip "$1 cannot run here: $out"
 }
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # Serves $T/www on the host's 127.0.0.1:$1.
 host_http_server() {
 	mkdir -p "$T/www"
@@ -22,9 +18,6 @@ host_http_server() {
 	track $!
 	wait_for "\"\$PROBE\" connect:127.0.0.1:$1 | grep -q =OK" 50 || fail "the host's test server did not start"
 }
-
-# A bounded HTTP GET; prints the body, fails on any error.
-HTTP_GET='import sys, urllib.request as u; print(u.urlopen(sys.argv[1], timeout=3).read().decode().strip())'
 
 # What the sandbox sees of its network: tap0's address and mask, the default
 # route (from /proc/net/route), resolv.conf and hosts.
