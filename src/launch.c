@@ -46,6 +46,7 @@
 #include "idmap.h"
 #include "init.h"
 #include "net.h"
+#include "notify.h"
 #include "record.h"
 #include "seccomp.h"
 #include "util.h"
@@ -71,6 +72,7 @@ struct launch {
 	int info[2]; /* A -> supervisor: B's pid */
 	struct fs_sources fs; /* opened by A, used by B */
 	struct seccomp_job seccomp; /* compiled for B, in parallel */
+	struct notify notify; /* sbx trace, --audit: serves the command's listener */
 };
 
 static pid_t clone_newuser(void)
@@ -285,6 +287,7 @@ int launch_run(struct sbx_spec *spec)
 		die_errno("sigprocmask");
 	/* First: it runs on another CPU while the sandbox is set up. */
 	seccomp_compile_start(&spec->seccomp, &l.seccomp);
+	notify_start(spec, &l.notify);
 
 	idmap_plan_start(&l.map, spec);
 	l.hostname = spec->hostname ? xstrdup(spec->hostname) : make_hostname();
@@ -314,6 +317,7 @@ int launch_run(struct sbx_spec *spec)
 	close(l.sync[0]);
 	close(l.info[1]);
 	seccomp_compile_close(&l.seccomp);
+	notify_parent_close();
 
 	idmap_install(&l.map, child);
 	/* Before A creates the cgroup namespace, so the sandbox's cgroup is
@@ -345,6 +349,7 @@ int launch_run(struct sbx_spec *spec)
 	cgroup_finish(cg, status);
 	record_remove(rec);
 out:
+	notify_finish(&l.notify, status);
 	dbus_stop(bus);
 	seccomp_compile_reap(&l.seccomp, true);
 	free(l.hostname);

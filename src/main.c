@@ -9,13 +9,14 @@
 #include "launch.h"
 #include "profile.h"
 #include "spec.h"
+#include "trace.h"
 #include "util.h"
 
 #ifndef SBX_VERSION
 #define SBX_VERSION "unknown"
 #endif
 
-static void build_spec(struct sbx_spec *spec, struct cli *cli)
+static void build_spec(struct sbx_spec *spec, struct cli *cli, const char *trace_output)
 {
 	char err[1024];
 	const char *profile = cli->profile ? cli->profile : "default";
@@ -34,6 +35,13 @@ static void build_spec(struct sbx_spec *spec, struct cli *cli)
 	/* The spec takes over the command; spec_free frees it. */
 	spec->argv = cli->argv;
 	cli->argv = NULL;
+	if (trace_output) {
+		spec->trace_output = make_absolute(trace_output);
+		if (!spec->trace_output)
+			die_errno("trace: --output %s", trace_output);
+		for (size_t i = 0; i < cli->n_opts; i++)
+			trace_remember_option(cli->opts[i].key, cli->opts[i].value);
+	}
 	spec_validate(spec);
 }
 
@@ -42,8 +50,12 @@ int main(int argc, char **argv)
 	struct cli cli;
 	struct sbx_spec spec;
 	char err[1024];
+	cleanup_free char *trace_output = NULL;
 	int status;
 
+	if (argc > 1 && !strcmp(argv[1], "trace") &&
+	    trace_parse_args(&argc, argv, &trace_output, err, sizeof(err)) < 0)
+		die("%s (see sbx --help)", err);
 	if (argc > 1 && strcmp(argv[1], "profile") == 0)
 		return profile_main(argc - 1, argv + 1);
 	if (argc > 1 && (!strcmp(argv[1], "ps") || !strcmp(argv[1], "enter") || !strcmp(argv[1], "stop")))
@@ -61,7 +73,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	sbx_verbose = cli.verbose;
-	build_spec(&spec, &cli);
+	build_spec(&spec, &cli, trace_output);
 	if (cli.dry_run) {
 		struct idmap map;
 
