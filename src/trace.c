@@ -301,6 +301,11 @@ static void add_path(struct trace *t, char *path, unsigned int flags)
 {
 	struct tr_item *it;
 
+	/* Read after the caller died, the memory may be a recycled pid's. */
+	if (path && !notify_still_valid(t->listener, t->req)) {
+		free(path);
+		path = NULL;
+	}
 	if (!path) {
 		t->unreadable++;
 		return;
@@ -330,7 +335,7 @@ static void add_sock(struct trace *t, const struct seccomp_notif *req, const str
 		return;
 	if (len > sizeof(a))
 		len = sizeof(a);
-	if (!notify_read_mem(req, req->data.args[pc->path], &a, (size_t)len))
+	if (!notify_read_mem(req, req->data.args[pc->path], &a, (size_t)len) || !notify_still_valid(t->listener, req))
 		return;
 	switch (a.sa.sa_family) {
 	case AF_UNIX: {
@@ -430,6 +435,8 @@ void trace_event(struct trace *t, int listener, const struct seccomp_notif *req)
 		t->started = true;
 	}
 	t->events++;
+	t->listener = listener;
+	t->req = req;
 	if (native)
 		snprintf(key, sizeof(key), "%s", name);
 	else
@@ -442,8 +449,6 @@ void trace_event(struct trace *t, int listener, const struct seccomp_notif *req)
 		add_sock(t, req, pc, name);
 	else
 		record_paths(t, req, pc);
-	/* A recycled pid would have given us another process's memory. */
-	(void)notify_still_valid(listener, req);
 }
 
 int trace_finish(struct trace *t, int status)

@@ -37,6 +37,8 @@ struct trace {
 	struct tr_set execs;  /* programs executed */
 	struct tr_set net;    /* "connect inet 127.0.0.1:80", "bind unix /x" */
 	unsigned long unreadable; /* path arguments that could not be read */
+	int listener;             /* to check a notification is still pending */
+	const struct seccomp_notif *req; /* the one being recorded */
 };
 
 /* `sbx trace [--output FILE] [OPTIONS] -- COMMAND`: takes "trace" and

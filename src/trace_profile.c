@@ -258,10 +258,8 @@ static void put_counts(FILE *out, const char *title, const struct tr_set *s, siz
 			fputc('\n', out);
 			col = 0;
 		}
-		if (!col) {
-			fputs("#  ", out);
-			col = 3;
-		}
+		fputs(col ? " " : "#   ", out);
+		col += col ? 1 : 4;
 		put_escaped(out, v[i].key);
 		fputs(buf, out);
 		fputs(i + 1 < s->n && i + 1 < max ? "," : "", out);
@@ -449,6 +447,12 @@ static void write_landlock(const struct trace *t, FILE *out)
 	pl.work = cwd;
 	pl.home = home && home[0] == '/' ? home : pw && pw->pw_dir ? pw->pw_dir : NULL;
 	build_rules(t, &r, &pl);
+	/* Writing to these does nothing anywhere; shells redirect to
+	 * /dev/null all the time. */
+	rule_add(&r, "/dev/null", true, 0, "harmless, always allowed");
+	rule_add(&r, "/dev/zero", true, 0, "harmless, always allowed");
+	rule_add(&r, "/dev/full", true, 0, "harmless, always allowed");
+	rules_minimize(&r);
 
 	fprintf(out, "\n[landlock]\n"
 		     "# Only these paths can be opened; everything else, your home directory\n"
@@ -460,8 +464,11 @@ static void write_landlock(const struct trace *t, FILE *out)
 		for (size_t i = 0; i < r.n; i++) {
 			if (r.v[i].rw != (pass == 1))
 				continue;
-			fprintf(out, "# %s: %lu path%s, used %lu time%s\n", r.v[i].why, r.v[i].files,
-				r.v[i].files == 1 ? "" : "s", r.v[i].uses, r.v[i].uses == 1 ? "" : "s");
+			if (r.v[i].uses)
+				fprintf(out, "# %s: %lu path%s, used %lu time%s\n", r.v[i].why, r.v[i].files,
+					r.v[i].files == 1 ? "" : "s", r.v[i].uses, r.v[i].uses == 1 ? "" : "s");
+			else
+				fprintf(out, "# %s\n", r.v[i].why);
 			fprintf(out, "%s = %s\n", r.v[i].rw ? "rw" : "ro", r.v[i].path);
 		}
 	for (size_t i = 0; i < r.refused.n; i++) {
@@ -509,7 +516,17 @@ int trace_profile_write(const struct trace *t, int status, FILE *out)
 	write_profile_section(t, out);
 	write_options(out);
 	fputc('\n', out);
-	put_counts(out, "programs executed", &t->execs, 100);
+	{
+		/* execvp tries every PATH entry: keep the programs that exist. */
+		struct tr_set ran = { 0 };
+		struct stat st;
+
+		for (size_t i = 0; i < t->execs.n; i++)
+			if (stat(t->execs.v[i].key, &st) == 0 && S_ISREG(st.st_mode))
+				tr_set_add(&ran, t->execs.v[i].key)->count = t->execs.v[i].count;
+		put_counts(out, "programs executed", &ran, 100);
+		tr_set_free(&ran);
+	}
 	write_seccomp(t, out);
 	write_landlock(t, out);
 	write_network(t, out);
