@@ -91,14 +91,13 @@ static void send_listener(int sock, int fd)
 }
 
 /* H: fd is where the listener will appear (the lowest free fd when C
- * forked H, and C opens nothing else before loading the filter). */
-static __attribute__((noreturn)) void helper_run(int sock, int fd, pid_t cmd)
+ * forked H, and C opens nothing else before loading the filter).  H must
+ * open nothing either: the table is C's.  pidfd is C's, for noticing that
+ * C died before it got there. */
+static __attribute__((noreturn)) void helper_run(int sock, int fd, int pidfd)
 {
-	int pidfd;
-
 	sbx_role = "notify";
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	pidfd = (int)syscall(SYS_pidfd_open, cmd, 0);
 	/* Bounded: a minute for C to get from here to the seccomp() call. */
 	for (int i = 0; i < 60000; i++) {
 		struct pollfd p = { .fd = pidfd, .events = POLLIN };
@@ -121,8 +120,8 @@ static __attribute__((noreturn)) void helper_run(int sock, int fd, pid_t cmd)
 
 void notify_install(const struct sbx_spec *spec)
 {
-	int sock = notify_sandbox_fd, fd, listener;
-	pid_t h, self = getpid();
+	int sock = notify_sandbox_fd, fd, listener, pidfd;
+	pid_t h;
 	struct sock_fprog *prog = NULL;
 
 	if (sock < 0) {
@@ -132,6 +131,8 @@ void notify_install(const struct sbx_spec *spec)
 	/* Compiled before the fd count below: it uses a memfd. */
 	if (spec->trace_output)
 		prog = trace_filter_build();
+	/* Close-on-exec: C's copy goes at execve, H keeps the table's. */
+	pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
 	/* The lowest free fd is where the kernel puts the listener. */
 	fd = fcntl(sock, F_DUPFD_CLOEXEC, 0);
 	if (fd < 0)
@@ -141,7 +142,7 @@ void notify_install(const struct sbx_spec *spec)
 	if (h < 0)
 		die_errno("notify: cannot start the helper");
 	if (h == 0)
-		helper_run(sock, fd, self);
+		helper_run(sock, fd, pidfd);
 	if (spec->trace_output) {
 		/* First, so the profile's filter is loaded under it; the
 		 * kernel gives the errno of the profile's filter precedence

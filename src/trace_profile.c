@@ -271,6 +271,36 @@ static void put_counts(FILE *out, const char *title, const struct tr_set *s, siz
 	free(v);
 }
 
+/* The command as comment lines of at most ~76 columns (profile lines
+ * have a length limit), every byte escaped. */
+static void put_command(const struct trace *t, FILE *out)
+{
+	size_t col = 0;
+
+	for (char **a = t->spec->argv; a && *a; a++)
+		for (const char *c = *a; ; c++) {
+			char buf[8];
+
+			if (!*c && !a[1])
+				break;
+			if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f || *c == '\\')
+				snprintf(buf, sizeof(buf), "\\x%02x", (unsigned char)*c);
+			else
+				snprintf(buf, sizeof(buf), "%c", *c);
+			if (!*c)
+				snprintf(buf, sizeof(buf), " ");
+			if (!col || col + strlen(buf) > 76) {
+				fputs(col ? "\n#    " : "#    ", out);
+				col = 5;
+			}
+			fputs(buf, out);
+			col += strlen(buf);
+			if (!*c)
+				break;
+		}
+	fputc('\n', out);
+}
+
 static void write_header(const struct trace *t, int status, FILE *out)
 {
 	char when[64];
@@ -279,12 +309,9 @@ static void write_header(const struct trace *t, int status, FILE *out)
 
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
-	fprintf(out, "# Learned by `sbx trace` on %s from one run of:\n#  ", when);
-	for (char **a = t->spec->argv; a && *a; a++) {
-		fputc(' ', out);
-		put_escaped(out, *a);
-	}
-	fprintf(out, "\n# under the profile \"");
+	fprintf(out, "# Learned by `sbx trace` on %s from one run of:\n", when);
+	put_command(t, out);
+	fprintf(out, "# under the profile \"");
 	put_escaped(out, t->spec->profile ? t->spec->profile : "none");
 	fprintf(out, "\"; it exited with status %d after %lu traced calls.\n", status, t->events);
 	fprintf(out, "#\n"
@@ -303,18 +330,21 @@ static void write_profile_section(const struct trace *t, FILE *out)
 {
 	const char *base = t->spec->profile;
 
-	fprintf(out, "\n[profile]\ndescription = learned by sbx trace from:");
+	char desc[128] = "";
+	size_t n = 0;
+
 	/* The description is a value: blanks are fine, but not a newline or
-	 * a variable. */
-	for (char **a = t->spec->argv; a && *a; a++) {
-		fputc(' ', out);
-		for (const char *c = *a; *c; c++)
-			if (*c == '$')
-				fputs("$$", out);
-			else if ((unsigned char)*c >= 0x20 && (unsigned char)*c < 0x7f)
-				fputc(*c, out);
+	 * a variable, and a line has a length limit. */
+	for (char **a = t->spec->argv; a && *a && n < 100; a++) {
+		if (n)
+			desc[n++] = ' ';
+		for (const char *c = *a; *c && n < 100; c++)
+			if ((unsigned char)*c >= 0x20 && (unsigned char)*c < 0x7f && *c != '$' && *c != ';' && *c != '#')
+				desc[n++] = *c;
 	}
-	fputc('\n', out);
+	desc[n] = '\0';
+	fprintf(out, "\n[profile]\ndescription = learned by sbx trace from: %s%s\n", desc,
+		n >= 100 ? " ..." : "");
 	if (!base || !strcmp(base, "none")) {
 		fprintf(out, "# It ran without a profile (--profile none): nothing to include.\n");
 		return;

@@ -27,7 +27,10 @@ make_home_secret() {
 test_trace_make_build_learns_strict_profile() {
 	need_build_tools
 	make_home_secret
-	local p=$T/proj prof=$T/learned.ini out plain traced rc
+	# In the home, like a real project: its siblings there stay closed.
+	PROJ=$(mktemp -d "$HOME/sbx-trace-proj.XXXXXX") || skip "cannot write to the home directory"
+	trap 'rm -f "$SECRET"; rm -rf "$PROJ"; cleanup_tmp' EXIT
+	local p=$PROJ/proj prof=$T/learned.ini out plain traced rc
 	make_c_project "$p"
 	# The reference: the same job without tracing.
 	plain=$(cd "$p" && sbx --bind "$p" -- sh -c 'make -j2 && ./prog; exit 3' 2>&1); rc=$?
@@ -96,7 +99,7 @@ test_audit_logs_refusals_as_json() {
 	local log=$T/audit.log out plain rc
 	plain=$(sbx -- "$PROBE" unshare:newuser syscall:keyctl syscall:getppid 2>/dev/null; echo "rc=$?")
 	out=$(sbx --audit "$log" -- sh -c "\"$PROBE\" unshare:newuser syscall:keyctl syscall:getppid; exit 4" 2>"$T/err"); rc=$?
-	expect_eq "exit status unchanged by --audit" "$rc" 4
+	expect_eq "exit status unchanged by --audit ($(cat "$T/err"))" "$rc" 4
 	expect_eq "output unchanged by --audit" "$out
 rc=0" "$plain"
 	expect_eq "unshare refused as before" "$(probe_get unshare.newuser <<<"$out")" EPERM
@@ -124,7 +127,7 @@ EOF
 test_audit_from_profile_key() {
 	local log=$T/p.log out
 	printf '[profile]\ninclude = default\n[seccomp]\ndeny = getppid\n[audit]\nlog = %s\n' "$log" >"$T/a.ini"
-	out=$(sbx --profile "$T/a.ini" -- "$PROBE" syscall:getppid 2>/dev/null) || fail "$out"
+	out=$(sbx --profile "$T/a.ini" -- "$PROBE" syscall:getppid 2>&1) || fail "$out"
 	expect_eq "getppid" "$(probe_get syscall.getppid <<<"$out")" EPERM
 	grep -q '"syscall":"getppid".*"rule":"deny = getppid","origin":"'"$T"'/a.ini:4"' "$log" || fail "log: $(cat "$log")"
 }
