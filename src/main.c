@@ -53,9 +53,17 @@ int main(int argc, char **argv)
 	cleanup_free char *trace_output = NULL;
 	int status;
 
+	if (argc > 2 && !strcmp(argv[1], "trace") && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+		printf("usage: sbx trace [--output FILE] [OPTIONS] -- COMMAND [ARGS...]\n"
+		       "Runs COMMAND as `sbx OPTIONS COMMAND` would, unchanged, and writes a profile\n"
+		       "that allows what it was seen to do and nothing else.\n"
+		       "  -o, --output FILE   where to write the profile (default: sbx-trace.ini)\n"
+		       "OPTIONS are those of sbx (see sbx --help); --audit cannot be used with trace.\n");
+		return 0;
+	}
 	if (argc > 1 && !strcmp(argv[1], "trace") &&
 	    trace_parse_args(&argc, argv, &trace_output, err, sizeof(err)) < 0)
-		die("%s (see sbx --help)", err);
+		die("%s (see sbx trace --help)", err);
 	if (argc > 1 && strcmp(argv[1], "profile") == 0)
 		return profile_main(argc - 1, argv + 1);
 	if (argc > 1 && (!strcmp(argv[1], "ps") || !strcmp(argv[1], "enter") || !strcmp(argv[1], "stop")))
