@@ -125,7 +125,11 @@ void notify_install(const struct sbx_spec *spec)
 	struct sock_fprog *prog = NULL;
 
 	if (sock < 0) {
-		seccomp_install(&spec->seccomp);
+		/* No one serves a listener here (sbx enter): plain errnos. */
+		struct sbx_seccomp sc = spec->seccomp;
+
+		sc.notify_denials = false;
+		seccomp_install(&sc);
 		return;
 	}
 	/* Compiled before the fd count below: it uses a memfd. */
@@ -174,8 +178,8 @@ void notify_init_close(void)
 bool notify_read_mem(const struct seccomp_notif *req, uint64_t addr, void *buf, size_t len)
 {
 	char path[64];
-	cleanup_fd int fd = -1;
 	ssize_t n;
+	int fd;
 
 	if (!addr)
 		return false;
@@ -184,6 +188,7 @@ bool notify_read_mem(const struct seccomp_notif *req, uint64_t addr, void *buf, 
 	if (fd < 0)
 		return false;
 	n = pread(fd, buf, len, (off_t)addr);
+	close(fd);
 	return n == (ssize_t)len;
 }
 
@@ -322,7 +327,7 @@ void notify_json_escape(char *buf, size_t len, const char *s)
 
 static int receive_listener(int sock)
 {
-	char data;
+	char data = 0;
 	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];

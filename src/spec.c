@@ -585,8 +585,8 @@ bool spec_set(struct sbx_spec *spec, const char *key, const char *value, const c
 	if (k->arg == 2 && !parse_bool(value, &b))
 		return fail(err, errlen, "%s: expected yes or no, got \"%s\"", key, value);
 	if (!strncmp(key, "seccomp", 7))
-		strv_push_owned(&spec->seccomp.origins,
-				xasprintf("%s\t%s\t%s", key, value ? value : "yes", origin ? origin : key));
+		strv_push_owned(&spec->seccomp.origins, xasprintf("%s\t%s\t%s", key, k->arg == 2 ? (b ? "yes" : "no") : value,
+								  origin ? origin : key));
 
 	if (!strcmp(key, "name")) {
 		if (!spec_valid_name(value))

@@ -190,23 +190,28 @@ static int rule_cmp(const void *a, const void *b)
 static void rules_minimize(struct rules *r)
 {
 	size_t o = 0;
+	bool *covered;
 
+	if (r->n < 2)
+		return;
 	qsort(r->v, r->n, sizeof(*r->v), rule_cmp);
-	for (size_t i = 0; i < r->n; i++) {
-		bool covered = false;
-
-		for (size_t j = 0; j < r->n && !covered; j++)
+	covered = xcalloc(r->n, sizeof(*covered));
+	/* Marked first, freed after: a covered rule may still cover others. */
+	for (size_t i = 0; i < r->n; i++)
+		for (size_t j = 0; j < r->n && !covered[i]; j++)
 			if (j != i && strcmp(r->v[j].path, r->v[i].path) && path_within(r->v[i].path, r->v[j].path) &&
 			    (r->v[j].rw || !r->v[i].rw)) {
 				r->v[j].files += r->v[i].files;
 				r->v[j].uses += r->v[i].uses;
-				covered = true;
+				covered[i] = true;
 			}
-		if (covered)
+	for (size_t i = 0; i < r->n; i++) {
+		if (covered[i])
 			free(r->v[i].path);
 		else
 			r->v[o++] = r->v[i];
 	}
+	free(covered);
 	r->n = o;
 }
 
