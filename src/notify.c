@@ -470,7 +470,7 @@ static __attribute__((noreturn)) void server_run(const struct sbx_spec *spec, in
 		if (s.listener < 0)
 			rc = 1;
 		else
-			rc = trace_finish(&s.trace, status);
+			rc = trace_finish(&s.trace, status, logfd);
 	} else {
 		audit_finish(&s.audit);
 	}
@@ -485,8 +485,12 @@ void notify_start(struct sbx_spec *spec, struct notify *n)
 	*n = (struct notify){ .server = 0, .done = -1 };
 	if (!notify_wanted(spec))
 		return;
+	/* The log, or the directory the profile goes to: opened now, as
+	 * the caller, before the sandbox could plant a symlink there. */
 	if (spec->audit_log && !spec->trace_output)
 		logfd = audit_open_log(spec);
+	if (spec->trace_output)
+		logfd = trace_open_output_dir(spec);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 || pipe2(p, O_CLOEXEC) < 0)
 		die_errno("notify: socketpair");
 	fflush(NULL);

@@ -1318,6 +1318,10 @@ void profile_write_ini(const struct sbx_spec *spec, FILE *out)
 		put_list(out, "ro", &spec->landlock.ro);
 		put_list(out, "rw", &spec->landlock.rw);
 	}
+	if (spec->audit_log) {
+		fprintf(out, "\n[audit]\n");
+		put(out, "log", spec->audit_log);
+	}
 }
 
 /* ---- sbx profile ---- */

@@ -451,20 +451,49 @@ void trace_event(struct trace *t, int listener, const struct seccomp_notif *req)
 		record_paths(t, req, pc);
 }
 
-int trace_finish(struct trace *t, int status)
+int trace_open_output_dir(const struct sbx_spec *spec)
+{
+	cleanup_free char *dir = xstrdup(spec->trace_output);
+	char *slash = strrchr(dir, '/');
+	int fd;
+
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		die("trace: --output %s: cannot open its directory %s: %s", spec->trace_output, dir, strerror(errno));
+	return fd;
+}
+
+int trace_finish(struct trace *t, int status, int dirfd)
 {
 	const char *out = t->spec->trace_output;
+	const char *base = strrchr(out, '/') ? strrchr(out, '/') + 1 : out;
+	char tmp[NAME_MAX + 1];
 	cleanup_file FILE *f = NULL;
-	int rc;
+	int fd = -1, rc;
 
-	f = fopen(out, "we");
-	if (!f) {
+	/* A new file renamed over the name: the sandbox may have written that
+	 * directory (the working tree), and a symlink or hard link it left
+	 * there must not make us write into some other file of yours. */
+	for (int i = 0; i < 100 && fd < 0; i++) {
+		snprintf(tmp, sizeof(tmp), ".%.200s.%d.%d", base, (int)getpid(), i);
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
 		warn("trace: cannot write the profile %s: %s", out, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
 	rc = trace_profile_write(t, status, f);
-	if (fflush(f) != 0 || ferror(f)) {
+	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0 || renameat(dirfd, tmp, dirfd, base) < 0) {
 		warn("trace: writing the profile %s: %s", out, strerror(errno));
+		unlinkat(dirfd, tmp, 0);
 		return -1;
 	}
 	if (rc == 0)

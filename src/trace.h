@@ -50,8 +50,12 @@ void trace_remember_option(const char *key, const char *value);
 
 void trace_init(struct trace *t, const struct sbx_spec *spec);
 void trace_event(struct trace *t, int listener, const struct seccomp_notif *req);
-/* Writes the learned profile to spec->trace_output; 0 on success. */
-int trace_finish(struct trace *t, int status);
+/* The directory of spec->trace_output, O_PATH (supervisor, before the
+ * run); dies with one line when it cannot be opened. */
+int trace_open_output_dir(const struct sbx_spec *spec);
+/* Writes the learned profile into dirfd under the output's name (a new
+ * file renamed over the old one); 0 on success. */
+int trace_finish(struct trace *t, int status, int dirfd);
 
 /* In the command process: builds the trace filter (notify for everything
  * outside a small always-allowed set, every ABI), then loads it with a

@@ -85,6 +85,19 @@ test_trace_threads_and_children_in_any_order() {
 	grep -q '^allow = .*\bclone' "$prof" || fail "clone not seen"
 }
 
+test_trace_output_not_written_through_a_planted_link() {
+	local p=$T/w out
+	mkdir -p "$p"
+	echo "mine" >"$T/victim"
+	# The traced command plants a symlink where the profile will go.
+	out=$(cd "$p" && sbx trace --output "$p/out.ini" --bind "$p" -- ln -s "$T/victim" "$p/out.ini" 2>&1) || fail "$out"
+	expect_eq "the link target" "$(cat "$T/victim")" "mine"
+	[ -f "$p/out.ini" ] && [ ! -L "$p/out.ini" ] || fail "out.ini is not a regular file: $(ls -l "$p")"
+	sbx profile check "$p/out.ini" >/dev/null || fail "the profile does not check"
+	out=$(sbx trace --output "$T/no/such/dir/x.ini" -- true 2>&1); expect_eq "missing dir exit" $? 125
+	expect_match "missing dir message" "$out" "cannot open its directory"
+}
+
 test_trace_refuses_audit_and_bad_output() {
 	local out rc
 	out=$(sbx trace --output "$T/x.ini" --audit "$T/a.log" -- true 2>&1); rc=$?
