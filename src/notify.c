@@ -175,40 +175,63 @@ void notify_init_close(void)
 
 /* ---- server-side helpers ---- */
 
-bool notify_read_mem(const struct seccomp_notif *req, uint64_t addr, void *buf, size_t len)
+/* Open /proc/PID/mem files of recent callers, by pid: opening one costs
+ * more than the read.  One that went stale (the process exec'd: the file
+ * still points to its old memory; or died and the pid was reused) reads
+ * nothing, and is then opened again. */
+static struct {
+	pid_t pid;
+	int fd; /* 0: empty */
+} mem_cache[64];
+
+static int mem_fd(pid_t pid, bool fresh)
 {
+	size_t i = (size_t)pid % ARRAY_SIZE(mem_cache);
 	char path[64];
-	ssize_t n;
 	int fd;
 
-	if (!addr)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%u/mem", req->pid);
+	if (!fresh && mem_cache[i].fd > 0 && mem_cache[i].pid == pid)
+		return mem_cache[i].fd;
+	if (mem_cache[i].fd > 0)
+		close(mem_cache[i].fd);
+	mem_cache[i].fd = 0;
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = pread(fd, buf, len, (off_t)addr);
-	close(fd);
-	return n == (ssize_t)len;
+	if (fd <= 0)
+		return -1;
+	mem_cache[i].pid = pid;
+	mem_cache[i].fd = fd;
+	return fd;
+}
+
+static ssize_t mem_pread(pid_t pid, void *buf, size_t len, uint64_t addr)
+{
+	int fd = mem_fd(pid, false);
+	ssize_t n = fd < 0 ? -1 : pread(fd, buf, len, (off_t)addr);
+
+	if (n <= 0) {
+		fd = mem_fd(pid, true);
+		n = fd < 0 ? -1 : pread(fd, buf, len, (off_t)addr);
+	}
+	return n;
+}
+
+bool notify_read_mem(const struct seccomp_notif *req, uint64_t addr, void *buf, size_t len)
+{
+	return addr && mem_pread((pid_t)req->pid, buf, len, addr) == (ssize_t)len;
 }
 
 bool notify_read_string(const struct seccomp_notif *req, uint64_t addr, char *buf, size_t len)
 {
-	char path[64];
-	cleanup_fd int fd = -1;
 	size_t got = 0;
 
 	if (!addr || len < 2)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%u/mem", req->pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
 		return false;
 	/* Page by page: the string may end just before an unmapped page. */
 	while (got < len - 1) {
 		size_t page = 4096 - (size_t)((addr + got) % 4096);
 		size_t want = page < len - 1 - got ? page : len - 1 - got;
-		ssize_t n = pread(fd, buf + got, want, (off_t)(addr + got));
+		ssize_t n = mem_pread((pid_t)req->pid, buf + got, want, addr + got);
 
 		if (n <= 0)
 			return false;

@@ -159,7 +159,13 @@ static void place_path(struct rules *r, const struct places *pl, const char *pat
 			rule_add(r, system_dirs[i], true, uses, "written below it");
 			return;
 		}
-		break;
+		/* A device such as /dev/null, never a system directory
+		 * (shells open with O_CREAT for "> FILE"). */
+		if (exists && !S_ISDIR(st.st_mode) && profile_safe(path))
+			rule_add(r, path, true, uses, "a file it wrote");
+		else
+			refuse(r, path, "would allow writing in a system directory");
+		return;
 	}
 	/* Elsewhere: the exact file, or the directory of a name made or
 	 * removed (Landlock's make/remove rights are the directory's). */

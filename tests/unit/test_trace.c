@@ -111,6 +111,7 @@ START_TEST(test_profile_generalizes)
 	tr_set_add(&t.calls, "x86:open")->count = 1;
 	add(&t, "/usr/bin/env", TR_EXEC | TR_READ);
 	add(&t, "/etc/hostname", TR_READ);
+	add(&t, "/dev/null", TR_WRITE | TR_CREATE); /* "> /dev/null": the file, not /dev */
 	snprintf(p, sizeof(p), "%s/a.c", work);
 	add(&t, p, TR_READ);
 	snprintf(p, sizeof(p), "%s/a.o", work);
@@ -144,6 +145,8 @@ START_TEST(test_profile_generalizes)
 	snprintf(q, sizeof(q), "rw = %s", home);
 	ck_assert_msg(!has_line(text, q), "the home as a whole: %s", text);
 	ck_assert_msg(!has_line(text, "ro = /"), "/ as a whole: %s", text);
+	ck_assert_msg(!has_line(text, "rw = /dev"), "/dev writable as a whole: %s", text);
+	ck_assert_msg(has_line(text, "rw = /dev/null"), "%s", text);
 	ck_assert_msg(!strstr(text, "nonexistent-sbx"), "%s", text);
 	ck_assert_msg(!strstr(text, "with space\n"), "a path with a blank as a rule: %s", text);
 	ck_assert_msg(strstr(text, "# not allowed: "), "%s", text);
