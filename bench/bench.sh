@@ -291,6 +291,8 @@ section_build() {
 		"$(printf '%q ' "$SBX") --profile build --overlay $(printf '%q' "$proj") --overlay-driver=kernel -- $mk"
 	bvariant "sbx --profile build --overlay . (fuse)" \
 		"$(printf '%q ' "$SBX") --profile build --overlay $(printf '%q' "$proj") --overlay-driver=fuse -- $mk"
+	bvariant "sbx trace --profile build (cwd bound)" \
+		"$(printf '%q ' "$SBX") trace --output $(printf '%q' "$W/trace.ini") --profile build -- $mk"
 	# Round after round, every variant once, `make clean` untimed before
 	# each: load on a shared machine then spreads over all of them.  The
 	# first round only checks and warms the caches.
@@ -318,14 +320,16 @@ section_build() {
 			row_add "${names[$i]}" $(echo "${vals[$i]}" | tr ' ' '\n' | awk 'NF {print $1 / 1000}' | stats)
 		fi
 	done
-	local t_nat t_bind t_kov
+	local t_nat t_bind t_kov t_trace
 	t_nat=$(row_med "native")
+	t_trace=$(row_med "sbx trace --profile build (cwd bound)")
 	t_bind=$(row_med "sbx --profile build (cwd bound)")
 	t_kov=$(row_med "sbx --profile build --overlay . (kernel)")
 	table "Build: \`make -j2 sbx\` of the sbx tree ($(ls "$root"/src/*.c | wc -l) C files), wall time ($BUILD_RUNS interleaved rounds)" s 2 "native"
 	echo
 	target "build with bind / native" "$(ratio "$t_bind" "$t_nat")" 1.03
 	target "build with kernel overlay / native" "$(ratio "$t_kov" "$t_nat")" 1.05
+	target "build under sbx trace / native" "$(ratio "$t_trace" "$t_nat")" 2.0
 	echo "- in the sandbox gcc's temporary files go to its private /tmp, a tmpfs, and an overlay's upper layer is in memory too; natively they go to $(findmnt -no FSTYPE -T "${TMPDIR:-/tmp}" 2>/dev/null || echo ?) (${TMPDIR:-/tmp}) and $(findmnt -no FSTYPE -T "$W" 2>/dev/null || echo ?) ($W)"
 }
 

@@ -189,6 +189,7 @@ void cli_usage(FILE *out)
 		"       sbx enter NAME [--] [COMMAND...]   run COMMAND inside a running sandbox, with its restrictions\n"
 		"       sbx stop NAME [--signal SIG] [--timeout S]\n"
 		"       sbx doctor                         check this host: what sandboxes need, and the fixes\n"
+		"       sbx trace [--output FILE] [OPTIONS] -- COMMAND   learn a strict profile from one run\n"
 		"\n"
 		"Runs COMMAND as root of a new user namespace, in new mount, PID, network,\n"
 		"IPC, UTS and cgroup namespaces, with the host's / read-only, a private /tmp,\n"

@@ -16,7 +16,7 @@
 #include "landlock.h"
 #include "launch.h"
 #include "limits.h"
-#include "seccomp.h"
+#include "notify.h"
 #include "util.h"
 
 extern char **environ;
@@ -61,7 +61,7 @@ void exec_command(const struct sbx_spec *spec)
 	if (!spec->nnp_off && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die_errno("cannot set no_new_privs");
 	landlock_apply(&spec->landlock);
-	seccomp_install(&spec->seccomp);
+	notify_install(spec); /* the seccomp filter; with a listener for trace/--audit */
 	trace("exec %s", argv[0]);
 
 	if (sigprocmask(SIG_SETMASK, &launch_saved_mask, NULL) < 0)

@@ -18,6 +18,7 @@
 #include "launch.h"
 #include "nest.h"
 #include "seccomp.h"
+#include "notify.h"
 #include "util.h"
 
 static void noop_handler(int sig)
@@ -71,6 +72,10 @@ static void close_inherited_fds(const struct sbx_spec *spec)
 		for (size_t i = 0; i < spec->n_keep_fds; i++)
 			if ((unsigned int)spec->keep_fds[i] >= from && (unsigned int)spec->keep_fds[i] < next)
 				next = (unsigned int)spec->keep_fds[i];
+		/* The command passes its seccomp listener out through it. */
+		if (notify_sandbox_fd >= 0 && (unsigned int)notify_sandbox_fd >= from &&
+		    (unsigned int)notify_sandbox_fd < next)
+			next = (unsigned int)notify_sandbox_fd;
 		if (next > from && syscall(SYS_close_range, from, next == ~0U ? ~0U : next - 1, 0U) < 0)
 			die_errno("cannot close inherited file descriptors");
 		if (next == ~0U)
@@ -286,6 +291,7 @@ int init_run(const struct sbx_spec *spec)
 	} else {
 		cmd = fork_command(spec);
 	}
+	notify_init_close();
 	trace("command started as pid %d", (int)cmd);
 
 	status = wait_command(&set, cmd, spec->pty);

@@ -52,6 +52,7 @@
 #include "plan.h"
 #include "pty.h"
 #include "proxy.h"
+#include "notify.h"
 #include "record.h"
 #include "seccomp.h"
 #include "util.h"
@@ -79,6 +80,7 @@ struct launch {
 	struct pty *pty;      /* --pty, else NULL */
 	int pty_sock;         /* B's end of the socket the terminal goes over, -1 without --pty */
 	int sigfd;            /* the supervisor's signals, with --pty */
+	struct notify notify; /* sbx trace, --audit: serves the command's listener */
 };
 
 static pid_t clone_newuser(void)
@@ -322,6 +324,7 @@ int launch_run(const struct sbx_plan *plan)
 		die_errno("sigprocmask");
 	/* First: it runs on another CPU while the sandbox is set up. */
 	seccomp_compile_start(&spec->seccomp, &l.seccomp);
+	notify_start(spec, &l.notify);
 
 	l.supervisor = getpid();
 	/* The plan decided everything; this only makes it so. */
@@ -366,6 +369,7 @@ int launch_run(const struct sbx_plan *plan)
 	seccomp_compile_close(&l.seccomp);
 	if (l.pty)
 		pty_close_child_fd(l.pty);
+	notify_parent_close();
 
 	idmap_install(l.map, child);
 	/* Before A creates the cgroup namespace, so the sandbox's cgroup is
@@ -416,6 +420,7 @@ out:
 	pty_close(l.pty);
 	if (l.sigfd >= 0)
 		close(l.sigfd);
+	notify_finish(&l.notify, status);
 	dbus_stop(bus);
 	seccomp_compile_reap(&l.seccomp, true);
 	return status;

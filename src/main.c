@@ -11,13 +11,14 @@
 #include "plan.h"
 #include "profile.h"
 #include "spec.h"
+#include "trace.h"
 #include "util.h"
 
 #ifndef SBX_VERSION
 #define SBX_VERSION "unknown"
 #endif
 
-static void build_spec(struct sbx_spec *spec, struct cli *cli)
+static void build_spec(struct sbx_spec *spec, struct cli *cli, const char *trace_output)
 {
 	char err[1024];
 	const char *profile = cli->profile ? cli->profile : "default";
@@ -36,6 +37,13 @@ static void build_spec(struct sbx_spec *spec, struct cli *cli)
 	/* The spec takes over the command; spec_free frees it. */
 	spec->argv = cli->argv;
 	cli->argv = NULL;
+	if (trace_output) {
+		spec->trace_output = make_absolute(trace_output);
+		if (!spec->trace_output)
+			die_errno("trace: --output %s", trace_output);
+		for (size_t i = 0; i < cli->n_opts; i++)
+			trace_remember_option(cli->opts[i].key, cli->opts[i].value);
+	}
 	spec_validate(spec);
 }
 
@@ -45,8 +53,20 @@ int main(int argc, char **argv)
 	struct sbx_spec spec;
 	struct sbx_plan plan;
 	char err[1024];
+	cleanup_free char *trace_output = NULL;
 	int status;
 
+	if (argc > 2 && !strcmp(argv[1], "trace") && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+		printf("usage: sbx trace [--output FILE] [OPTIONS] -- COMMAND [ARGS...]\n"
+		       "Runs COMMAND as `sbx OPTIONS COMMAND` would, unchanged, and writes a profile\n"
+		       "that allows what it was seen to do and nothing else.\n"
+		       "  -o, --output FILE   where to write the profile (default: sbx-trace.ini)\n"
+		       "OPTIONS are those of sbx (see sbx --help); --audit cannot be used with trace.\n");
+		return 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "trace") &&
+	    trace_parse_args(&argc, argv, &trace_output, err, sizeof(err)) < 0)
+		die("%s (see sbx trace --help)", err);
 	if (argc > 1 && strcmp(argv[1], "profile") == 0)
 		return profile_main(argc - 1, argv + 1);
 	if (argc > 1 && (!strcmp(argv[1], "ps") || !strcmp(argv[1], "enter") || !strcmp(argv[1], "stop")))
@@ -66,7 +86,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	sbx_verbose = cli.verbose;
-	build_spec(&spec, &cli);
+	build_spec(&spec, &cli, trace_output);
 	/* The last change to the spec: --dry-run and launch see the same plan. */
 	plan_build(&spec, &plan);
 	if (cli.dry_run) {

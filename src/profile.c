@@ -214,6 +214,11 @@ static const struct pkey dbus_keys[] = {
 	KEYS_END,
 };
 
+static const struct pkey audit_keys[] = {
+	SCALAR("log", "audit"),
+	KEYS_END,
+};
+
 static const struct psection sections[] = {
 	{ "profile", profile_keys },   { "namespaces", namespaces_keys },
 	{ "idmap", idmap_keys },       { "filesystem", filesystem_keys },
@@ -222,7 +227,20 @@ static const struct psection sections[] = {
 	{ "network", network_keys },   { "landlock", landlock_keys },
 	{ "desktop", desktop_keys },   { "devices", devices_keys },
 	{ "dbus", dbus_keys },
+	{ "audit", audit_keys },
 };
+
+bool profile_key_for(const char *spec_key, const char **section, const char **key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
+		for (const struct pkey *k = sections[i].keys; k->name; k++)
+			if (k->spec_key && k->special == SP_NONE && !strcmp(k->spec_key, spec_key)) {
+				*section = sections[i].name;
+				*key = k->name;
+				return true;
+			}
+	return false;
+}
 
 static const struct psection *section_find(const char *name)
 {
@@ -1379,6 +1397,10 @@ void profile_write_ini(const struct sbx_spec *spec, FILE *out)
 		put(out, "mode", ll_modes[spec->landlock.mode]);
 		put_list(out, "ro", &spec->landlock.ro);
 		put_list(out, "rw", &spec->landlock.rw);
+	}
+	if (spec->audit_log) {
+		fprintf(out, "\n[audit]\n");
+		put(out, "log", spec->audit_log);
 	}
 }
 

@@ -18,6 +18,9 @@ int profile_load_buffer(struct sbx_spec *spec, const char *name, const char *buf
 			size_t errlen);
 /* `sbx profile list|show NAME|check FILE...`; returns the exit status. */
 int profile_main(int argc, char **argv);
+/* The [section] and key a profile uses for a spec key ("bind" ->
+ * filesystem, bind); false when profiles have no plain key for it. */
+bool profile_key_for(const char *spec_key, const char **section, const char **key);
 /* Writes spec back as INI (used by `profile show`). */
 void profile_write_ini(const struct sbx_spec *spec, FILE *out);
 

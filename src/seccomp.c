@@ -502,6 +502,14 @@ static void plan_build(struct plan *p, const struct sbx_seccomp *sc)
 	*p = (struct plan){ .clone3_nr = -1 };
 	p->def = action_of(sc->default_action, errno_of(sc));
 	p->deny = action_of(sc->deny_action, errno_of(sc));
+	/* --audit: what would get the errno asks sbx instead, which logs it
+	 * and answers with the same errno (src/audit.c). */
+	if (sc->notify_denials) {
+		if (p->def == SCMP_ACT_ERRNO((uint16_t)errno_of(sc)))
+			p->def = SCMP_ACT_NOTIFY;
+		if (p->deny == SCMP_ACT_ERRNO((uint16_t)errno_of(sc)))
+			p->deny = SCMP_ACT_NOTIFY;
+	}
 	plan_add_list(p, &sc->deny, true);
 	plan_add_list(p, &sc->allow, false);
 
@@ -922,33 +930,41 @@ void seccomp_compile_reap(struct seccomp_job *job, bool wait)
 		job->pid = 0;
 }
 
-static void load_prepared(void)
+static int load_prepared(unsigned int flags)
 {
 	struct sock_fprog prog = { .len = prepared_len, .filter = prepared };
+	int fd;
 
 	/* As libseccomp's seccomp_load does with sbx's attributes: no flags
-	 * (no_new_privs is already set, no TSYNC, no logging). */
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0U, &prog) < 0)
-		die_errno("seccomp: loading the filter");
+	 * (no_new_privs is already set, no TSYNC, no logging), but a
+	 * listener when the filter notifies (--audit). */
+	fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+	if (fd < 0)
+		die_errno("seccomp: loading the filter%s",
+			  errno == EBUSY ? " (a seccomp listener exists already: is sbx --audit or trace running inside another one?)" : "");
+	return flags ? fd : -1;
 }
 
-void seccomp_install(const struct sbx_seccomp *sc)
+int seccomp_install(const struct sbx_seccomp *sc)
 {
 	cleanup(ctx_releasep) scmp_filter_ctx ctx = NULL;
-	int rc;
+	int rc, fd = -1;
 
 	if (!sc->enabled)
-		return;
+		return -1;
 	if (prepared) {
-		load_prepared();
+		fd = load_prepared(sc->notify_denials ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0U);
 		trace("seccomp: filter loaded (compiled ahead)");
-		return;
+		return fd;
 	}
 	ctx = build(sc);
-	rc = seccomp_load(ctx);
+	rc = seccomp_load(ctx); /* with a listener when the filter notifies */
 	if (rc < 0)
 		die("seccomp: loading the filter: %s", strerror(-rc));
+	if (sc->notify_denials && (fd = seccomp_notify_fd(ctx)) < 0)
+		die("seccomp: the filter has no listener: %s", strerror(-fd));
 	trace("seccomp: filter loaded");
+	return fd;
 }
 
 int seccomp_export_filter(const struct sbx_seccomp *sc, int fd)

@@ -28,8 +28,9 @@ const char *const *seccomp_group_names(size_t *n);
  * before execve): the program taken by seccomp_compile_receive when there
  * is one, else it compiles the filter here.  Unknown syscall names on this
  * arch are a warning.  Dies on failure: a sandbox without its filter must
- * not run. */
-void seccomp_install(const struct sbx_seccomp *sc);
+ * not run.  With sc->notify_denials (--audit) the errno actions become
+ * SECCOMP_RET_USER_NOTIF and the listener fd is returned; else -1. */
+int seccomp_install(const struct sbx_seccomp *sc);
 
 /* Compiling takes libseccomp milliseconds, so sbx does it in a process of
  * its own while the sandbox is set up: seccomp_compile_start (supervisor,

@@ -113,6 +113,7 @@ const struct spec_key spec_keys[] = {
 	{ "dbus-call", 1, "NAME=RULE", "D-Bus: allow only calls matching RULE ([METHOD][@PATH]) on NAME" },
 	{ "pty", 2, NULL, "give the sandbox a terminal of its own (job control, ^C/^Z inside), relayed by sbx" },
 	{ "no-new-privs", 2, NULL, "set no_new_privs (default yes); no needs --cap-add all: setuid and file capabilities then work inside" },
+	{ "audit", 1, "FILE", "log every syscall the seccomp filter refuses to FILE as JSON lines" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -170,6 +171,10 @@ void spec_free(struct sbx_spec *spec)
 	strv_free(&spec->seccomp.deny);
 	strv_free(&spec->seccomp.deny_ioctl);
 	strv_free(&spec->seccomp.deny_socket);
+	strv_free(&spec->seccomp.origins);
+	free(spec->audit_log);
+	free(spec->audit_origin);
+	free(spec->trace_output);
 	strv_free(&spec->landlock.ro);
 	strv_free(&spec->landlock.rw);
 	free(spec->net.publish);
@@ -614,6 +619,9 @@ bool spec_set(struct sbx_spec *spec, const char *key, const char *value, const c
 		return fail(err, errlen, "%s needs a value (%s)", key, k->metavar);
 	if (k->arg == 2 && !parse_bool(value, &b))
 		return fail(err, errlen, "%s: expected yes or no, got \"%s\"", key, value);
+	if (!strncmp(key, "seccomp", 7))
+		strv_push_owned(&spec->seccomp.origins, xasprintf("%s\t%s\t%s", key, k->arg == 2 ? (b ? "yes" : "no") : value,
+								  origin ? origin : key));
 
 	if (!strcmp(key, "name")) {
 		if (!spec_valid_name(value))
@@ -837,6 +845,13 @@ bool spec_set(struct sbx_spec *spec, const char *key, const char *value, const c
 		return set_bus_names(&spec->dbus.see, key, value, err, errlen);
 	} else if (!strcmp(key, "dbus-call")) {
 		return set_bus_names(&spec->dbus.call, key, value, err, errlen);
+	} else if (!strcmp(key, "audit")) {
+		if (!*value)
+			return fail(err, errlen, "audit needs a file name");
+		free(spec->audit_log);
+		free(spec->audit_origin);
+		spec->audit_log = xstrdup(value);
+		spec->audit_origin = xstrdup(origin ? origin : "--audit");
 	} else {
 		return fail(err, errlen, "setting \"%s\" is not handled", key);
 	}
@@ -1078,6 +1093,19 @@ void spec_validate(struct sbx_spec *spec)
 	}
 	/* Derived: the command's proxy variables (shown by --dry-run). */
 	proxy_plan_env(spec);
+	if (spec->audit_log) {
+		char *abs = absolutize(spec->audit_log);
+		free(spec->audit_log);
+		spec->audit_log = abs;
+	}
+	if (spec->audit_log && spec->trace_output)
+		die("%s: --audit cannot be used with sbx trace: the kernel lets a process have one seccomp listener, and trace uses it",
+		    spec->audit_origin);
+	if (spec->audit_log && (!spec->seccomp.enabled ||
+				(spec->seccomp.default_action != SBX_SC_ERRNO && spec->seccomp.deny_action != SBX_SC_ERRNO)))
+		warn("%s: --audit logs what the seccomp filter refuses with an errno, and this profile's filter %s",
+		     spec->audit_origin, spec->seccomp.enabled ? "refuses nothing that way (its actions are allow, kill or log)" : "is off");
+	spec->seccomp.notify_denials = spec->audit_log != NULL;
 }
 
 void spec_print(const struct sbx_spec *spec, FILE *out)
@@ -1123,6 +1151,10 @@ void spec_print(const struct sbx_spec *spec, FILE *out)
 	for (size_t i = 0; i < spec->n_keep_fds; i++)
 		fprintf(out, "keep-fd: %d\n", spec->keep_fds[i]);
 	desktop_print(spec, out);
+	if (spec->audit_log)
+		fprintf(out, "audit: %s  (%s)\n", spec->audit_log, spec->audit_origin);
+	if (spec->trace_output)
+		fprintf(out, "trace: writes a profile to %s\n", spec->trace_output);
 	fprintf(out, "command:");
 	for (char **a = spec->argv; a && *a; a++)
 		fprintf(out, " %s", *a);

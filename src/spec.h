@@ -101,6 +101,10 @@ struct sbx_seccomp {
 	struct strv deny_socket;           /* address families: AF_PACKET, AF_VSOCK */
 	bool deny_userns;                  /* clone/unshare with CLONE_NEWUSER */
 	bool restrict_personality;         /* only PER_LINUX and queries */
+	/* --audit: "KEY\tVALUE\tORIGIN" of every seccomp setting, in order,
+	 * so a refusal can name its rule and profile line. */
+	struct strv origins;
+	bool notify_denials; /* --audit: errno actions notify sbx instead */
 };
 
 #define SBX_RLIMIT_MAX 16
@@ -208,6 +212,12 @@ struct sbx_spec {
 
 	bool dry_run;
 	bool pty; /* --pty: a terminal of its own, relayed by sbx (src/pty.c) */
+
+	/* --audit FILE / [audit] log: one JSON line per refused syscall. */
+	char *audit_log;
+	char *audit_origin;
+	/* sbx trace --output FILE: learn a profile from this run. */
+	char *trace_output;
 };
 
 void spec_init(struct sbx_spec *spec);

@@ -230,6 +230,16 @@ _sbx_subcommand()
 		fi ;;
 	ps)
 		_sbx_words_matching "--json --help" "$cur" ;;
+	trace)
+		if [[ $prev == --output || $prev == -o ]]; then
+			_sbx_files -f "$cur"
+		else
+			# A run's command line plus --output.
+			words=("${words[0]}" "${words[@]:2}")
+			cword=$((cword - 1))
+			_sbx_run
+			[[ $cur == --o* ]] && COMPREPLY+=(--output)
+		fi ;;
 	enter)
 		for ((i = 2; i < cword; i++)); do
 			[[ ${words[i]} == -* ]] && continue
@@ -270,6 +280,46 @@ _sbx_subcommand()
 	esac
 }
 
+# Options and command of a run (sbx itself, sbx trace), from words[1].
+_sbx_run()
+{
+	local i w info
+	# Walk the options before the cursor: a value ends at the cursor,
+	# or the first other word (or "--") starts the command.
+	for ((i = 1; i < cword; i++)); do
+		w=${words[i]}
+		if [[ $w == -- ]]; then
+			_sbx_command $((i + 1))
+			break
+		elif [[ $w == --*=* || $w != -* ]]; then
+			[[ $w == -* ]] && continue
+			_sbx_command "$i"
+			break
+		fi
+		info=$(_sbx_opt_info "$w")
+		if [[ ${info%% *} == 1 ]]; then
+			if ((i + 1 == cword)); then
+				_sbx_values "$w" "$cur"
+				break
+			fi
+			i=$((i + 1))
+		fi
+	done
+	if ((i == cword)); then
+		if [[ $cur == --*=* ]]; then
+			_sbx_values "${cur%%=*}" "${cur#*=}"
+			COMPREPLY=("${COMPREPLY[@]/#/${cur%%=*}=}")
+		elif [[ $cur == -* ]]; then
+			_sbx_words_matching "$(awk '{ print $1 }' <<<"$_sbx_opts") --" "$cur"
+		elif ((cword == 1)); then
+			_sbx_words_matching "$_sbx_subs" "$cur"
+			((${#COMPREPLY[@]})) || _sbx_command 1
+		else
+			_sbx_command "$cword"
+		fi
+	fi
+}
+
 _sbx()
 {
 	local sbx=${COMP_WORDS[0]} words cword cur i w info wb='' pre='' c
@@ -282,40 +332,7 @@ _sbx()
 	if ((cword > 1)) && [[ " ${_sbx_subs//$'\n'/ } " == *" ${words[1]} "* ]]; then
 		_sbx_subcommand "${words[1]}"
 	else
-		# Walk the options before the cursor: a value ends at the cursor,
-		# or the first other word (or "--") starts the command.
-		for ((i = 1; i < cword; i++)); do
-			w=${words[i]}
-			if [[ $w == -- ]]; then
-				_sbx_command $((i + 1))
-				break
-			elif [[ $w == --*=* || $w != -* ]]; then
-				[[ $w == -* ]] && continue
-				_sbx_command "$i"
-				break
-			fi
-			info=$(_sbx_opt_info "$w")
-			if [[ ${info%% *} == 1 ]]; then
-				if ((i + 1 == cword)); then
-					_sbx_values "$w" "$cur"
-					break
-				fi
-				i=$((i + 1))
-			fi
-		done
-		if ((i == cword)); then
-			if [[ $cur == --*=* ]]; then
-				_sbx_values "${cur%%=*}" "${cur#*=}"
-				COMPREPLY=("${COMPREPLY[@]/#/${cur%%=*}=}")
-			elif [[ $cur == -* ]]; then
-				_sbx_words_matching "$(awk '{ print $1 }' <<<"$_sbx_opts") --" "$cur"
-			elif ((cword == 1)); then
-				_sbx_words_matching "$_sbx_subs" "$cur"
-				((${#COMPREPLY[@]})) || _sbx_command 1
-			else
-				_sbx_command "$cword"
-			fi
-		fi
+		_sbx_run
 	fi
 
 	# Bash replaces only the text after the last '=', ':' or '@' that is

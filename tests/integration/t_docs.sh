@@ -108,7 +108,7 @@ test_docs_sbx1_has_every_subcommand() {
 	plain=$(grep '^\.SS' "$SBX1" | docs_plain)
 	subs=$("$SBX" --help | awk '/^Usage:/ { u = 1; sub(/^Usage:/, "") } u && /^$/ { exit }
 		u && $1 == "sbx" && $2 !~ /^[-[]/ { print $2 }')
-	[ "${subs//$'\n'/ }" = "profile diff apply ps enter stop doctor" ] || fail "subcommands parsed from --help: $subs"
+	[ "${subs//$'\n'/ }" = "profile diff apply ps enter stop doctor trace" ] || fail "subcommands parsed from --help: $subs"
 	for s in $("$SBX" profile --help | sed 's/^usage: sbx profile //' | tr '|' '\n' | awk '$1 ~ /^[a-z]/ { print $1 }'); do
 		grep -q "^\.SS \"sbx profile $s\b" <<<"$plain" || fail "src/man/sbx.1 has no .SS for sbx profile $s"
 	done
