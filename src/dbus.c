@@ -5,6 +5,16 @@
  * --fd pipe closes); it listens on a socket in the sandbox's private record
  * directory and applies --filter with the profile's talk/own/see/call lists.  Only
  * that socket is bound into the sandbox, at $XDG_RUNTIME_DIR/bus.
+ *
+ * The app's own names, as flatpak scopes them: it may own its id (see
+ * appid.c) and the names under it, which lets a single-instance app
+ * register.  Owning implies talking, so when a program outside the sandbox
+ * already owns one of those names (a host instance of the same app), the
+ * sandbox gets neither: it could otherwise hand that instance files and
+ * URLs.  --dbus-talk ID reaches it on purpose.
+ *
+ * The proxy runs in namespaces of its own with a /.flatpak-info naming the
+ * app (dbus_jail.c): portals identify the app's connection by that peer.
  */
 #include "dbus.h"
 
@@ -18,6 +28,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "appid.h"
+#include "dbus_client.h"
+#include "dbus_jail.h"
 #include "desktop.h"
 #include "launch.h"
 #include "spawn.h"
@@ -32,6 +45,7 @@ struct dbus_proxy {
 	int log_fd;  /* memfd with its output, traced with -v */
 	char *dir;   /* private directory of the socket, NULL once removed */
 	char *sock;
+	char *info; /* the proxy's /.flatpak-info */
 };
 
 static void remove_dir(struct dbus_proxy *p)
@@ -43,6 +57,35 @@ static void remove_dir(struct dbus_proxy *p)
 	free(p->sock);
 	free(p->dir);
 	p->sock = p->dir = NULL;
+}
+
+/* Whether name is id or under it. */
+static bool under_id(const char *name, const char *id)
+{
+	size_t n = strlen(id);
+	return !strncmp(name, id, n) && (name[n] == '\0' || name[n] == '.');
+}
+
+void dbus_app_rules(const struct sbx_spec *spec, const char *app_id, const struct strv *host_names,
+		    struct strv *rules, char **conflict)
+{
+	*conflict = NULL;
+	for (size_t i = 0; host_names && i < host_names->n; i++)
+		if (under_id(host_names->v[i], app_id) && host_names->v[i][0] != ':') {
+			*conflict = xstrdup(host_names->v[i]);
+			return;
+		}
+	strv_push_owned(rules, xasprintf("--own=%s", app_id));
+	strv_push_owned(rules, xasprintf("--own=%s.*", app_id));
+	(void)spec;
+}
+
+/* The sockets the sandbox got, as flatpak's [Context] names them. */
+static char *context_sockets(const struct sbx_spec *spec)
+{
+	return xasprintf("%s%s%s", spec->desktop.display && spec->desktop.display != SBX_DISPLAY_X11 ? "wayland;" : "",
+			 spec->desktop.display && spec->desktop.display != SBX_DISPLAY_WAYLAND ? "x11;" : "",
+			 spec->desktop.audio ? "pulseaudio;" : "");
 }
 
 /* Ends the proxy for good: dbus_stop, and die() once it was started. */
@@ -119,6 +162,13 @@ struct dbus_proxy *dbus_start(struct sbx_spec *spec, const char *record_dir)
 {
 	const char *address = getenv("DBUS_SESSION_BUS_ADDRESS");
 	const char *rundir = desktop_runtime_dir();
+	const char *id_source = NULL;
+	cleanup_free char *app_id = appid_derive(spec, &id_source);
+	cleanup_free char *sockets = NULL;
+	struct strv host_names = { 0 }, own_rules = { 0 };
+	char *why = NULL, *conflict = NULL;
+	struct dbus_jail jail;
+	int checked;
 	cleanup_free char *prog = NULL;
 	cleanup_free char *dst = NULL;
 	struct strv argv = { 0 };
@@ -136,6 +186,27 @@ struct dbus_proxy *dbus_start(struct sbx_spec *spec, const char *record_dir)
 		warn("--dbus: " PROXY " is not installed (Debian package xdg-dbus-proxy); the app runs without a bus");
 		return NULL;
 	}
+	/* A bus that is not there (a stale address) is said here, once, not
+	 * as the app's "Did not receive a reply" later. */
+	checked = dbus_client_list_names(address, &host_names, &why);
+	if (checked < 0) {
+		warn("--dbus: the session bus at DBUS_SESSION_BUS_ADDRESS=%s cannot be used (%s); the app runs without a bus",
+		     address, why);
+		strv_free(&host_names);
+		return NULL;
+	}
+	if (checked > 0)
+		note("--dbus: cannot check which names the session bus at %s has (%s); the app may own its id %s",
+		     address, why, app_id);
+	dbus_app_rules(spec, app_id, checked == 0 ? &host_names : NULL, &own_rules, &conflict);
+	if (conflict)
+		warn("--dbus: %s is owned on your session bus by a program outside the sandbox (another instance of the app?); the app may neither own nor reach %s or names under it (--dbus-talk %s reaches it on purpose)",
+		     conflict, app_id, conflict);
+	else
+		trace("the app may own %s and %s.* (from %s)", app_id, app_id, id_source);
+	strv_free(&host_names);
+	free(conflict);
+	free(why);
 	if (!rundir)
 		die("--dbus: internal error: no runtime directory");
 	p = xcalloc(1, sizeof(*p));
@@ -158,7 +229,17 @@ struct dbus_proxy *dbus_start(struct sbx_spec *spec, const char *record_dir)
 	push_rules(&argv, "talk", &spec->dbus.talk);
 	push_rules(&argv, "own", &spec->dbus.own);
 	push_rules(&argv, "call", &spec->dbus.call);
-	p->pid = spawn_helper(argv.v, p->log_fd, sync[1], -1);
+	push_rules(&argv, "broadcast", &spec->dbus.broadcast);
+	for (size_t i = 0; i < own_rules.n; i++)
+		strv_push(&argv, own_rules.v[i]);
+	strv_free(&own_rules);
+	sockets = context_sockets(spec);
+	{
+		const char *slash = record_dir ? strrchr(record_dir, '/') : NULL;
+		p->info = dbus_jail_info(app_id, slash ? slash + 1 : "sbx", sockets, spec->net.mode != SBX_NET_NONE);
+	}
+	jail = (struct dbus_jail){ .parent = getpid(), .uid = getuid(), .gid = getgid(), .info = p->info };
+	p->pid = spawn_helper_in(argv.v, p->log_fd, sync[1], -1, dbus_jail_enter, &jail);
 	strv_free(&argv);
 	close(sync[1]);
 	trace(PROXY " is pid %d, listening on %s", (int)p->pid, p->sock);
@@ -192,5 +273,6 @@ void dbus_stop(struct dbus_proxy *p)
 		warn(PROXY " exited while the sandbox ran; the sandbox lost its session bus");
 	}
 	proxy_kill(p);
+	free(p->info);
 	free(p);
 }

@@ -19,5 +19,11 @@ struct dbus_proxy *dbus_start(struct sbx_spec *spec, const char *record_dir);
  * directory (not before: a bind of an unlinked socket cannot be mounted).
  * NULL is fine. */
 void dbus_stop(struct dbus_proxy *p);
+/* The proxy's --own rules for the app's id and the names under it, unless
+ * a name among host_names (the names owned on the real bus; NULL: not
+ * known) is one of them: then none, and *conflict (malloc'd) names it.
+ * Computes only. */
+void dbus_app_rules(const struct sbx_spec *spec, const char *app_id, const struct strv *host_names,
+		    struct strv *rules, char **conflict);
 
 #endif

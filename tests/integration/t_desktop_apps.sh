@@ -1,0 +1,126 @@
+# Desktop confinement that holds (issue 21) and the proxy portals see as a
+# sandboxed app: the app's own D-Bus names, Notifications' standard methods
+# only, the proxy's /.flatpak-info, the nested X server, --wait=all, the
+# browser profiles, the user's look and feel, the tighter view of the host.
+# The helpers (Xvfb, a session bus, a python D-Bus service) are t_desktop.sh's.
+source "$(dirname "${BASH_SOURCE[0]}")/t_desktop.sh"
+
+# A D-Bus service of the test's own on the test's bus: owns the names given,
+# answers every call "pong".  Its pid is the last word of $T/NAME.pid.
+host_service() { # host_service LOGNAME NAME...
+	local log=$1
+	shift
+	python3 -c "$RESPONDER" "$DBUS_SESSION_BUS_ADDRESS" "$@" >"$T/$log.log" 2>&1 &
+	track $!
+	wait_for "grep -q ready '$T/$log.log'" 100 || fail "the test's service $log did not start: $(cat "$T/$log.log")"
+}
+
+bus_call() { # bus_call METHOD ARGS...: a call on the bus itself, from the host
+	gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+		--method "org.freedesktop.DBus.$1" "${@:2}"
+}
+
+# The host pid behind a bus name, as a portal finds it.
+owner_pid() {
+	local owner
+	owner=$(bus_call GetNameOwner "$1" 2>/dev/null | sed -E "s/^\('(.*)',\)$/\1/") || return 1
+	[ -n "$owner" ] || return 1
+	bus_call GetConnectionUnixProcessID "$owner" 2>/dev/null | sed -E 's/^\(uint32 ([0-9]+),\)$/\1/'
+}
+
+test_desktop_dbus_app_owns_its_id() {
+	start_bus
+	local out
+	# Inside: the app owns its id and a name under it and talks to both;
+	# another name is refused.
+	out=$(desk --dbus=yes --display=no --app-id org.example.App -- sh -c '
+python3 -c "$1" "$DBUS_SESSION_BUS_ADDRESS" org.example.App org.example.App.Sub >/tmp/svc.log 2>&1 &
+n=0; while ! grep -q ready /tmp/svc.log && [ $n -lt 100 ]; do sleep 0.1; n=$((n+1)); done
+cat /tmp/svc.log
+for d in org.example.App org.example.App.Sub; do echo "$d=$(gdbus call --session --object-path / --method org.example.Test.Ping --dest $d 2>&1)"; done
+echo "other=$(gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus --method org.freedesktop.DBus.RequestName org.example.Other 4 2>&1)"
+' _ "$RESPONDER" 2>&1) || fail "$out"
+	expect_eq "the app's service inside" "$(grep -c '^ready$' <<<"$out")" 1
+	expect_eq "talk to its id" "$(probe_get org.example.App <<<"$out")" "('pong',)"
+	expect_eq "talk to a name under its id" "$(probe_get org.example.App.Sub <<<"$out")" "('pong',)"
+	expect_match "owning another name" "$(probe_get other <<<"$out")" "AccessDenied|ServiceUnknown"
+	# Control: the same RequestName with --dbus-own works, so the probe sees success.
+	out=$(desk --dbus=yes --display=no --dbus-own org.example.Other -- gdbus call --session --dest org.freedesktop.DBus \
+		--object-path /org/freedesktop/DBus --method org.freedesktop.DBus.RequestName org.example.Other 4 2>&1) || fail "$out"
+	expect_eq "control: --dbus-own" "$out" "(uint32 1,)"
+}
+
+test_desktop_dbus_host_instance_unreachable() {
+	start_bus
+	host_service hostapp org.example.App
+	local out
+	out=$(desk --dbus=yes --display=no --app-id org.example.App -- "${PING[@]}" org.example.App 2>&1) &&
+		fail "the sandbox reached the host's instance of its app: $out"
+	expect_match "refused" "$out" "ServiceUnknown|AccessDenied"
+	expect_match "sbx says why" "$out" "org.example.App is owned on your session bus by a program outside the sandbox"
+	# Names under the id count too.
+	out=$(desk --dbus=yes --display=no --app-id org.example -- "${PING[@]}" org.example.App 2>&1) &&
+		fail "the sandbox reached a host name under its id: $out"
+	# Control: an explicit rule reaches it.
+	out=$(desk --dbus=yes --display=no --app-id org.example.App --dbus-talk org.example.App -- "${PING[@]}" org.example.App 2>&1) ||
+		fail "--dbus-talk did not reach the host instance: $out"
+	expect_match "explicit talk" "$out" "\('pong',\)"
+}
+
+test_desktop_dbus_notifications_standard_methods_only() {
+	start_bus
+	host_service notif org.freedesktop.Notifications
+	local out n=(gdbus call --session --dest org.freedesktop.Notifications --object-path /org/freedesktop/Notifications --method)
+	out=$(desk --dbus=yes --display=no -- sh -c '
+echo "notify=$("$@" org.freedesktop.Notifications.Notify sbx "uint32 0" "" summary body "@as []" "@a{sv} {}" "int32 1000" 2>&1)"
+echo "caps=$("$@" org.freedesktop.Notifications.GetCapabilities 2>&1)"
+echo "info=$("$@" org.freedesktop.Notifications.GetServerInformation 2>&1)"
+echo "close=$("$@" org.freedesktop.Notifications.CloseNotification "uint32 1" 2>&1)"
+echo "history=$("$@" org.dunstproject.cmd0.NotificationListHistory 2>&1)"
+echo "closeall=$("$@" org.dunstproject.cmd0.NotificationCloseAll 2>&1)"
+echo "other_path=$(gdbus call --session --dest org.freedesktop.Notifications --object-path /x --method org.freedesktop.Notifications.Notify sbx "uint32 0" "" s b "@as []" "@a{sv} {}" "int32 1" 2>&1)"
+' _ "${n[@]}" 2>&1) || fail "$out"
+	for k in notify caps info close; do
+		expect_eq "standard method $k" "$(probe_get $k <<<"$out")" "('pong',)"
+	done
+	for k in history closeall other_path; do
+		expect_match "extension $k" "$(probe_get $k <<<"$out")" "AccessDenied"
+	done
+	# Control: the daemon answers those on the host's bus.
+	out=$("${n[@]}" org.dunstproject.cmd0.NotificationListHistory 2>&1)
+	expect_eq "control: history on the host" "$out" "('pong',)"
+}
+
+test_desktop_dbus_proxy_is_seen_as_a_sandboxed_app() {
+	start_bus
+	local pid out info
+	"$SBX" --profile desktop --audio=no --display=no --app-id org.example.App -- python3 -c "$RESPONDER" \
+		"unix:path=/run/user/$(id -u)/bus" org.example.App >"$T/app.log" 2>&1 &
+	track $!
+	wait_for "grep -q ready '$T/app.log'" 100 || fail "the sandboxed service did not start: $(cat "$T/app.log")"
+	# What xdg-desktop-portal reads: the peer's pid from the bus, its root
+	# and namespaces.
+	pid=$(owner_pid org.example.App) || fail "no pid for the app's connection"
+	[ -n "$pid" ] || fail "no pid for the app's connection"
+	info=$(cat "/proc/$pid/root/.flatpak-info" 2>&1) || fail "the app's peer (pid $pid) has no /.flatpak-info: $info"
+	expect_match "flatpak-info names the app" "$info" $'\\[Application\\]\nname=org.example.App\n'
+	[ "$(stat -Lc %i "/proc/$pid/ns/mnt")" != "$(host_ns mnt)" ] || fail "the peer is in the host's mount namespace"
+	[ "$(stat -Lc %i "/proc/$pid/ns/user")" != "$(host_ns user)" ] || fail "the peer is in the host's user namespace"
+	# Not writable by the app's side: the file lives on a read-only tmpfs.
+	out=$( (echo x >>"/proc/$pid/root/.flatpak-info") 2>&1) && fail "the proxy's /.flatpak-info is writable"
+	# Control: the host's service, an unsandboxed peer, has none.
+	host_service plain org.example.Plain
+	pid=$(owner_pid org.example.Plain) || fail "no pid for the host service"
+	[ ! -e "/proc/$pid/root/.flatpak-info" ] || fail "control: a host peer has a /.flatpak-info"
+	[ "$(stat -Lc %i "/proc/$pid/ns/mnt")" = "$(host_ns mnt)" ] || fail "control: the host peer's mount namespace"
+}
+
+test_desktop_dbus_broken_address_warns_once() {
+	local out
+	out=$(DBUS_SESSION_BUS_ADDRESS="unix:path=$T/no-such-bus" desk --dbus=yes --display=no -- sh -c 'echo ran; echo "addr=${DBUS_SESSION_BUS_ADDRESS:-}"' 2>&1) ||
+		fail "$out"
+	expect_eq "the app ran" "$(grep -c '^ran$' <<<"$out")" 1
+	expect_eq "one line about the bus" "$(grep -c -- '--dbus' <<<"$out")" 1
+	expect_match "what is wrong" "$(grep -- '--dbus' <<<"$out")" "no-such-bus cannot be used \(cannot connect: No such file or directory\)"
+	expect_eq "no bus inside" "$(probe_get addr <<<"$out")" ""
+}
