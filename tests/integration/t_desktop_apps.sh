@@ -124,3 +124,41 @@ test_desktop_dbus_broken_address_warns_once() {
 	expect_match "what is wrong" "$(grep -- '--dbus' <<<"$out")" "no-such-bus cannot be used \(cannot connect: No such file or directory\)"
 	expect_eq "no bus inside" "$(probe_get addr <<<"$out")" ""
 }
+
+# An app that restarts itself: the first process starts a new copy in a
+# session of its own and exits 3 at once; the copy finishes a second later.
+RESTARTER='
+import os, sys, time
+if len(sys.argv) > 1:
+    time.sleep(1)
+    print("restarted copy done", flush=True)
+    sys.exit(0)
+if os.fork() == 0:
+    os.setsid()
+    os.execv(sys.executable, [sys.executable, "-c", sys.argv[0] if sys.argv[0] != "-c" else CODE, "again"])
+sys.exit(3)
+'
+
+test_desktop_wait_all_keeps_a_restarted_app() {
+	local out rc start
+	start=$(date +%s%N)
+	out=$(desk --display=no -- python3 -c "CODE='''$RESTARTER'''
+$RESTARTER" 2>&1)
+	rc=$?
+	expect_eq "exit status: the first process's" "$rc" 3
+	expect_match "the restarted copy ran to its end" "$out" "restarted copy done"
+	[ $(( ($(date +%s%N) - start) / 1000000 )) -ge 1000 ] || fail "the sandbox did not wait for the copy"
+	expect_no_match "no note in --wait=all" "$out" "still running"
+	# --wait=first (the default outside desktop): the copy is killed, and sbx says so.
+	out=$(desk --display=no --wait=first -- python3 -c "CODE='''$RESTARTER'''
+$RESTARTER" 2>&1)
+	rc=$?
+	expect_eq "exit status with --wait=first" "$rc" 3
+	expect_no_match "the copy was killed" "$out" "restarted copy done"
+	expect_match "sbx says what it killed" "$out" "1 process of the sandbox was still running when the command exited and was killed \(--wait=all"
+	out=$(sbx --profile build --ro-bind "$SBX_ROOT" -- sh -c 'sleep 5 & sleep 5 & exit 0' 2>&1) || fail "$out"
+	expect_match "build: first, and said" "$out" "2 processes of the sandbox were still running"
+	# Without a PID namespace too (init is a subreaper then).
+	out=$(desk --display=no --share=pid -- sh -c '(sleep 1; echo late) & exit 0' 2>&1) || fail "$out"
+	expect_match "--share=pid --wait=all" "$out" "late"
+}
