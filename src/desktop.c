@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "nested.h"
 #include "util.h"
 
 #define FAMILY_LOCAL 256
@@ -39,10 +40,16 @@
 #define XAUTH_MAX (1 << 20)
 
 static char *runtime_dir; /* inside, once desktop_prepare made it */
+static struct nested_plan nested_plan; /* for nested_start */
 
 const char *desktop_runtime_dir(void)
 {
 	return runtime_dir;
+}
+
+const struct nested_plan *desktop_nested_plan(void)
+{
+	return &nested_plan;
 }
 
 /* ---- X11 ---- */
@@ -156,6 +163,8 @@ struct plan {
 	char *x_why;
 	char *pulse, *pipewire;
 	bool dri;
+	struct nested_plan nested;
+	char *nested_why; /* why there is no nested display */
 };
 
 static void plan_free(struct plan *p)
@@ -170,6 +179,9 @@ static void plan_free(struct plan *p)
 	free(p->x_why);
 	free(p->pulse);
 	free(p->pipewire);
+	free(p->nested_why);
+	if (!p->nested.ok)
+		free(p->nested.title);
 }
 
 static char *caller_home(void)
@@ -198,8 +210,82 @@ static const char *host_runtime_dir(void)
 	return d && d[0] == '/' ? d : NULL;
 }
 
-static void plan_display(struct plan *p)
+/* The caller's Xauthority file (malloc'd path, NULL when HOME is unknown). */
+static char *xauthority_path(void)
 {
+	const char *env = getenv("XAUTHORITY");
+	cleanup_free char *home = caller_home();
+
+	return env && *env ? xstrdup(env) : home ? xasprintf("%s/.Xauthority", home) : NULL;
+}
+
+/* The entries for display number of the caller's Xauthority, rewritten
+ * (desktop_xauth_filter); NULL when there is no file, *malformed when it
+ * is one. */
+static unsigned char *host_cookies(const char *path, const char *number, size_t *n, bool *malformed)
+{
+	cleanup_free unsigned char *buf = NULL;
+	unsigned char *mine;
+	char host[HOST_NAME_MAX + 1] = "";
+	size_t len = 0;
+	struct stat st;
+
+	*malformed = false;
+	*n = 0;
+	if (path && stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= XAUTH_MAX)
+		buf = (unsigned char *)read_file_at(AT_FDCWD, path, &len);
+	if (!buf)
+		return NULL;
+	gethostname(host, sizeof(host) - 1);
+	mine = desktop_xauth_filter(buf, len, host, number, n);
+	*malformed = !mine;
+	return mine;
+}
+
+/* Nested: shown on the host's X display, 3/4 of its screen (at least
+ * 640x480 where the screen allows). */
+static void plan_nested(const struct sbx_spec *spec, struct plan *p)
+{
+	cleanup_free char *path = xauthority_path();
+	cleanup_free unsigned char *cookies = NULL;
+	unsigned w = 0, h = 0;
+	size_t n = 0, at = 0;
+	bool malformed;
+	const char *title = spec->desktop.app ? spec->desktop.app
+			    : spec->argv && spec->argv[0] ? spec->argv[0] : "shell";
+
+	if (!p->x_socket) {
+		p->nested_why = xasprintf("no display to show a nested one on: %s", p->x_why);
+		return;
+	}
+	cookies = host_cookies(path, p->x_num, &n, &malformed);
+	/* The first entry: family, address, number, name, then the cookie. */
+	if (cookies && n >= 10) {
+		size_t addr = (size_t)cookies[2] << 8 | cookies[3];
+		size_t num = (size_t)cookies[4 + addr] << 8 | cookies[5 + addr];
+		size_t name = (size_t)cookies[6 + addr + num] << 8 | cookies[7 + addr + num];
+
+		at = 8 + addr + num + name;
+		if (at + 2 > n || at + 2 + ((size_t)cookies[at] << 8 | cookies[at + 1]) > n)
+			at = 0;
+	}
+	if (at && nested_host_screen(p->x_num, cookies + at + 2, (size_t)cookies[at] << 8 | cookies[at + 1], &w, &h)) {
+		p->nested.width = w * 3 / 4 < 640 ? (w < 640 ? w : 640) : w * 3 / 4;
+		p->nested.height = h * 3 / 4 < 480 ? (h < 480 ? h : 480) : h * 3 / 4;
+	} else if (!at && nested_host_screen(p->x_num, NULL, 0, &w, &h)) {
+		p->nested.width = w * 3 / 4 < 640 ? (w < 640 ? w : 640) : w * 3 / 4;
+		p->nested.height = h * 3 / 4 < 480 ? (h < 480 ? h : 480) : h * 3 / 4;
+	} else {
+		p->nested.width = 1024;
+		p->nested.height = 768;
+	}
+	p->nested.title = xstrdup(title);
+	p->nested.ok = true;
+}
+
+static void plan_display(const struct sbx_spec *spec, struct plan *p)
+{
+	enum sbx_display_mode mode = spec->desktop.display;
 	const char *wl = getenv("WAYLAND_DISPLAY");
 	const char *xdg = host_runtime_dir();
 	const char *display = getenv("DISPLAY");
@@ -233,6 +319,22 @@ static void plan_display(struct plan *p)
 			p->x_why = xasprintf("no X11 (%s is not a socket)", sock);
 			free(sock);
 		}
+	}
+	if (mode == SBX_DISPLAY_NESTED)
+		plan_nested(spec, p);
+	/* What the mode passes of what exists. */
+	if (mode == SBX_DISPLAY_X11 || mode == SBX_DISPLAY_NESTED || (mode == SBX_DISPLAY_WAYLAND && !p->wayland)) {
+		free(p->wayland);
+		p->wayland = NULL;
+		if (!p->wayland_why)
+			p->wayland_why = xasprintf("no Wayland (--display=%s)", sbx_display_mode_names[mode]);
+	}
+	if (mode == SBX_DISPLAY_WAYLAND || mode == SBX_DISPLAY_NESTED || (mode == SBX_DISPLAY_AUTO && p->wayland)) {
+		free(p->x_socket);
+		p->x_socket = NULL;
+		free(p->x_why);
+		p->x_why = xasprintf("no host X11 (--display=%s%s)", sbx_display_mode_names[mode],
+				     mode == SBX_DISPLAY_AUTO ? ": Wayland is there" : "");
 	}
 }
 
@@ -287,7 +389,7 @@ static void make_plan(const struct sbx_spec *spec, struct plan *p)
 			p->rundir = xasprintf("/tmp/.sbx-runtime-%u", (unsigned)spec->uid);
 	}
 	if (spec->desktop.display)
-		plan_display(p);
+		plan_display(spec, p);
 	if (spec->desktop.audio)
 		plan_audio(p);
 	if (spec->desktop.gpu)
@@ -404,53 +506,83 @@ static void setup_home(struct sbx_spec *spec, const struct plan *p)
 	}
 }
 
-/* The cookie file for display x_num: a memfd copied into the sandbox. */
-static void setup_xauthority(struct sbx_spec *spec, const struct plan *p)
+/* A cookie file holding buf (n bytes) at $XDG_RUNTIME_DIR/Xauthority: a
+ * memfd copied into the sandbox, read-only there. */
+static void put_xauthority(struct sbx_spec *spec, const unsigned char *buf, size_t n, const char *num)
 {
-	const char *env = getenv("XAUTHORITY");
-	cleanup_free char *home = caller_home();
-	cleanup_free char *path = env && *env ? xstrdup(env) : home ? xasprintf("%s/.Xauthority", home) : NULL;
-	cleanup_free unsigned char *buf = NULL;
-	cleanup_free unsigned char *mine = NULL;
 	cleanup_free char *src = NULL;
 	cleanup_free char *dst = NULL;
-	char host[HOST_NAME_MAX + 1] = "";
-	size_t len = 0, n = 0;
-	struct stat st;
-	int fd;
+	int fd = memfd_create("sbx-xauthority", MFD_CLOEXEC);
+
+	if (fd < 0)
+		die_errno("--display: memfd_create");
+	if (write_all(fd, buf, n) != (ssize_t)n)
+		die_errno("--display: cannot write the cookie file");
+	src = xasprintf("/proc/self/fd/%d", fd);
+	dst = xasprintf("%s/Xauthority", runtime_dir);
+	spec_add_mount(spec, SBX_M_FILE, src, dst, "--display");
+	spec_add_mount(spec, SBX_M_REMOUNT_RO, NULL, dst, "--display");
+	env_default(spec, "XAUTHORITY", dst);
+	trace("display: %zu bytes of cookies for :%s at %s", n, num, dst);
+}
+
+/* The cookie file for display x_num: the host's cookies for it only. */
+static void setup_xauthority(struct sbx_spec *spec, const struct plan *p)
+{
+	cleanup_free char *path = xauthority_path();
+	cleanup_free unsigned char *mine = NULL;
+	size_t n = 0;
+	bool malformed;
 
 	env_drop(spec, "XAUTHORITY");
-	if (path && stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= XAUTH_MAX)
-		buf = (unsigned char *)read_file_at(AT_FDCWD, path, &len);
-	if (!buf) {
+	mine = host_cookies(path, p->x_num, &n, &malformed);
+	if (!mine && !malformed) {
 		note("--display: no Xauthority file (%s); the X server must accept the sandbox without a cookie",
 		     path ? path : "HOME is not set");
 		return;
 	}
-	gethostname(host, sizeof(host) - 1);
-	mine = desktop_xauth_filter(buf, len, host, p->x_num, &n);
 	if (!mine || n == 0) {
 		note("--display: %s holds no cookie for display :%s%s", path, p->x_num,
 		     mine ? "" : " (the file is malformed)");
 		return;
 	}
-	fd = memfd_create("sbx-xauthority", MFD_CLOEXEC);
-	if (fd < 0)
-		die_errno("--display: memfd_create");
-	if (write_all(fd, mine, n) != (ssize_t)n)
-		die_errno("--display: cannot write the cookie file");
-	src = xasprintf("/proc/self/fd/%d", fd);
-	dst = xasprintf("%s/Xauthority", p->rundir);
-	spec_add_mount(spec, SBX_M_FILE, src, dst, "--display");
-	spec_add_mount(spec, SBX_M_REMOUNT_RO, NULL, dst, "--display");
-	env_default(spec, "XAUTHORITY", dst);
-	trace("display: %zu bytes of cookies for :%s at %s", n, p->x_num, dst);
+	put_xauthority(spec, mine, n, p->x_num);
+}
+
+void desktop_add_x11(struct sbx_spec *spec, const char *socket, const char *display, const char *num,
+		     const unsigned char *cookie, size_t cookie_len)
+{
+	unsigned char buf[64];
+	size_t n = 0, len = strlen(num);
+
+	if (!runtime_dir || len > 15 || cookie_len > 16)
+		die("--display: internal error: no runtime directory for the X cookie");
+	bind_socket(spec, socket, socket, "--display");
+	env_default(spec, "DISPLAY", display);
+	buf[n++] = FAMILY_WILD >> 8;
+	buf[n++] = FAMILY_WILD & 0xff;
+	put_field(buf, &n, "", 0);
+	put_field(buf, &n, num, len);
+	put_field(buf, &n, "MIT-MAGIC-COOKIE-1", 18);
+	put_field(buf, &n, cookie, cookie_len);
+	put_xauthority(spec, buf, n, num);
 }
 
 static void setup_display(struct sbx_spec *spec, const struct plan *p)
 {
 	env_drop(spec, "WAYLAND_DISPLAY");
 	env_drop(spec, "DISPLAY");
+	env_drop(spec, "XAUTHORITY");
+	if (spec->desktop.display == SBX_DISPLAY_NESTED) {
+		/* nested_start passes the socket once Xephyr runs. */
+		if (p->nested.ok) {
+			nested_plan = p->nested;
+			nested_plan.title = xstrdup(p->nested.title);
+		} else {
+			warn("--display=nested: %s; the app runs without a display", p->nested_why);
+		}
+		return;
+	}
 	if (!p->wayland && !p->x_socket) {
 		warn("--display: nothing to show windows on: %s, %s; the app runs without a display", p->wayland_why,
 		     p->x_why);
@@ -461,14 +593,15 @@ static void setup_display(struct sbx_spec *spec, const struct plan *p)
 		bind_socket(spec, p->wayland, dst, "--display");
 		env_default(spec, "WAYLAND_DISPLAY", p->wayland_name);
 	} else {
-		note("--display: %s; X11 only", p->wayland_why);
+		/* X11-only hosts are common: only with -v. */
+		trace("--display: %s; X11 only", p->wayland_why);
 	}
 	if (p->x_socket) {
 		bind_socket(spec, p->x_socket, p->x_socket, "--display");
 		env_default(spec, "DISPLAY", getenv("DISPLAY"));
 		setup_xauthority(spec, p);
 	} else {
-		note("--display: %s; Wayland only", p->x_why);
+		trace("--display: %s; Wayland only", p->x_why);
 	}
 }
 
@@ -543,7 +676,14 @@ void desktop_print(const struct sbx_spec *spec, FILE *out)
 		fprintf(out, "desktop home: host\n");
 	if (p.rundir)
 		fprintf(out, "desktop runtime dir: %s (empty private tmpfs)\n", p.rundir);
-	if (spec->desktop.display) {
+	if (spec->desktop.display == SBX_DISPLAY_NESTED) {
+		if (p.nested.ok)
+			fprintf(out, "desktop display: nested Xephyr %ux%u on the host's :%s, started at launch; the app sees only it\n",
+				p.nested.width, p.nested.height, p.x_num);
+		else
+			fprintf(out, "desktop display: none: %s\n", p.nested_why);
+	} else if (spec->desktop.display) {
+		fprintf(out, "desktop display mode: %s\n", sbx_display_mode_names[spec->desktop.display]);
 		if (p.wayland)
 			fprintf(out, "desktop display: wayland %s -> %s/%s\n", p.wayland, p.rundir, p.wayland_name);
 		else

@@ -45,6 +45,7 @@
 #include "fs.h"
 #include "idmap.h"
 #include "init.h"
+#include "nested.h"
 #include "net.h"
 #include "record.h"
 #include "seccomp.h"
@@ -269,6 +270,7 @@ int launch_run(struct sbx_spec *spec)
 	struct sbx_cgroup *cg;
 	struct net_helper *net;
 	struct dbus_proxy *bus;
+	struct nested_x *nested;
 	cleanup_free char *rec_dir = NULL;
 	sigset_t set;
 	pid_t child, init;
@@ -296,6 +298,7 @@ int launch_run(struct sbx_spec *spec)
 	desktop_prepare(spec);
 	rec = record_reserve(spec);
 	rec_dir = record_path(rec);
+	nested = nested_start(spec, desktop_nested_plan());
 	bus = dbus_start(spec, rec_dir);
 	cg = cgroup_create(spec, spec->name);
 	idmap_plan_finish(&l.map, spec);
@@ -346,6 +349,7 @@ int launch_run(struct sbx_spec *spec)
 	record_remove(rec);
 out:
 	dbus_stop(bus);
+	nested_stop(nested);
 	seccomp_compile_reap(&l.seccomp, true);
 	free(l.hostname);
 	idmap_free(&l.map);

@@ -34,11 +34,12 @@ test_desktop_dbus_app_owns_its_id() {
 	# Inside: the app owns its id and a name under it and talks to both;
 	# another name is refused.
 	out=$(desk --dbus=yes --display=no --app-id org.example.App -- sh -c '
-python3 -c "$1" "$DBUS_SESSION_BUS_ADDRESS" org.example.App org.example.App.Sub >/tmp/svc.log 2>&1 &
+python3 -c "$1" "$DBUS_SESSION_BUS_ADDRESS" org.example.App org.example.App.Sub >/tmp/svc.log 2>&1 & svc=$!
 n=0; while ! grep -q ready /tmp/svc.log && [ $n -lt 100 ]; do sleep 0.1; n=$((n+1)); done
 cat /tmp/svc.log
 for d in org.example.App org.example.App.Sub; do echo "$d=$(gdbus call --session --object-path / --method org.example.Test.Ping --dest $d 2>&1)"; done
 echo "other=$(gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus --method org.freedesktop.DBus.RequestName org.example.Other 4 2>&1)"
+kill $svc
 ' _ "$RESPONDER" 2>&1) || fail "$out"
 	expect_eq "the app's service inside" "$(grep -c '^ready$' <<<"$out")" 1
 	expect_eq "talk to its id" "$(probe_get org.example.App <<<"$out")" "('pong',)"
@@ -161,4 +162,98 @@ $RESTARTER" 2>&1)
 	# Without a PID namespace too (init is a subreaper then).
 	out=$(desk --display=no --share=pid -- sh -c '(sleep 1; echo late) & exit 0' 2>&1) || fail "$out"
 	expect_match "--share=pid --wait=all" "$out" "late"
+}
+
+# A host X client that logs the keys it receives: its window is the target.
+host_key_logger() {
+	need xev x11-utils
+	xev -name sbx-host-keys -geometry 100x80+200+10 >"$T/xev.log" 2>&1 &
+	track $!
+	wait_for 'xdotool search --name sbx-host-keys >/dev/null 2>&1 || xwininfo -name sbx-host-keys >/dev/null 2>&1' 100 ||
+		fail "the host's key logger did not map its window"
+	HOSTWIN=$(xwininfo -name sbx-host-keys | sed -nE 's/^xwininfo: Window id: (0x[0-9a-f]+).*/\1/p')
+	[ -n "$HOSTWIN" ] || fail "no window id for the host's key logger"
+}
+
+nested_gone() { [ -z "$(pids_with "Xephyr -displayfd")" ]; }
+
+# What a sandboxed client sees of the host and does to it: the host
+# window's name in its tree, xdotool's search, and a key sent to the host
+# window by id (which the host logger shows as a KeyPress of that keysym).
+X_PROBE='
+echo "tree_host=$(xwininfo -root -tree 2>&1 | grep -c sbx-host-keys)"
+echo "search=$(xdotool search --name sbx-host-keys 2>/dev/null | wc -l)"
+xdotool key --window "$1" "$2" >/dev/null 2>&1; echo "key_rc=$?"
+xdotool search --name sbx-host-keys key --window %1 "$2" >/dev/null 2>&1
+echo "display=$DISPLAY"
+'
+
+test_desktop_nested_display_isolates_the_host() {
+	start_xvfb
+	need Xephyr xserver-xephyr
+	need xdotool xdotool
+	host_key_logger
+	local out
+	# Control: on the host's display (--display=x11) the same probe lists
+	# the host window and types into it.
+	out=$(desk --display=x11 -- sh -c "$X_PROBE" _ "$HOSTWIN" a 2>&1) || fail "$out"
+	expect_eq "control: host window in the tree" "$(probe_get tree_host <<<"$out")" 1
+	wait_for 'grep -q "keysym 0x61, a)" "$T/xev.log"' 50 || fail "control: the key did not reach the host client: $out"
+	# Nested: the host window does not exist for the client, a key sent to
+	# its id fails, and the host client receives nothing.
+	out=$(desk --display=nested -- sh -c "$X_PROBE"'
+xeyes -geometry 100x100+0+0 & p=$!
+n=0; until xwininfo -root -tree | grep -q "\"xeyes\""; do n=$((n+1)); [ $n -gt 100 ] && break; sleep 0.1; done
+echo "own_tree=$(xwininfo -root -tree | grep -c "\"xeyes\"")"
+kill $p' _ "$HOSTWIN" b 2>&1) || fail "$out"
+	expect_eq "nested: host window in the tree" "$(probe_get tree_host <<<"$out")" 0
+	expect_eq "nested: xdotool search" "$(probe_get search <<<"$out")" 0
+	[ "$(probe_get key_rc <<<"$out")" != 0 ] || fail "nested: a key to the host window id succeeded: $out"
+	expect_no_match "nested: the nested display is not the host's" "$(probe_get display <<<"$out")" "^:$XN$"
+	expect_eq "nested: the app's window is on its own display" "$(probe_get own_tree <<<"$out")" 1
+	sleep 0.5
+	expect_no_match "the host client got no key from the nested app" "$(cat "$T/xev.log")" "keysym 0x62, b\)"
+	# The host sees one Xephyr window, never the app's own.
+	wait_for nested_gone 50 || fail "Xephyr outlived the sandbox"
+	expect_no_match "no xeyes window on the host" "$(xwininfo -root -tree)" '"xeyes"'
+}
+
+test_desktop_nested_display_dies_with_sbx() {
+	start_xvfb
+	need Xephyr xserver-xephyr
+	local pid
+	"$SBX" --profile desktop --audio=no --dbus=no --display=nested -- sleep 60 >"$T/n.log" 2>&1 &
+	pid=$!
+	track $pid
+	wait_for '[ -n "$(pids_with "Xephyr -displayfd")" ] && xwininfo -root -tree | grep -q "sbx: sleep"' 150 ||
+		fail "no Xephyr window titled for the app on the host: $(cat "$T/n.log"; xwininfo -root -tree)"
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null
+	wait_for nested_gone 50 || fail "Xephyr outlived a SIGKILLed sbx"
+}
+
+test_desktop_display_modes() {
+	start_xvfb
+	local out
+	mkdir -m 700 "$T/rt"
+	fake_socket "$T/rt/wayland-9"
+	# wayland: no X11 at all, even with DISPLAY set and the X socket there.
+	out=$(XDG_RUNTIME_DIR=$T/rt WAYLAND_DISPLAY=wayland-9 desk --display=wayland -- sh -c 'echo "display=${DISPLAY:-}"; echo "wl=$WAYLAND_DISPLAY"; ls /tmp/.X11-unix 2>/dev/null | wc -l; echo "xauth=${XAUTHORITY:-}"' 2>&1) ||
+		fail "$out"
+	expect_eq "wayland: DISPLAY" "$(probe_get display <<<"$out")" ""
+	expect_eq "wayland: XAUTHORITY" "$(probe_get xauth <<<"$out")" ""
+	expect_eq "wayland: WAYLAND_DISPLAY" "$(probe_get wl <<<"$out")" wayland-9
+	expect_eq "wayland: X sockets" "$(sed -n 3p <<<"$out")" 0
+	# auto (the default): Wayland when it is there, X11 only without it.
+	out=$(XDG_RUNTIME_DIR=$T/rt WAYLAND_DISPLAY=wayland-9 desk -- sh -c 'echo "display=${DISPLAY:-}"' 2>&1) || fail "$out"
+	expect_eq "auto with Wayland: no X11" "$(probe_get display <<<"$out")" ""
+	out=$(env -u WAYLAND_DISPLAY "$SBX" --profile desktop --audio=no --dbus=no -- sh -c 'echo "display=${DISPLAY:-}"' 2>&1) || fail "$out"
+	expect_eq "auto without Wayland: X11" "$(probe_get display <<<"$out")" ":$XN"
+	expect_no_match "no Wayland note without -v" "$out" "Wayland"
+	# host: both.
+	out=$(XDG_RUNTIME_DIR=$T/rt WAYLAND_DISPLAY=wayland-9 desk --display=host -- sh -c 'echo "display=${DISPLAY:-}"; echo "wl=${WAYLAND_DISPLAY:-}"' 2>&1) || fail "$out"
+	expect_eq "host: X11" "$(probe_get display <<<"$out")" ":$XN"
+	expect_eq "host: Wayland" "$(probe_get wl <<<"$out")" wayland-9
+	out=$(sbx --display=bogus -- true 2>&1) && fail "--display=bogus accepted"
+	expect_match "bad mode" "$out" 'unknown display mode "bogus"'
 }
