@@ -32,12 +32,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "desktop_home.h"
 #include "nested.h"
 #include "util.h"
 
 #define FAMILY_LOCAL 256
 #define FAMILY_WILD 65535
 #define XAUTH_MAX (1 << 20)
+#define CUPS_SOCKET "/run/cups/cups.sock"
 
 static char *runtime_dir; /* inside, once desktop_prepare made it */
 static struct nested_plan nested_plan; /* for nested_start */
@@ -368,7 +370,9 @@ static void make_plan(const struct sbx_spec *spec, struct plan *p)
 	struct stat st;
 
 	memset(p, 0, sizeof(*p));
-	if (spec->desktop.home != SBX_HOME_HOST) {
+	if (spec->desktop.home == SBX_HOME_HOST) {
+		p->home = caller_home();
+	} else {
 		p->home = caller_home();
 		if (!p->home)
 			die("--home=%s: cannot find your home directory: HOME is not set and uid %u has no passwd entry",
@@ -444,9 +448,8 @@ static void make_app_home(const struct plan *p, const char *app)
 		die("%s: %s belongs to uid %u, not to you; refusing to use it", what, p->app_home, (unsigned)st.st_uid);
 }
 
-/* Adds a mount at index at (moving the later ones up). */
-static struct sbx_mount *insert_mount(struct sbx_spec *spec, size_t at, enum sbx_mount_kind kind, const char *src,
-				      const char *dst, const char *origin)
+struct sbx_mount *desktop_insert_mount(struct sbx_spec *spec, size_t at, enum sbx_mount_kind kind, const char *src,
+				       const char *dst, const char *origin)
 {
 	struct sbx_mount m;
 
@@ -485,14 +488,43 @@ static void bind_socket(struct sbx_spec *spec, const char *src, const char *dst,
 	spec_add_mount(spec, SBX_M_BIND, src, dst, origin)->optional = true;
 }
 
-static void setup_home(struct sbx_spec *spec, const struct plan *p)
+/* The first mount at or below the home: the home goes before it, so
+ * `--bind ~/Downloads` lands inside. */
+static size_t first_under_home(const struct sbx_spec *spec, const char *home)
 {
 	size_t at = 0;
 
-	while (at < spec->n_mounts && !path_within(spec->mounts[at].dst, p->home))
+	while (at < spec->n_mounts && !path_within(spec->mounts[at].dst, home))
 		at++;
+	return at;
+}
+
+/* Whether a tmpfs or mask before index at hides the home (desktop's
+ * private /home). */
+static bool home_hidden(const struct sbx_spec *spec, const char *home, size_t at)
+{
+	for (size_t i = 0; i < at; i++)
+		if ((spec->mounts[i].kind == SBX_M_TMPFS || spec->mounts[i].kind == SBX_M_MASK) &&
+		    path_within(home, spec->mounts[i].dst))
+			return true;
+	return false;
+}
+
+static void setup_home(struct sbx_spec *spec, const struct plan *p)
+{
+	size_t at = first_under_home(spec, p->home);
+
+	if (spec->desktop.home == SBX_HOME_HOST) {
+		/* --home=host asks for the home as the root shows it: read-only,
+		 * also where the profile hides the other homes. */
+		if (home_hidden(spec, p->home, at)) {
+			desktop_insert_mount(spec, at, SBX_M_RO_BIND, p->home, p->home, "--home=host");
+			trace("home: %s read-only", p->home);
+		}
+		return;
+	}
 	if (spec->desktop.home == SBX_HOME_TMP) {
-		insert_mount(spec, at, SBX_M_TMPFS, NULL, p->home, "--home=tmp")->mode = 0700;
+		desktop_insert_mount(spec, at, SBX_M_TMPFS, NULL, p->home, "--home=tmp")->mode = 0700;
 		trace("home: an empty tmpfs at %s", p->home);
 	} else {
 		cleanup_free char *origin = xasprintf("--app %s", spec->desktop.app);
@@ -501,9 +533,11 @@ static void setup_home(struct sbx_spec *spec, const struct plan *p)
 		 * namespace, which the sandbox's cannot clone.  Every component
 		 * was just checked; only the caller can change them. */
 		make_app_home(p, spec->desktop.app);
-		insert_mount(spec, at, SBX_M_BIND, p->app_home, p->home, origin);
+		desktop_insert_mount(spec, at, SBX_M_BIND, p->app_home, p->home, origin);
 		trace("home: %s at %s", p->app_home, p->home);
 	}
+	if (spec->desktop.look)
+		desktop_look(spec, p->home, at + 1);
 }
 
 /* A cookie file holding buf (n bytes) at $XDG_RUNTIME_DIR/Xauthority: a
@@ -605,6 +639,18 @@ static void setup_display(struct sbx_spec *spec, const struct plan *p)
 	}
 }
 
+/* The accessibility bus: its address (the X root's AT_SPI_BUS property,
+ * AT_SPI_BUS_ADDRESS) points at a host socket the sandbox cannot reach,
+ * and toolkits warn about it on every start.  The app runs without one. */
+static void setup_no_a11y(struct sbx_spec *spec)
+{
+	env_drop(spec, "AT_SPI_BUS_ADDRESS");
+	env_default(spec, "NO_AT_BRIDGE", "1");  /* GTK 3 and atk-bridge */
+	env_default(spec, "GTK_A11Y", "none");   /* GTK 4 */
+	env_default(spec, "QT_ACCESSIBILITY", "0");
+	env_default(spec, "QT_LINUX_ACCESSIBILITY_ALWAYS_ON", "0");
+}
+
 static void setup_audio(struct sbx_spec *spec, const struct plan *p)
 {
 	env_drop(spec, "PULSE_SERVER");
@@ -629,8 +675,16 @@ void desktop_prepare(struct sbx_spec *spec)
 {
 	struct plan p;
 
-	if (!desktop_active(spec))
+	if (!desktop_active(spec)) {
+		/* --home=host under a profile that hides /home. */
+		cleanup_free char *home = caller_home();
+
+		if (home && strcmp(home, "/") && home_hidden(spec, home, first_under_home(spec, home))) {
+			desktop_insert_mount(spec, first_under_home(spec, home), SBX_M_RO_BIND, home, home, "--home=host");
+			trace("home: %s read-only", home);
+		}
 		return;
+	}
 	make_plan(spec, &p);
 	if (spec->share[SBX_NS_NET] && (spec->desktop.display || spec->dbus.enabled))
 		note("the host's network namespace is shared: the host's abstract unix sockets (X11's @/tmp/.X11-unix, some session buses) are reachable from the sandbox");
@@ -657,6 +711,16 @@ void desktop_prepare(struct sbx_spec *spec)
 		else
 			note("--gpu: this host has no /dev/dri; the app renders without a GPU");
 	}
+	if (spec->desktop.display)
+		setup_no_a11y(spec);
+	if (spec->desktop.printing) {
+		if (is_socket(CUPS_SOCKET))
+			bind_socket(spec, CUPS_SOCKET, CUPS_SOCKET, "--printing");
+		else
+			note("--printing: no CUPS socket at " CUPS_SOCKET "; the app cannot print");
+	}
+	if (spec->desktop.home == SBX_HOME_APP)
+		desktop_home_record(spec, p.home, p.app_home);
 	plan_free(&p);
 }
 
@@ -698,6 +762,12 @@ void desktop_print(const struct sbx_spec *spec, FILE *out)
 			p.pipewire ? p.pipewire : "(none)");
 	if (spec->desktop.gpu)
 		fprintf(out, "desktop gpu: %s\n", p.dri ? "/dev/dri" : "(no /dev/dri)");
+	if (spec->desktop.look && spec->desktop.home != SBX_HOME_HOST)
+		fprintf(out, "desktop look: your GTK/Qt settings, fonts, icons and cursors read-only (those that exist)\n");
+	if (spec->desktop.printing)
+		fprintf(out, "desktop printing: %s\n", is_socket(CUPS_SOCKET) ? CUPS_SOCKET : "(no CUPS socket)");
+	if (spec->desktop.display)
+		fprintf(out, "desktop accessibility: no a11y bus (NO_AT_BRIDGE=1, GTK_A11Y=none, QT_ACCESSIBILITY=0)\n");
 	if (spec->dbus.enabled) {
 		fprintf(out, "dbus: filtered by xdg-dbus-proxy at %s/bus", p.rundir);
 		strv_print(out, "talk", &spec->dbus.talk);

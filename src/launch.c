@@ -42,6 +42,7 @@
 #include "cgroup.h"
 #include "dbus.h"
 #include "desktop.h"
+#include "desktop_home.h"
 #include "fs.h"
 #include "idmap.h"
 #include "init.h"
@@ -350,6 +351,7 @@ int launch_run(struct sbx_spec *spec)
 out:
 	dbus_stop(bus);
 	nested_stop(nested);
+	desktop_home_tidy();
 	seccomp_compile_reap(&l.seccomp, true);
 	free(l.hostname);
 	idmap_free(&l.map);

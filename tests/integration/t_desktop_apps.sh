@@ -257,3 +257,96 @@ test_desktop_display_modes() {
 	out=$(sbx --display=bogus -- true 2>&1) && fail "--display=bogus accepted"
 	expect_match "bad mode" "$out" 'unknown display mode "bogus"'
 }
+
+# Look-and-feel files of the test's own, removed at the end.  Only paths
+# that did not exist are created (a real user's files are left alone).
+LOOK_MADE=()
+look_file() { # look_file RELPATH CONTENT
+	local f="$HOME/$1"
+	[ -e "$f" ] && return 0
+	local d=${f%/*}
+	mkdir -p "$d" || skip "cannot create $d"
+	echo "$2" >"$f"
+	LOOK_MADE+=("$f")
+	trap 'rm -f "${LOOK_MADE[@]}"; rmdir -p --ignore-fail-on-non-empty "$HOME/.config/gtk-3.0" "$HOME/.local/share/fonts" 2>/dev/null; cleanup_tmp' EXIT
+}
+
+test_desktop_look_and_feel_read_only() {
+	look_file .config/gtk-3.0/settings.ini "[Settings]
+gtk-theme-name=SbxTestTheme"
+	look_file .local/share/fonts/sbx-test-font.txt "font"
+	local out
+	out=$(desk --display=no -- sh -c '
+echo "gtk=$(grep -c SbxTestTheme "$HOME/.config/gtk-3.0/settings.ini" 2>&1)"
+echo "font=$(cat "$HOME/.local/share/fonts/sbx-test-font.txt" 2>&1)"
+echo x >>"$HOME/.config/gtk-3.0/settings.ini" 2>/dev/null && echo gtk_write=yes || echo gtk_write=no
+echo "other=$(ls -A "$HOME/.config" | tr "\n" " ")"' 2>&1) || fail "$out"
+	expect_eq "GTK settings visible" "$(probe_get gtk <<<"$out")" 1
+	expect_eq "fonts visible" "$(probe_get font <<<"$out")" font
+	expect_eq "GTK settings read-only" "$(probe_get gtk_write <<<"$out")" no
+	expect_eq "nothing else of ~/.config" "$(probe_get other <<<"$out")" "gtk-3.0 "
+	# Control: --look=no leaves the private home empty.
+	out=$(desk --display=no --look=no -- sh -c 'ls -A "$HOME" | wc -l' 2>&1) || fail "$out"
+	expect_eq "--look=no" "$out" 0
+}
+
+test_desktop_app_home_keeps_no_empty_mount_points() {
+	local app="sbxtest-mp-$$" dir out
+	dir="$HOME/.local/share/sbx/apps/$app/home"
+	trap 'rm -rf "$HOME/.local/share/sbx/apps/$app"; cleanup_tmp' EXIT
+	echo paper >"$T/paper.pdf"
+	mkdir "$T/dl"
+	out=$(desk --display=no --look=no --app "$app" --ro-bind "$T/paper.pdf:$HOME/Documents/paper.pdf" \
+		--bind "$T/dl:$HOME/Downloads" -- sh -c 'cat "$HOME/Documents/paper.pdf"; echo kept >"$HOME/state"; mkdir -p "$HOME/.cache/x"' 2>&1) ||
+		fail "$out"
+	expect_eq "the bound file inside" "$out" paper
+	[ -f "$dir/state" ] || fail "the app's own file was not kept"
+	[ -d "$dir/.cache/x" ] || fail "the app's own directory was not kept"
+	[ ! -e "$dir/Documents/paper.pdf" ] || fail "a 0-byte mount point was left: $(ls -la "$dir/Documents")"
+	[ ! -e "$dir/Documents" ] || fail "the mount point's directory was left"
+	[ ! -e "$dir/Downloads" ] || fail "the empty Downloads mount point was left"
+	# A mount point the app home already had stays, and so does a file
+	# the app wrote where a mount point was (it is not empty).
+	mkdir -p "$dir/Downloads"
+	out=$(desk --display=no --look=no --app "$app" --bind "$T/dl:$HOME/Downloads" -- true 2>&1) || fail "$out"
+	[ -d "$dir/Downloads" ] || fail "a directory that existed before was removed"
+}
+
+test_desktop_view_hides_run_homes_media() {
+	local out
+	out=$(desk --display=no -- sh -c 'echo "run=$(ls -A /run | tr "\n" " ")"; echo "home=$(ls -A /home | tr "\n" " ")"; echo "media=$(ls -A /media /mnt 2>/dev/null | grep -v "^/\|^$" | wc -l)"; echo "etc=$(cat /etc/hostname >/dev/null && echo readable)"; touch /etc/sbx-x 2>/dev/null && echo etc_write=yes || echo etc_write=no' 2>&1) ||
+		fail "$out"
+	expect_eq "/run: only the runtime dir" "$(probe_get run <<<"$out")" "user "
+	expect_eq "/home: only your (private) home" "$(probe_get home <<<"$out")" "$(basename "$HOME") "
+	expect_eq "/media and /mnt empty" "$(probe_get media <<<"$out")" 0
+	expect_eq "system dirs readable" "$(probe_get etc <<<"$out")" readable
+	expect_eq "system dirs read-only" "$(probe_get etc_write <<<"$out")" no
+	# Control: the host's /run has more than that.
+	[ "$(ls -A /run | wc -l)" -gt 1 ] || skip "the host's /run has nothing else to hide"
+	# --home=host keeps your home readable under desktop's private /home.
+	canary_file
+	out=$(desk --display=no --home=host -- cat "$CANARY" 2>&1) || fail "$out"
+	expect_eq "--home=host" "$out" secret
+}
+
+test_desktop_no_a11y_bus() {
+	start_xvfb
+	local out
+	out=$(AT_SPI_BUS_ADDRESS=unix:path=/run/user/1/at-spi desk -- sh -c 'echo "nab=$NO_AT_BRIDGE gtk4=$GTK_A11Y qt=$QT_ACCESSIBILITY at=${AT_SPI_BUS_ADDRESS:-}"' 2>&1) || fail "$out"
+	expect_eq "no a11y bus" "$(probe_get nab <<<"$out")" "1 gtk4=none qt=0 at="
+	expect_eq "no warnings" "$(grep -c 'sbx' <<<"$out")" 0
+}
+
+test_desktop_printing_is_explicit() {
+	local out
+	out=$(desk --display=no --dry-run -- true 2>&1)
+	expect_no_match "no printing by default" "$out" "desktop printing"
+	out=$(desk --display=no --printing --dry-run -- true 2>&1)
+	expect_match "--printing" "$out" "desktop printing: "
+	out=$(desk --display=no --printing -- sh -c 'ls -A /run' 2>&1) || fail "$out"
+	if [ -S /run/cups/cups.sock ]; then
+		expect_match "the CUPS socket" "$out" cups
+	else
+		expect_match "said once" "$out" "--printing: no CUPS socket"
+	fi
+}
