@@ -350,3 +350,65 @@ test_desktop_printing_is_explicit() {
 		expect_match "said once" "$out" "--printing: no CUPS socket"
 	fi
 }
+
+# What a browser's own sandbox does (a user namespace, then chroot), and
+# what must still hold around it.
+BROWSER_PROBE='
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+def res(r):
+    return "ok" if r == 0 else os.strerror(ctypes.get_errno())
+pid = os.fork()
+if pid == 0:
+    r = libc.unshare(0x10000000)
+    print("userns=" + res(r), flush=True)
+    print("chroot=" + (res(libc.chroot(b"/")) if r == 0 else "skipped"), flush=True)
+    # Inside the nested namespace: the mounts sbx made stay locked.
+    if r == 0 and libc.unshare(0x00020000) == 0:
+        print("remount_root=" + res(libc.mount(None, b"/", None, 32 | 1 | 4096, None)), flush=True)
+        print("umount_home=" + res(libc.umount2(os.environ["HOME"].encode(), 0)), flush=True)
+    os._exit(0)
+os.waitpid(pid, 0)
+print("mount=" + res(libc.mount(b"none", b"/tmp", b"tmpfs", 0, None)))
+try:
+    print("canary=" + open(sys.argv[1]).read().strip())
+except OSError as e:
+    print("canary=" + e.strerror)
+print("run=" + " ".join(sorted(os.listdir("/run"))))
+'
+
+browser_profile_checks() { # browser_profile_checks PROFILE
+	canary_file
+	local app="sbxtest-$1-$$" out
+	trap 'rm -rf "$HOME/.local/share/sbx/apps/$app"; desktop_cleanup' EXIT
+	out=$(sbx --profile "$1" --app "$app" --net=none --audio=no --dbus=no --display=no -- python3 -c "$BROWSER_PROBE" "$CANARY" 2>&1) ||
+		fail "$out"
+	expect_eq "$1: nested user namespace" "$(probe_get userns <<<"$out")" ok
+	expect_eq "$1: chroot in it" "$(probe_get chroot <<<"$out")" ok
+	expect_match "$1: read-only root stays locked" "$(probe_get remount_root <<<"$out")" "Operation not permitted|Invalid argument"
+	expect_match "$1: private home stays locked" "$(probe_get umount_home <<<"$out")" "Operation not permitted|Invalid argument"
+	expect_eq "$1: mount in the sandbox" "$(probe_get mount <<<"$out")" "Operation not permitted"
+	expect_eq "$1: real home" "$(probe_get canary <<<"$out")" "No such file or directory"
+	expect_eq "$1: private /run" "$(probe_get run <<<"$out")" user
+	[ -d "$HOME/.local/share/sbx/apps/$app/home" ] || fail "$1: no persistent app home"
+	# Control: under desktop both are refused, so the probe can tell.
+	out=$(desk --display=no -- python3 -c "$BROWSER_PROBE" "$CANARY" 2>&1) || fail "$out"
+	expect_eq "desktop: nested user namespace" "$(probe_get userns <<<"$out")" "Operation not permitted"
+	out=$(desk --display=no --seccomp-deny-userns=no -- python3 -c "$BROWSER_PROBE" "$CANARY" 2>&1) || fail "$out"
+	expect_eq "desktop with userns only: chroot" "$(probe_get chroot <<<"$out")" "Operation not permitted"
+}
+
+test_desktop_firefox_profile_lets_its_sandbox_work() { browser_profile_checks firefox; }
+test_desktop_chromium_profile_lets_its_sandbox_work() { browser_profile_checks chromium; }
+
+test_desktop_browser_profile_downloads() {
+	local app="sbxtest-dl-$$" made= out
+	trap 'rm -rf "$HOME/.local/share/sbx/apps/$app"; [ -z "$made" ] || rm -rf "$HOME/Downloads"; [ -z "${f:-}" ] || rm -f "$f"; cleanup_tmp' EXIT
+	[ -e "$HOME/Downloads" ] || { mkdir "$HOME/Downloads" && made=1; }
+	f="$HOME/Downloads/sbx-dl-test-$$"
+	out=$(sbx --profile firefox --app "$app" --net=none --audio=no --dbus=no --display=no -- sh -c 'echo data >"$1"; echo x >"$HOME/.not-downloads"' _ "$f" 2>&1) ||
+		fail "$out"
+	expect_eq "download landed in ~/Downloads" "$(cat "$f" 2>&1)" data
+	[ ! -e "$HOME/.not-downloads" ] || { rm -f "$HOME/.not-downloads"; fail "a write outside Downloads reached the real home"; }
+	[ -f "$HOME/.local/share/sbx/apps/$app/home/.not-downloads" ] || fail "the app home did not keep its own file"
+}
