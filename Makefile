@@ -47,7 +47,7 @@ SECURITY_BINS := $(SECURITY_SRCS:tests/security/%.c=$(B)/security/%)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 DEB_PACKAGES := build-essential pkg-config libcap-dev libseccomp-dev libsubid-dev libinih-dev check \
 	uidmap slirp4netns passt fuse-overlayfs busybox-static iproute2 procps python3 clang clang-tidy cppcheck \
-	xdg-dbus-proxy xserver-xephyr xdotool
+	xdg-dbus-proxy xserver-xephyr xdotool mousepad
 
 .PHONY: deps demo all check check-unit check-integration install uninstall clean fuzz bench lint
 all: sbx $(HELPERS)

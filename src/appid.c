@@ -95,7 +95,9 @@ static bool desktop_file_runs(int dir_fd, const char *name, const char *program)
 }
 
 /* The id of the installed .desktop file (one named like a D-Bus name) that
- * runs program; NULL when there is none. */
+ * runs program; NULL when there is none.  Of several (org.xfce.mousepad
+ * and org.xfce.mousepad-settings both run mousepad), the shortest name: the
+ * app itself rather than one of its dialogs. */
 static char *id_from_desktop_files(const char *program)
 {
 	const char *dirs_env = getenv("XDG_DATA_DIRS");
@@ -115,15 +117,21 @@ static char *id_from_desktop_files(const char *program)
 		dir = opendir(path);
 		if (!dir)
 			continue;
-		while (!found && (e = readdir(dir)) && count++ < DESKTOP_FILES_MAX) {
+		while ((e = readdir(dir)) && count++ < DESKTOP_FILES_MAX) {
 			size_t n = strlen(e->d_name);
-			cleanup_free char *stem = NULL;
+			char *stem;
 
 			if (n <= 8 || strcmp(e->d_name + n - 8, ".desktop"))
 				continue;
 			stem = xstrndup(e->d_name, n - 8);
-			if (is_id(stem) && desktop_file_runs(dirfd(dir), e->d_name, program))
-				found = xstrdup(stem);
+			if (is_id(stem) && (!found || strlen(stem) < strlen(found) ||
+					    (strlen(stem) == strlen(found) && strcmp(stem, found) < 0)) &&
+			    desktop_file_runs(dirfd(dir), e->d_name, program)) {
+				free(found);
+				found = stem;
+			} else {
+				free(stem);
+			}
 		}
 		closedir(dir);
 		if (found)

@@ -11,7 +11,7 @@
  * register.  Owning implies talking, so when a program outside the sandbox
  * already owns one of those names (a host instance of the same app), the
  * sandbox gets neither: it could otherwise hand that instance files and
- * URLs.  --dbus-talk ID reaches it on purpose.
+ * URLs.  --dbus-own ID (or --dbus-talk ID) reaches it on purpose.
  *
  * The proxy runs in namespaces of its own with a /.flatpak-info naming the
  * app (dbus_jail.c): portals identify the app's connection by that peer.
@@ -200,7 +200,7 @@ struct dbus_proxy *dbus_start(struct sbx_spec *spec, const char *record_dir)
 		     address, why, app_id);
 	dbus_app_rules(spec, app_id, checked == 0 ? &host_names : NULL, &own_rules, &conflict);
 	if (conflict)
-		warn("--dbus: %s is owned on your session bus by a program outside the sandbox (another instance of the app?); the app may neither own nor reach %s or names under it (--dbus-talk %s reaches it on purpose)",
+		warn("--dbus: %s is owned on your session bus by a program outside the sandbox (another instance of the app?); the app may neither own nor reach %s or names under it (--dbus-own %s lets it register with or reach that instance on purpose)",
 		     conflict, app_id, conflict);
 	else
 		trace("the app may own %s and %s.* (from %s)", app_id, app_id, id_source);

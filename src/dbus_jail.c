@@ -122,6 +122,9 @@ void dbus_jail_enter(void *arg)
 		fail("proxy namespace: cannot create a user and mount namespace");
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != j->parent)
 		_exit(127);
+	/* Out of the terminal's process group: a Ctrl-C is for the app, not
+	 * for its bus, which sbx stops after the app. */
+	setpgid(0, 0);
 	write_proc("/proc/self/setgroups", "deny");
 	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)j->uid, (unsigned)j->uid);
 	write_proc("/proc/self/uid_map", map);

@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "appid.h"
 #include "desktop_home.h"
 #include "nested.h"
 #include "util.h"
@@ -719,6 +720,11 @@ void desktop_prepare(struct sbx_spec *spec)
 		else
 			note("--printing: no CUPS socket at " CUPS_SOCKET "; the app cannot print");
 	}
+	/* GSettings' default backend, dconf, is a host service the filtered
+	 * bus hides: apps would warn on every write and lose their settings.
+	 * The keyfile backend keeps them in the private home, as flatpak does. */
+	if (spec->desktop.home != SBX_HOME_HOST)
+		env_default(spec, "GSETTINGS_BACKEND", "keyfile");
 	if (spec->desktop.home == SBX_HOME_APP)
 		desktop_home_record(spec, p.home, p.app_home);
 	plan_free(&p);
@@ -774,7 +780,15 @@ void desktop_print(const struct sbx_spec *spec, FILE *out)
 		strv_print(out, "own", &spec->dbus.own);
 		strv_print(out, "see", &spec->dbus.see);
 		strv_print(out, "call", &spec->dbus.call);
+		strv_print(out, "broadcast", &spec->dbus.broadcast);
 		fputc('\n', out);
+		{
+			const char *source = NULL;
+			cleanup_free char *id = appid_derive(spec, &source);
+
+			fprintf(out, "dbus app id: %s (from %s): may own %s and %s.* unless a program outside owns one; the proxy's /.flatpak-info names it\n",
+				id, source, id, id);
+		}
 	}
 	plan_free(&p);
 }

@@ -122,6 +122,9 @@ static void die_with_sbx_term(void *arg)
 	/* TERM, not KILL: Xephyr then removes its socket and lock file. */
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) < 0 || getppid() != parent)
 		_exit(127);
+	/* Out of the terminal's process group: a Ctrl-C is for the app (which
+	 * sbx forwards), not for its display, which sbx stops after it. */
+	setpgid(0, 0);
 }
 
 static void stop(void *arg)

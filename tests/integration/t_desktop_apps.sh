@@ -58,7 +58,7 @@ test_desktop_dbus_host_instance_unreachable() {
 	out=$(desk --dbus=yes --display=no --app-id org.example.App -- "${PING[@]}" org.example.App 2>&1) &&
 		fail "the sandbox reached the host's instance of its app: $out"
 	expect_match "refused" "$out" "ServiceUnknown|AccessDenied"
-	expect_match "sbx says why" "$out" "org.example.App is owned on your session bus by a program outside the sandbox"
+	expect_match "sbx says why" "$out" "org.example.App is owned on your session bus by a program outside the sandbox.*--dbus-own org.example.App"
 	# Names under the id count too.
 	out=$(desk --dbus=yes --display=no --app-id org.example -- "${PING[@]}" org.example.App 2>&1) &&
 		fail "the sandbox reached a host name under its id: $out"
@@ -411,4 +411,41 @@ test_desktop_browser_profile_downloads() {
 	expect_eq "download landed in ~/Downloads" "$(cat "$f" 2>&1)" data
 	[ ! -e "$HOME/.not-downloads" ] || { rm -f "$HOME/.not-downloads"; fail "a write outside Downloads reached the real home"; }
 	[ -f "$HOME/.local/share/sbx/apps/$app/home/.not-downloads" ] || fail "the app home did not keep its own file"
+}
+
+host_windows() { xwininfo -root -tree 2>/dev/null; }
+
+# A single-instance GTK app from Debian: it must own org.xfce.mousepad
+# (found from its .desktop file) to start, and must not hand its file to a
+# mousepad running outside the sandbox.
+test_desktop_single_instance_gtk_app() {
+	need mousepad mousepad
+	start_xvfb
+	start_bus
+	local pid info out
+	echo inside >"$T/in.txt"
+	echo other >"$T/other.txt"
+	"$SBX" --profile desktop --audio=no --ro-bind "$T/in.txt" -- mousepad "$T/in.txt" >"$T/mp.log" 2>&1 &
+	pid=$!
+	track $pid
+	wait_for 'host_windows | grep -q "in.txt.*Mousepad"' 200 || fail "mousepad did not open its window: $(cat "$T/mp.log")"
+	expect_eq "its id on the bus" "$(bus_call NameHasOwner org.xfce.mousepad)" "(true,)"
+	info=$(cat "/proc/$(owner_pid org.xfce.mousepad)/root/.flatpak-info" 2>&1)
+	expect_match "portals see it as org.xfce.mousepad" "$info" "name=org.xfce.mousepad"
+	expect_no_match "no warnings (dconf, a11y)" "$(cat "$T/mp.log")" "WARNING|CRITICAL|sbx"
+	kill -TERM "$pid"
+	wait_for "! kill -0 $pid 2>/dev/null" 100 || fail "mousepad did not end on SIGTERM"
+	# A host instance: the sandboxed one may not reach it.
+	mousepad "$T/host.txt" >"$T/host.log" 2>&1 &
+	track $!
+	wait_for 'host_windows | grep -q "host.txt.*Mousepad"' 200 || fail "the host's mousepad did not start: $(cat "$T/host.log")"
+	out=$(timeout 60 "$SBX" --profile desktop --audio=no --ro-bind "$T/other.txt" -- mousepad "$T/other.txt" 2>&1) &&
+		fail "the sandboxed mousepad succeeded beside a host instance: $out"
+	expect_match "sbx says why" "$out" "org.xfce.mousepad is owned on your session bus by a program outside the sandbox"
+	sleep 1
+	expect_no_match "the host instance opened nothing from inside" "$(host_windows)" "other.txt"
+	# Control: with the explicit rule, the file reaches the host instance.
+	out=$(timeout 60 "$SBX" --profile desktop --audio=no --dbus-own org.xfce.mousepad --ro-bind "$T/other.txt" -- mousepad "$T/other.txt" 2>&1) ||
+		fail "control: $out"
+	wait_for 'host_windows | grep -q "other.txt"' 100 || fail "control: the host instance did not open the file"
 }
