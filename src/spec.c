@@ -777,6 +777,7 @@ bool spec_set(struct sbx_spec *spec, const char *key, const char *value, const c
 					    value);
 			spec->desktop.display = (enum sbx_display_mode)i;
 		} else {
+			parse_bool(value, &b); /* NULL (a bare --display) is yes */
 			spec->desktop.display = b ? SBX_DISPLAY_AUTO : SBX_DISPLAY_NO;
 		}
 	} else if (!strcmp(key, "audio")) {
