@@ -42,7 +42,6 @@ char *dbus_jail_info(const char *app_id, const char *instance, const char *socke
 			 "instance-id=%s\n"
 			 "session-bus-proxy=true\n"
 			 "system-bus-proxy=false\n"
-			 "sbx-version=" SBX_VERSION "\n"
 			 "\n"
 			 "[Context]\n"
 			 "shared=%s\n"

@@ -272,10 +272,8 @@ static void plan_nested(const struct sbx_spec *spec, struct plan *p)
 		if (at + 2 > n || at + 2 + ((size_t)cookies[at] << 8 | cookies[at + 1]) > n)
 			at = 0;
 	}
-	if (at && nested_host_screen(p->x_num, cookies + at + 2, (size_t)cookies[at] << 8 | cookies[at + 1], &w, &h)) {
-		p->nested.width = w * 3 / 4 < 640 ? (w < 640 ? w : 640) : w * 3 / 4;
-		p->nested.height = h * 3 / 4 < 480 ? (h < 480 ? h : 480) : h * 3 / 4;
-	} else if (!at && nested_host_screen(p->x_num, NULL, 0, &w, &h)) {
+	if (at ? nested_host_screen(p->x_num, cookies + at + 2, (size_t)cookies[at] << 8 | cookies[at + 1], &w, &h)
+	       : nested_host_screen(p->x_num, NULL, 0, &w, &h)) {
 		p->nested.width = w * 3 / 4 < 640 ? (w < 640 ? w : 640) : w * 3 / 4;
 		p->nested.height = h * 3 / 4 < 480 ? (h < 480 ? h : 480) : h * 3 / 4;
 	} else {
