@@ -67,6 +67,27 @@ static bool wait_io(int fd, short events)
 	return r > 0;
 }
 
+/* send(2) with MSG_NOSIGNAL: a bus that hangs up must not SIGPIPE sbx. */
+static bool send_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n;
+
+		if (!wait_io(fd, POLLOUT))
+			return false;
+		n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
 static bool recv_exact(int fd, void *buf, size_t len)
 {
 	char *p = buf;
@@ -276,7 +297,7 @@ static bool call(struct dbus_conn *c, const char *member, struct msg *reply, cha
 	bool ok;
 
 	call_bus(&b, serial, member);
-	ok = wait_io(c->fd, POLLOUT) && write_all(c->fd, b.p, b.n) == (ssize_t)b.n;
+	ok = send_all(c->fd, b.p, b.n);
 	free(b.p);
 	if (!ok)
 		return false;
@@ -311,7 +332,7 @@ static bool authenticate(int fd)
 	for (size_t i = 0; uid[i]; i++)
 		snprintf(hex + 2 * i, 3, "%02x", (unsigned char)uid[i]);
 	auth = xasprintf("%cAUTH EXTERNAL %s\r\n", '\0', hex);
-	if (!wait_io(fd, POLLOUT) || write_all(fd, auth, 1 + strlen(auth + 1)) < 0)
+	if (!send_all(fd, auth, 1 + strlen(auth + 1)))
 		return false;
 	while (n < sizeof(line) - 1) {
 		if (!recv_exact(fd, line + n, 1))
@@ -324,7 +345,7 @@ static bool authenticate(int fd)
 		errno = EACCES;
 		return false;
 	}
-	return wait_io(fd, POLLOUT) && write_all(fd, "BEGIN\r\n", 7) == 7;
+	return send_all(fd, "BEGIN\r\n", 7);
 }
 
 int dbus_client_list_names(const char *address, struct strv *names, char **why)

@@ -94,7 +94,8 @@ bool nested_host_screen(const char *num, const unsigned char *cookie, size_t coo
 		memcpy(req + n, cookie, cookie_len);
 		n += cookie_len + pad4(cookie_len);
 	}
-	if (write_all(fd, req, n) != (ssize_t)n || !recv_all_timeout(fd, head, sizeof(head)) || head[0] != 1)
+	/* MSG_NOSIGNAL: a server that hangs up must not SIGPIPE sbx. */
+	if (send(fd, req, n, MSG_NOSIGNAL) != (ssize_t)n || !recv_all_timeout(fd, head, sizeof(head)) || head[0] != 1)
 		return false;
 	len = (size_t)(head[6] | head[7] << 8) * 4;
 	if (len < 32)

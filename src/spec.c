@@ -1064,6 +1064,8 @@ void spec_print(const struct sbx_spec *spec, FILE *out)
 	for (size_t i = 0; i < spec->n_keep_fds; i++)
 		fprintf(out, "keep-fd: %d\n", spec->keep_fds[i]);
 	desktop_print(spec, out);
+	fprintf(out, "wait: %s\n", spec->wait == SBX_WAIT_ALL ? "all (the sandbox ends when its last process exits)"
+							     : "first (the sandbox ends with the command)");
 	fprintf(out, "command:");
 	for (char **a = spec->argv; a && *a; a++)
 		fprintf(out, " %s", *a);
