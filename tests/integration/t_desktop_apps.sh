@@ -449,3 +449,22 @@ test_desktop_single_instance_gtk_app() {
 		fail "control: $out"
 	wait_for 'host_windows | grep -q "other.txt"' 100 || fail "control: the host instance did not open the file"
 }
+
+# The real browser, where it is installed (Debian's chromium is large; CI
+# does not install it): its zygote sandbox (user namespaces, chroot) starts
+# under the chromium profile, and refuses to start under desktop.
+test_desktop_chromium_runs_with_its_sandbox() {
+	need chromium chromium
+	local app="sbxtest-chromium-$$" out
+	trap 'rm -rf "$HOME/.local/share/sbx/apps/$app"; cleanup_tmp' EXIT
+	out=$(timeout 100 "$SBX" --profile chromium --app "$app" --net=none --audio=no --dbus=no --display=no -- \
+		chromium --headless=new --dump-dom 'data:text/html,<p>hello-sbx</p>' 2>"$T/err") ||
+		fail "chromium failed under the chromium profile: $(tail -5 "$T/err")"
+	expect_match "the page" "$out" "<p>hello-sbx</p>"
+	expect_no_match "its sandbox ran" "$(cat "$T/err")" "No usable sandbox|no-sandbox"
+	# Control: under desktop, Chromium's sandbox cannot start.
+	out=$(timeout 100 "$SBX" --profile desktop --net=none --audio=no --dbus=no --display=no -- \
+		chromium --headless=new --dump-dom 'data:text/html,<p>hello-sbx</p>' 2>&1) &&
+		fail "chromium ran under desktop, so the probe cannot tell: $out"
+	expect_match "desktop: no sandbox" "$out" "No usable sandbox"
+}
