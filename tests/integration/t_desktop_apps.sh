@@ -468,3 +468,23 @@ test_desktop_chromium_runs_with_its_sandbox() {
 		fail "chromium ran under desktop, so the probe cannot tell: $out"
 	expect_match "desktop: no sandbox" "$out" "No usable sandbox"
 }
+
+# The real Firefox, where installed (CI does not install it): its content
+# sandbox gets its user namespace under the firefox profile (no
+# "CanCreateUserNamespace() ... EPERM", no "chroot: EPERM" crash), and
+# runs degraded under desktop.
+test_desktop_firefox_runs_with_its_sandbox() {
+	local ff
+	ff=$(command -v firefox-esr || command -v firefox) || skip "firefox is not installed (Debian package firefox-esr)"
+	local app="sbxtest-firefox-$$" out
+	trap 'rm -rf "$HOME/.local/share/sbx/apps/$app"; cleanup_tmp' EXIT
+	out=$(timeout 100 "$SBX" --profile firefox --app "$app" --net=none --audio=no --dbus=no --display=no -- sh -c \
+		'"$1" --headless --screenshot /tmp/shot.png "data:text/html,<p>hi</p>" 2>&1; [ -s /tmp/shot.png ] && echo shot=yes' _ "$ff" 2>&1) ||
+		fail "$out"
+	expect_eq "firefox rendered the page" "$(probe_get shot <<<"$out")" yes
+	expect_no_match "its sandbox is whole" "$out" "CanCreateUserNamespace|chroot: EPERM|Sandbox: .*EPERM"
+	# Control: under desktop it reports the degraded sandbox.
+	out=$(timeout 100 "$SBX" --profile desktop --net=none --audio=no --dbus=no --display=no -- sh -c \
+		'"$1" --headless --screenshot /tmp/shot.png "data:text/html,<p>hi</p>" 2>&1' _ "$ff" 2>&1)
+	expect_match "desktop: degraded" "$out" "CanCreateUserNamespace\(\) clone\(\) failure: EPERM"
+}
