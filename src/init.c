@@ -259,7 +259,9 @@ int init_run(const struct sbx_spec *spec)
 		}
 		if (sig != SIGCHLD) {
 			trace("forwarding signal %d", sig);
-			if (cmd_done)
+			/* With --wait=all the sandbox is all of its processes:
+			 * a Ctrl-C or `sbx stop` is for each of them. */
+			if (cmd_done || spec->wait == SBX_WAIT_ALL)
 				signal_all(pid_ns, sig);
 			else
 				kill(cmd, sig);

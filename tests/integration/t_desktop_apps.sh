@@ -159,6 +159,14 @@ $RESTARTER" 2>&1)
 	expect_match "sbx says what it killed" "$out" "1 process of the sandbox was still running when the command exited and was killed \(--wait=all"
 	out=$(sbx --profile build --ro-bind "$SBX_ROOT" -- sh -c 'sleep 5 & sleep 5 & exit 0' 2>&1) || fail "$out"
 	expect_match "build: first, and said" "$out" "2 processes of the sandbox were still running"
+	# A signal to sbx reaches the restarted copy too, and ends the sandbox.
+	"$SBX" --profile desktop --audio=no --dbus=no --display=no -- sh -c 'setsid sleep 60 & exit 0' >"$T/sig.log" 2>&1 &
+	local pid=$!
+	track $pid
+	sleep 1
+	kill -0 "$pid" 2>/dev/null || fail "--wait=all ended with the first process: $(cat "$T/sig.log")"
+	kill -TERM "$pid"
+	wait_for "! kill -0 $pid 2>/dev/null" 100 || fail "SIGTERM to sbx did not end the remaining process"
 	# Without a PID namespace too (init is a subreaper then).
 	out=$(desk --display=no --share=pid -- sh -c '(sleep 1; echo late) & exit 0' 2>&1) || fail "$out"
 	expect_match "--share=pid --wait=all" "$out" "late"
