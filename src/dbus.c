@@ -193,6 +193,7 @@ struct dbus_proxy *dbus_start(struct sbx_spec *spec, const char *record_dir)
 		warn("--dbus: the session bus at DBUS_SESSION_BUS_ADDRESS=%s cannot be used (%s); the app runs without a bus",
 		     address, why);
 		strv_free(&host_names);
+		free(why);
 		return NULL;
 	}
 	if (checked > 0)

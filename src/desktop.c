@@ -183,8 +183,7 @@ static void plan_free(struct plan *p)
 	free(p->pulse);
 	free(p->pipewire);
 	free(p->nested_why);
-	if (!p->nested.ok)
-		free(p->nested.title);
+	free(p->nested.title);
 }
 
 static char *caller_home(void)
