@@ -496,3 +496,21 @@ test_desktop_firefox_runs_with_its_sandbox() {
 		'"$1" --headless --screenshot /tmp/shot.png "data:text/html,<p>hi</p>" 2>&1' _ "$ff" 2>&1)
 	expect_match "desktop: degraded" "$out" "CanCreateUserNamespace\(\) clone\(\) failure: EPERM"
 }
+
+# README's desktop example, pasted (with cat for evince, and a file of the
+# test's own): the file it opens is bound in.
+test_desktop_readme_example_binds_its_file() {
+	local line f out
+	line=$(grep -m1 -E '^sbx --profile desktop .*evince ~/Downloads/paper.pdf' "$SBX_ROOT/README.md") ||
+		fail "README has no evince example"
+	line=${line%%#*}
+	[ -e "$HOME/Downloads" ] || { mkdir "$HOME/Downloads" && DL_MADE=1; }
+	f="$HOME/Downloads/paper.pdf"
+	[ -e "$f" ] && skip "$f exists; not overwriting it"
+	echo "%PDF-sbx" >"$f"
+	trap 'rm -f "$f"; [ -z "${DL_MADE:-}" ] || rmdir "$HOME/Downloads"; cleanup_tmp' EXIT
+	line=${line//evince/cat}
+	line=${line//'~'/$HOME}
+	out=$(eval "${line/#sbx/\"\$SBX\" --audio=no --dbus=no --display=no}" 2>&1) || fail "$line: $out"
+	expect_eq "the example opens its file" "$out" "%PDF-sbx"
+}
