@@ -722,6 +722,10 @@ void desktop_prepare(struct sbx_spec *spec)
 	 * The keyfile backend keeps them in the private home, as flatpak does. */
 	if (spec->desktop.home != SBX_HOME_HOST)
 		env_default(spec, "GSETTINGS_BACKEND", "keyfile");
+	{
+		cleanup_free char *resolv = realpath("/etc/resolv.conf", NULL);
+		desktop_keep_resolv(spec, resolv);
+	}
 	if (spec->desktop.home == SBX_HOME_APP)
 		desktop_home_record(spec, p.home, p.app_home);
 	plan_free(&p);

@@ -164,3 +164,29 @@ void desktop_home_tidy(void)
 	free(tidy_dir);
 	tidy_dir = NULL;
 }
+
+/* ---- a private /run and /etc/resolv.conf ---- */
+
+void desktop_keep_resolv(struct sbx_spec *spec, const char *target)
+{
+	bool private_run = false;
+	size_t at = spec->n_mounts;
+
+	if (spec->rootfs || !target || !path_within(target, "/run"))
+		return;
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		const struct sbx_mount *m = &spec->mounts[i];
+
+		if ((m->kind == SBX_M_TMPFS || m->kind == SBX_M_MASK) && !strcmp(m->dst, "/run"))
+			private_run = true;
+		if (m->kind == SBX_M_FILE && !strcmp(m->dst, "/etc/resolv.conf") && at == spec->n_mounts)
+			at = i;
+	}
+	/* systemd-resolved's /etc/resolv.conf is a symlink into /run: the
+	 * sandbox's copy (--net) lands on its target, which a private /run
+	 * must hold first. */
+	if (!private_run || at == spec->n_mounts)
+		return;
+	desktop_insert_mount(spec, at, SBX_M_FILE, NULL, target, "desktop")->data = xstrdup("");
+	trace("/etc/resolv.conf points to %s: made in the private /run", target);
+}

@@ -16,6 +16,12 @@ void desktop_home_record(const struct sbx_spec *spec, const char *home, const ch
 /* After the sandbox ended: removes those that are still empty. */
 void desktop_home_tidy(void);
 
+/* Where /etc/resolv.conf is a symlink into /run (systemd-resolved) and the
+ * profile makes /run private: an empty file at its target (the symlink's
+ * resolved path on the host, NULL when none), so the copy of
+ * resolv.conf that --net mounts has a place to land. */
+void desktop_keep_resolv(struct sbx_spec *spec, const char *target);
+
 /* desktop.c: adds a mount at index at (moving the later ones up). */
 struct sbx_mount *desktop_insert_mount(struct sbx_spec *spec, size_t at, enum sbx_mount_kind kind, const char *src,
 				       const char *dst, const char *origin);

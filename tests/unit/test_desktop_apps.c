@@ -11,6 +11,7 @@
 #include "appid.h"
 #include "dbus.h"
 #include "dbus_jail.h"
+#include "desktop_home.h"
 #include "profile.h"
 #include "spec.h"
 
@@ -198,6 +199,32 @@ START_TEST(test_profile_roundtrip)
 }
 END_TEST
 
+START_TEST(test_resolv_target_in_private_run)
+{
+	struct sbx_spec s;
+
+	spec_init(&s);
+	ck_assert(spec_set(&s, "tmpfs", "/run", "t", err, sizeof(err)));
+	spec_add_mount(&s, SBX_M_FILE, NULL, "/etc/resolv.conf", "--net")->data = strdup("nameserver 10.0.2.3\n");
+	/* Not into /run: nothing to do. */
+	desktop_keep_resolv(&s, "/etc/resolv.conf");
+	ck_assert_uint_eq(s.n_mounts, 2);
+	desktop_keep_resolv(&s, "/run/systemd/resolve/stub-resolv.conf");
+	ck_assert_uint_eq(s.n_mounts, 3);
+	ck_assert_int_eq(s.mounts[1].kind, SBX_M_FILE);
+	ck_assert_str_eq(s.mounts[1].dst, "/run/systemd/resolve/stub-resolv.conf");
+	ck_assert_str_eq(s.mounts[1].data, "");
+	ck_assert_str_eq(s.mounts[2].dst, "/etc/resolv.conf");
+	spec_free(&s);
+	/* The host's /run (no private one): nothing. */
+	spec_init(&s);
+	spec_add_mount(&s, SBX_M_FILE, NULL, "/etc/resolv.conf", "--net")->data = strdup("x");
+	desktop_keep_resolv(&s, "/run/systemd/resolve/stub-resolv.conf");
+	ck_assert_uint_eq(s.n_mounts, 1);
+	spec_free(&s);
+}
+END_TEST
+
 static Suite *desktop_apps_suite(void)
 {
 	Suite *s = suite_create("desktop_apps");
@@ -208,6 +235,7 @@ static Suite *desktop_apps_suite(void)
 	tcase_add_test(tc, test_flatpak_info);
 	tcase_add_test(tc, test_display_and_wait_keys);
 	tcase_add_test(tc, test_profile_roundtrip);
+	tcase_add_test(tc, test_resolv_target_in_private_run);
 	suite_add_tcase(s, tc);
 	return s;
 }
