@@ -200,7 +200,10 @@ struct dbus_proxy *dbus_start(struct sbx_spec *spec, const char *record_dir)
 		note("--dbus: cannot check which names the session bus at %s has (%s); the app may own its id %s",
 		     address, why, app_id);
 	dbus_app_rules(spec, app_id, checked == 0 ? &host_names : NULL, &own_rules, &conflict);
-	if (conflict)
+	if (conflict && (strv_contains(&spec->dbus.own, conflict) || strv_contains(&spec->dbus.talk, conflict) ||
+			 strv_contains(&spec->dbus.own, app_id) || strv_contains(&spec->dbus.talk, app_id)))
+		trace("--dbus: %s is owned outside the sandbox; reached through your explicit rule", conflict);
+	else if (conflict)
 		warn("--dbus: %s is owned on your session bus by a program outside the sandbox (another instance of the app?); the app may neither own nor reach %s or names under it (--dbus-own %s lets it register with or reach that instance on purpose)",
 		     conflict, app_id, conflict);
 	else

@@ -66,6 +66,8 @@ test_desktop_dbus_host_instance_unreachable() {
 	out=$(desk --dbus=yes --display=no --app-id org.example.App --dbus-talk org.example.App -- "${PING[@]}" org.example.App 2>&1) ||
 		fail "--dbus-talk did not reach the host instance: $out"
 	expect_match "explicit talk" "$out" "\('pong',\)"
+	expect_no_match "no warning with the explicit rule" "$out" "warning"
+
 }
 
 test_desktop_dbus_notifications_standard_methods_only() {
