@@ -206,8 +206,9 @@ void cli_usage(FILE *out)
 		"      --profile NAME|PATH     use a profile (default: \"default\"; \"none\" for no profile)\n");
 	for (const struct spec_key *k = spec_keys; k->name; k++) {
 		char left[64];
-		snprintf(left, sizeof(left), "--%s%s%s%s", k->name, k->arg == 2 ? "[=yes|no]" : k->metavar ? " " : "",
-			 k->arg == 2 ? "" : k->metavar ? k->metavar : "", "");
+		snprintf(left, sizeof(left), "--%s%s%s%s", k->name,
+			 k->arg == 2 ? (k->metavar ? "[=" : "[=yes|no]") : k->metavar ? " " : "",
+			 k->metavar ? k->metavar : "", k->arg == 2 && k->metavar ? "]" : "");
 		fprintf(out, "      %-22s  %s\n", left, k->help);
 	}
 	fprintf(out,

@@ -5,6 +5,16 @@
  * --fd pipe closes); it listens on a socket in the sandbox's private record
  * directory and applies --filter with the profile's talk/own/see/call lists.  Only
  * that socket is bound into the sandbox, at $XDG_RUNTIME_DIR/bus.
+ *
+ * The app's own names, as flatpak scopes them: it may own its id (see
+ * appid.c) and the names under it, which lets a single-instance app
+ * register.  Owning implies talking, so when a program outside the sandbox
+ * already owns one of those names (a host instance of the same app), the
+ * sandbox gets neither: it could otherwise hand that instance files and
+ * URLs.  --dbus-own ID (or --dbus-talk ID) reaches it on purpose.
+ *
+ * The proxy runs in namespaces of its own with a /.flatpak-info naming the
+ * app (dbus_jail.c): portals identify the app's connection by that peer.
  */
 #include "dbus.h"
 
@@ -18,6 +28,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "appid.h"
+#include "dbus_client.h"
+#include "dbus_jail.h"
 #include "desktop.h"
 #include "launch.h"
 #include "record.h"
@@ -32,6 +45,7 @@ struct dbus_proxy {
 	int sync_fd; /* read end of its --fd pipe: closing it stops the proxy */
 	int log_fd;  /* memfd with its output, traced with -v */
 	char *sock;  /* its socket, removed with it */
+	char *info;  /* the proxy's /.flatpak-info */
 };
 
 static void remove_socket(struct dbus_proxy *p)
@@ -40,6 +54,35 @@ static void remove_socket(struct dbus_proxy *p)
 		unlink(p->sock);
 	free(p->sock);
 	p->sock = NULL;
+}
+
+/* Whether name is id or under it. */
+static bool under_id(const char *name, const char *id)
+{
+	size_t n = strlen(id);
+	return !strncmp(name, id, n) && (name[n] == '\0' || name[n] == '.');
+}
+
+void dbus_app_rules(const struct sbx_spec *spec, const char *app_id, const struct strv *host_names,
+		    struct strv *rules, char **conflict)
+{
+	*conflict = NULL;
+	for (size_t i = 0; host_names && i < host_names->n; i++)
+		if (under_id(host_names->v[i], app_id) && host_names->v[i][0] != ':') {
+			*conflict = xstrdup(host_names->v[i]);
+			return;
+		}
+	strv_push_owned(rules, xasprintf("--own=%s", app_id));
+	strv_push_owned(rules, xasprintf("--own=%s.*", app_id));
+	(void)spec;
+}
+
+/* The sockets the sandbox got, as flatpak's [Context] names them. */
+static char *context_sockets(const struct sbx_spec *spec)
+{
+	return xasprintf("%s%s%s", spec->desktop.display && spec->desktop.display != SBX_DISPLAY_X11 ? "wayland;" : "",
+			 spec->desktop.display && spec->desktop.display != SBX_DISPLAY_WAYLAND ? "x11;" : "",
+			 spec->desktop.audio ? "pulseaudio;" : "");
 }
 
 /* Ends the proxy for good: dbus_stop, and die() once it was started. */
@@ -115,6 +158,9 @@ void dbus_plan(struct sbx_spec *spec, const char *record_dir, struct dbus_plan *
 	const char *address = getenv("DBUS_SESSION_BUS_ADDRESS");
 	const char *rundir = desktop_runtime_dir();
 	cleanup_free char *dst = NULL;
+	struct strv host_names = { 0 };
+	char *why = NULL, *conflict = NULL;
+	int checked;
 
 	memset(plan, 0, sizeof(*plan));
 	if (!spec->dbus.enabled)
@@ -130,6 +176,34 @@ void dbus_plan(struct sbx_spec *spec, const char *record_dir, struct dbus_plan *
 		warn("--dbus: %s; the app runs without a bus", plan->why);
 		return;
 	}
+	/* A bus that is not there (a stale address) is said here, once, not
+	 * as the app's "Did not receive a reply" later. */
+	checked = dbus_client_list_names(address, &host_names, &why);
+	if (checked < 0) {
+		plan->why = xasprintf("the session bus at DBUS_SESSION_BUS_ADDRESS=%s cannot be used (%s)", address, why);
+		warn("--dbus: %s; the app runs without a bus", plan->why);
+		free(plan->prog);
+		plan->prog = NULL;
+		strv_free(&host_names);
+		free(why);
+		return;
+	}
+	plan->app_id = appid_derive(spec, &plan->id_source);
+	if (checked > 0)
+		note("--dbus: cannot check which names the session bus at %s has (%s); the app may own its id %s",
+		     address, why, plan->app_id);
+	dbus_app_rules(spec, plan->app_id, checked == 0 ? &host_names : NULL, &plan->own_rules, &conflict);
+	if (conflict && (strv_contains(&spec->dbus.own, conflict) || strv_contains(&spec->dbus.talk, conflict) ||
+			 strv_contains(&spec->dbus.own, plan->app_id) || strv_contains(&spec->dbus.talk, plan->app_id)))
+		trace("--dbus: %s is owned outside the sandbox; reached through your explicit rule", conflict);
+	else if (conflict)
+		warn("--dbus: %s is owned on your session bus by a program outside the sandbox (another instance of the app?); the app may neither own nor reach %s or names under it (--dbus-own %s lets it register with or reach that instance on purpose)",
+		     conflict, plan->app_id, conflict);
+	else
+		trace("the app may own %s and %s.* (from %s)", plan->app_id, plan->app_id, plan->id_source);
+	strv_free(&host_names);
+	free(conflict);
+	free(why);
 	if (!rundir)
 		die("--dbus: internal error: no runtime directory");
 	plan->address = xstrdup(address);
@@ -163,7 +237,11 @@ void dbus_plan_print(const struct sbx_spec *spec, const struct dbus_plan *plan, 
 	strv_print(out, "own", &spec->dbus.own);
 	strv_print(out, "see", &spec->dbus.see);
 	strv_print(out, "call", &spec->dbus.call);
+	strv_print(out, "broadcast", &spec->dbus.broadcast);
 	fputc('\n', out);
+	fprintf(out, "dbus app id: %s (from %s): may own %s and %s.*%s; the proxy's /.flatpak-info names it\n",
+		plan->app_id, plan->id_source, plan->app_id, plan->app_id,
+		plan->own_rules.n ? "" : " (not now: a program outside owns one)");
 }
 
 void dbus_plan_free(struct dbus_plan *plan)
@@ -173,12 +251,16 @@ void dbus_plan_free(struct dbus_plan *plan)
 	free(plan->sock);
 	free(plan->sock_dir);
 	free(plan->why);
+	free(plan->app_id);
+	strv_free(&plan->own_rules);
 	memset(plan, 0, sizeof(*plan));
 }
 
 struct dbus_proxy *dbus_start(const struct sbx_spec *spec, const struct dbus_plan *plan)
 {
+	cleanup_free char *sockets = NULL;
 	struct strv argv = { 0 };
+	struct dbus_jail jail;
 	struct dbus_proxy *p;
 	int sync[2];
 
@@ -211,7 +293,13 @@ struct dbus_proxy *dbus_start(const struct sbx_spec *spec, const struct dbus_pla
 	push_rules(&argv, "talk", &spec->dbus.talk);
 	push_rules(&argv, "own", &spec->dbus.own);
 	push_rules(&argv, "call", &spec->dbus.call);
-	p->pid = spawn_helper(argv.v, p->log_fd, sync[1], -1);
+	push_rules(&argv, "broadcast", &spec->dbus.broadcast);
+	for (size_t i = 0; i < plan->own_rules.n; i++)
+		strv_push(&argv, plan->own_rules.v[i]);
+	sockets = context_sockets(spec);
+	p->info = dbus_jail_info(plan->app_id, spec->name ? spec->name : "sbx", sockets, spec->net.mode != SBX_NET_NONE);
+	jail = (struct dbus_jail){ .parent = getpid(), .uid = getuid(), .gid = getgid(), .info = p->info };
+	p->pid = spawn_helper_in(argv.v, p->log_fd, sync[1], -1, dbus_jail_enter, &jail);
 	strv_free(&argv);
 	close(sync[1]);
 	trace(PROXY " is pid %d, listening on %s", (int)p->pid, p->sock);
@@ -231,5 +319,6 @@ void dbus_stop(struct dbus_proxy *p)
 		warn(PROXY " exited while the sandbox ran; the sandbox lost its session bus");
 	}
 	proxy_kill(p);
+	free(p->info);
 	free(p);
 }

@@ -15,6 +15,9 @@ struct dbus_plan {
 	char *sock;     /* where the proxy listens, on the host */
 	char *sock_dir; /* /tmp/sbx-UID when the record dir is too long for a socket */
 	char *why;      /* why there is no bus */
+	char *app_id;   /* the app's id (appid.c), which it may own */
+	const char *id_source; /* where the id came from */
+	struct strv own_rules; /* --own rules for the id, none when a program outside owns it */
 };
 
 /* In the plan, after desktop_prepare: decides whether the sandbox gets a
@@ -31,9 +34,21 @@ void dbus_plan_free(struct dbus_plan *plan);
  * planned socket.  NULL when the plan has no bus.  Dies when the proxy
  * fails to start. */
 struct dbus_proxy *dbus_start(const struct sbx_spec *spec, const struct dbus_plan *plan);
+/* The proxy's --own rules for the app's id and the names under it, unless
+ * a name among host_names (the names owned on the real bus; NULL: not
+ * known) is one of them: then none, and *conflict (malloc'd) names it.
+ * Computes only. */
+void dbus_app_rules(const struct sbx_spec *spec, const char *app_id, const struct strv *host_names,
+		    struct strv *rules, char **conflict);
 /* After the sandbox ended: stops and reaps the proxy and removes its
  * directory (not before: a bind of an unlinked socket cannot be mounted).
  * NULL is fine. */
 void dbus_stop(struct dbus_proxy *p);
+/* The proxy's --own rules for the app's id and the names under it, unless
+ * a name among host_names (the names owned on the real bus; NULL: not
+ * known) is one of them: then none, and *conflict (malloc'd) names it.
+ * Computes only. */
+void dbus_app_rules(const struct sbx_spec *spec, const char *app_id, const struct strv *host_names,
+		    struct strv *rules, char **conflict);
 
 #endif

@@ -33,17 +33,27 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "appid.h"
+#include "desktop_home.h"
+#include "nested.h"
 #include "util.h"
 
 #define FAMILY_LOCAL 256
 #define FAMILY_WILD 65535
 #define XAUTH_MAX (1 << 20)
+#define CUPS_SOCKET "/run/cups/cups.sock"
 
 static char *runtime_dir; /* inside, once desktop_prepare made it */
+static struct nested_plan nested_plan; /* for nested_start */
 
 const char *desktop_runtime_dir(void)
 {
 	return runtime_dir;
+}
+
+const struct nested_plan *desktop_nested_plan(void)
+{
+	return &nested_plan;
 }
 
 /* ---- X11 ---- */
@@ -157,6 +167,8 @@ struct plan {
 	char *x_why;
 	char *pulse, *pipewire;
 	bool dri;
+	struct nested_plan nested;
+	char *nested_why; /* why there is no nested display */
 };
 
 static void plan_free(struct plan *p)
@@ -171,6 +183,8 @@ static void plan_free(struct plan *p)
 	free(p->x_why);
 	free(p->pulse);
 	free(p->pipewire);
+	free(p->nested_why);
+	free(p->nested.title);
 }
 
 static char *caller_home(void)
@@ -199,8 +213,80 @@ static const char *host_runtime_dir(void)
 	return d && d[0] == '/' ? d : NULL;
 }
 
-static void plan_display(struct plan *p)
+/* The caller's Xauthority file (malloc'd path, NULL when HOME is unknown). */
+static char *xauthority_path(void)
 {
+	const char *env = getenv("XAUTHORITY");
+	cleanup_free char *home = caller_home();
+
+	return env && *env ? xstrdup(env) : home ? xasprintf("%s/.Xauthority", home) : NULL;
+}
+
+/* The entries for display number of the caller's Xauthority, rewritten
+ * (desktop_xauth_filter); NULL when there is no file, *malformed when it
+ * is one. */
+static unsigned char *host_cookies(const char *path, const char *number, size_t *n, bool *malformed)
+{
+	cleanup_free unsigned char *buf = NULL;
+	unsigned char *mine;
+	char host[HOST_NAME_MAX + 1] = "";
+	size_t len = 0;
+	struct stat st;
+
+	*malformed = false;
+	*n = 0;
+	if (path && stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= XAUTH_MAX)
+		buf = (unsigned char *)read_file_at(AT_FDCWD, path, &len);
+	if (!buf)
+		return NULL;
+	gethostname(host, sizeof(host) - 1);
+	mine = desktop_xauth_filter(buf, len, host, number, n);
+	*malformed = !mine;
+	return mine;
+}
+
+/* Nested: shown on the host's X display, 3/4 of its screen (at least
+ * 640x480 where the screen allows). */
+static void plan_nested(const struct sbx_spec *spec, struct plan *p)
+{
+	cleanup_free char *path = xauthority_path();
+	cleanup_free unsigned char *cookies = NULL;
+	unsigned w = 0, h = 0;
+	size_t n = 0, at = 0;
+	bool malformed;
+	const char *title = spec->desktop.app ? spec->desktop.app
+			    : spec->argv && spec->argv[0] ? spec->argv[0] : "shell";
+
+	if (!p->x_socket) {
+		p->nested_why = xasprintf("no display to show a nested one on: %s", p->x_why);
+		return;
+	}
+	cookies = host_cookies(path, p->x_num, &n, &malformed);
+	/* The first entry: family, address, number, name, then the cookie. */
+	if (cookies && n >= 10) {
+		size_t addr = (size_t)cookies[2] << 8 | cookies[3];
+		size_t num = (size_t)cookies[4 + addr] << 8 | cookies[5 + addr];
+		size_t name = (size_t)cookies[6 + addr + num] << 8 | cookies[7 + addr + num];
+
+		at = 8 + addr + num + name;
+		if (at + 2 > n || at + 2 + ((size_t)cookies[at] << 8 | cookies[at + 1]) > n)
+			at = 0;
+	}
+	if (at ? nested_host_screen(p->x_num, cookies + at + 2, (size_t)cookies[at] << 8 | cookies[at + 1], &w, &h)
+	       : nested_host_screen(p->x_num, NULL, 0, &w, &h)) {
+		p->nested.width = w * 3 / 4 < 640 ? (w < 640 ? w : 640) : w * 3 / 4;
+		p->nested.height = h * 3 / 4 < 480 ? (h < 480 ? h : 480) : h * 3 / 4;
+	} else {
+		p->nested.width = 1024;
+		p->nested.height = 768;
+	}
+	p->nested.title = xstrdup(title);
+	p->nested.ok = true;
+}
+
+static void plan_display(const struct sbx_spec *spec, struct plan *p)
+{
+	enum sbx_display_mode mode = spec->desktop.display;
 	const char *wl = getenv("WAYLAND_DISPLAY");
 	const char *xdg = host_runtime_dir();
 	const char *display = getenv("DISPLAY");
@@ -235,6 +321,22 @@ static void plan_display(struct plan *p)
 			free(sock);
 		}
 	}
+	if (mode == SBX_DISPLAY_NESTED)
+		plan_nested(spec, p);
+	/* What the mode passes of what exists. */
+	if (mode == SBX_DISPLAY_X11 || mode == SBX_DISPLAY_NESTED || (mode == SBX_DISPLAY_WAYLAND && !p->wayland)) {
+		free(p->wayland);
+		p->wayland = NULL;
+		if (!p->wayland_why)
+			p->wayland_why = xasprintf("no Wayland (--display=%s)", sbx_display_mode_names[mode]);
+	}
+	if (mode == SBX_DISPLAY_WAYLAND || mode == SBX_DISPLAY_NESTED || (mode == SBX_DISPLAY_AUTO && p->wayland)) {
+		free(p->x_socket);
+		p->x_socket = NULL;
+		free(p->x_why);
+		p->x_why = xasprintf("no host X11 (--display=%s%s)", sbx_display_mode_names[mode],
+				     mode == SBX_DISPLAY_AUTO ? ": Wayland is there" : "");
+	}
 }
 
 static void plan_audio(struct plan *p)
@@ -267,7 +369,9 @@ static void make_plan(const struct sbx_spec *spec, struct plan *p)
 	struct stat st;
 
 	memset(p, 0, sizeof(*p));
-	if (spec->desktop.home != SBX_HOME_HOST) {
+	if (spec->desktop.home == SBX_HOME_HOST) {
+		p->home = caller_home();
+	} else {
 		p->home = caller_home();
 		if (!p->home)
 			die("--home=%s: cannot find your home directory: HOME is not set and uid %u has no passwd entry",
@@ -288,7 +392,7 @@ static void make_plan(const struct sbx_spec *spec, struct plan *p)
 			p->rundir = xasprintf("/tmp/.sbx-runtime-%u", (unsigned)spec->uid);
 	}
 	if (spec->desktop.display)
-		plan_display(p);
+		plan_display(spec, p);
 	if (spec->desktop.audio)
 		plan_audio(p);
 	if (spec->desktop.gpu)
@@ -343,9 +447,8 @@ static void make_app_home(const struct plan *p, const char *app)
 		die("%s: %s belongs to uid %u, not to you; refusing to use it", what, p->app_home, (unsigned)st.st_uid);
 }
 
-/* Adds a mount at index at (moving the later ones up). */
-static struct sbx_mount *insert_mount(struct sbx_spec *spec, size_t at, enum sbx_mount_kind kind, const char *src,
-				      const char *dst, const char *origin)
+struct sbx_mount *desktop_insert_mount(struct sbx_spec *spec, size_t at, enum sbx_mount_kind kind, const char *src,
+				       const char *dst, const char *origin)
 {
 	struct sbx_mount m;
 
@@ -384,14 +487,43 @@ static void bind_socket(struct sbx_spec *spec, const char *src, const char *dst,
 	spec_add_mount(spec, SBX_M_BIND, src, dst, origin)->optional = true;
 }
 
-static void setup_home(struct sbx_spec *spec, const struct plan *p)
+/* The first mount at or below the home: the home goes before it, so
+ * `--bind ~/Downloads` lands inside. */
+static size_t first_under_home(const struct sbx_spec *spec, const char *home)
 {
 	size_t at = 0;
 
-	while (at < spec->n_mounts && !path_within(spec->mounts[at].dst, p->home))
+	while (at < spec->n_mounts && !path_within(spec->mounts[at].dst, home))
 		at++;
+	return at;
+}
+
+/* Whether a tmpfs or mask before index at hides the home (desktop's
+ * private /home). */
+static bool home_hidden(const struct sbx_spec *spec, const char *home, size_t at)
+{
+	for (size_t i = 0; i < at; i++)
+		if ((spec->mounts[i].kind == SBX_M_TMPFS || spec->mounts[i].kind == SBX_M_MASK) &&
+		    path_within(home, spec->mounts[i].dst))
+			return true;
+	return false;
+}
+
+static void setup_home(struct sbx_spec *spec, const struct plan *p)
+{
+	size_t at = first_under_home(spec, p->home);
+
+	if (spec->desktop.home == SBX_HOME_HOST) {
+		/* --home=host asks for the home as the root shows it: read-only,
+		 * also where the profile hides the other homes. */
+		if (home_hidden(spec, p->home, at)) {
+			desktop_insert_mount(spec, at, SBX_M_RO_BIND, p->home, p->home, "--home=host");
+			trace("home: %s read-only", p->home);
+		}
+		return;
+	}
 	if (spec->desktop.home == SBX_HOME_TMP) {
-		insert_mount(spec, at, SBX_M_TMPFS, NULL, p->home, "--home=tmp")->mode = 0700;
+		desktop_insert_mount(spec, at, SBX_M_TMPFS, NULL, p->home, "--home=tmp")->mode = 0700;
 		trace("home: an empty tmpfs at %s", p->home);
 	} else {
 		cleanup_free char *origin = xasprintf("--app %s", spec->desktop.app);
@@ -400,58 +532,90 @@ static void setup_home(struct sbx_spec *spec, const struct plan *p)
 		 * namespace, which the sandbox's cannot clone.  desktop_start
 		 * creates and checks every component; only the caller can
 		 * change them. */
-		insert_mount(spec, at, SBX_M_BIND, p->app_home, p->home, origin);
+		desktop_insert_mount(spec, at, SBX_M_BIND, p->app_home, p->home, origin);
 		trace("home: %s at %s", p->app_home, p->home);
 	}
+	if (spec->desktop.look)
+		desktop_look(spec, p->home, at + 1);
 }
 
-/* The cookie file for display x_num: a memfd copied into the sandbox. */
-static void setup_xauthority(struct sbx_spec *spec, const struct plan *p)
+/* A cookie file holding buf (n bytes) at $XDG_RUNTIME_DIR/Xauthority: a
+ * memfd copied into the sandbox, read-only there. */
+static void put_xauthority(struct sbx_spec *spec, const unsigned char *buf, size_t n, const char *num)
 {
-	const char *env = getenv("XAUTHORITY");
-	cleanup_free char *home = caller_home();
-	cleanup_free char *path = env && *env ? xstrdup(env) : home ? xasprintf("%s/.Xauthority", home) : NULL;
-	cleanup_free unsigned char *buf = NULL;
-	cleanup_free unsigned char *mine = NULL;
 	cleanup_free char *src = NULL;
 	cleanup_free char *dst = NULL;
-	char host[HOST_NAME_MAX + 1] = "";
-	size_t len = 0, n = 0;
-	struct stat st;
-	int fd;
+	int fd = memfd_create("sbx-xauthority", MFD_CLOEXEC);
+
+	if (fd < 0)
+		die_errno("--display: memfd_create");
+	if (write_all(fd, buf, n) != (ssize_t)n)
+		die_errno("--display: cannot write the cookie file");
+	src = xasprintf("/proc/self/fd/%d", fd);
+	dst = xasprintf("%s/Xauthority", runtime_dir);
+	spec_add_mount(spec, SBX_M_FILE, src, dst, "--display");
+	spec_add_mount(spec, SBX_M_REMOUNT_RO, NULL, dst, "--display");
+	env_default(spec, "XAUTHORITY", dst);
+	trace("display: %zu bytes of cookies for :%s at %s", n, num, dst);
+}
+
+/* The cookie file for display x_num: the host's cookies for it only. */
+static void setup_xauthority(struct sbx_spec *spec, const struct plan *p)
+{
+	cleanup_free char *path = xauthority_path();
+	cleanup_free unsigned char *mine = NULL;
+	size_t n = 0;
+	bool malformed;
 
 	env_drop(spec, "XAUTHORITY");
-	if (path && stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= XAUTH_MAX)
-		buf = (unsigned char *)read_file_at(AT_FDCWD, path, &len);
-	if (!buf) {
+	mine = host_cookies(path, p->x_num, &n, &malformed);
+	if (!mine && !malformed) {
 		note("--display: no Xauthority file (%s); the X server must accept the sandbox without a cookie",
 		     path ? path : "HOME is not set");
 		return;
 	}
-	gethostname(host, sizeof(host) - 1);
-	mine = desktop_xauth_filter(buf, len, host, p->x_num, &n);
 	if (!mine || n == 0) {
 		note("--display: %s holds no cookie for display :%s%s", path, p->x_num,
 		     mine ? "" : " (the file is malformed)");
 		return;
 	}
-	fd = memfd_create("sbx-xauthority", MFD_CLOEXEC);
-	if (fd < 0)
-		die_errno("--display: memfd_create");
-	if (write_all(fd, mine, n) != (ssize_t)n)
-		die_errno("--display: cannot write the cookie file");
-	src = xasprintf("/proc/self/fd/%d", fd);
-	dst = xasprintf("%s/Xauthority", p->rundir);
-	spec_add_mount(spec, SBX_M_FILE, src, dst, "--display");
-	spec_add_mount(spec, SBX_M_REMOUNT_RO, NULL, dst, "--display");
-	env_default(spec, "XAUTHORITY", dst);
-	trace("display: %zu bytes of cookies for :%s at %s", n, p->x_num, dst);
+	put_xauthority(spec, mine, n, p->x_num);
+}
+
+void desktop_add_x11(struct sbx_spec *spec, const char *socket, const char *display, const char *num,
+		     const unsigned char *cookie, size_t cookie_len)
+{
+	unsigned char buf[64];
+	size_t n = 0, len = strlen(num);
+
+	if (!runtime_dir || len > 15 || cookie_len > 16)
+		die("--display: internal error: no runtime directory for the X cookie");
+	bind_socket(spec, socket, socket, "--display");
+	env_default(spec, "DISPLAY", display);
+	buf[n++] = FAMILY_WILD >> 8;
+	buf[n++] = FAMILY_WILD & 0xff;
+	put_field(buf, &n, "", 0);
+	put_field(buf, &n, num, len);
+	put_field(buf, &n, "MIT-MAGIC-COOKIE-1", 18);
+	put_field(buf, &n, cookie, cookie_len);
+	put_xauthority(spec, buf, n, num);
 }
 
 static void setup_display(struct sbx_spec *spec, const struct plan *p)
 {
 	env_drop(spec, "WAYLAND_DISPLAY");
 	env_drop(spec, "DISPLAY");
+	env_drop(spec, "XAUTHORITY");
+	if (spec->desktop.display == SBX_DISPLAY_NESTED) {
+		/* nested_start passes the socket once Xephyr runs. */
+		if (p->nested.ok) {
+			nested_plan = p->nested;
+			nested_plan.title = xstrdup(p->nested.title);
+		} else {
+			warn("--display=nested: %s; the app runs without a display", p->nested_why);
+		}
+		return;
+	}
 	if (!p->wayland && !p->x_socket) {
 		warn("--display: nothing to show windows on: %s, %s; the app runs without a display", p->wayland_why,
 		     p->x_why);
@@ -462,15 +626,28 @@ static void setup_display(struct sbx_spec *spec, const struct plan *p)
 		bind_socket(spec, p->wayland, dst, "--display");
 		env_default(spec, "WAYLAND_DISPLAY", p->wayland_name);
 	} else {
-		note("--display: %s; X11 only", p->wayland_why);
+		/* X11-only hosts are common: only with -v. */
+		trace("--display: %s; X11 only", p->wayland_why);
 	}
 	if (p->x_socket) {
 		bind_socket(spec, p->x_socket, p->x_socket, "--display");
 		env_default(spec, "DISPLAY", getenv("DISPLAY"));
 		setup_xauthority(spec, p);
 	} else {
-		note("--display: %s; Wayland only", p->x_why);
+		trace("--display: %s; Wayland only", p->x_why);
 	}
+}
+
+/* The accessibility bus: its address (the X root's AT_SPI_BUS property,
+ * AT_SPI_BUS_ADDRESS) points at a host socket the sandbox cannot reach,
+ * and toolkits warn about it on every start.  The app runs without one. */
+static void setup_no_a11y(struct sbx_spec *spec)
+{
+	env_drop(spec, "AT_SPI_BUS_ADDRESS");
+	env_default(spec, "NO_AT_BRIDGE", "1");  /* GTK 3 and atk-bridge */
+	env_default(spec, "GTK_A11Y", "none");   /* GTK 4 */
+	env_default(spec, "QT_ACCESSIBILITY", "0");
+	env_default(spec, "QT_LINUX_ACCESSIBILITY_ALWAYS_ON", "0");
 }
 
 static void setup_audio(struct sbx_spec *spec, const struct plan *p)
@@ -497,8 +674,16 @@ void desktop_prepare(struct sbx_spec *spec)
 {
 	struct plan p;
 
-	if (!desktop_active(spec))
+	if (!desktop_active(spec)) {
+		/* --home=host under a profile that hides /home. */
+		cleanup_free char *home = caller_home();
+
+		if (home && strcmp(home, "/") && home_hidden(spec, home, first_under_home(spec, home))) {
+			desktop_insert_mount(spec, first_under_home(spec, home), SBX_M_RO_BIND, home, home, "--home=host");
+			trace("home: %s read-only", home);
+		}
 		return;
+	}
 	make_plan(spec, &p);
 	if (spec->share[SBX_NS_NET] && (spec->desktop.display || spec->dbus.enabled))
 		note("the host's network namespace is shared: the host's abstract unix sockets (X11's @/tmp/.X11-unix, some session buses) are reachable from the sandbox");
@@ -525,6 +710,25 @@ void desktop_prepare(struct sbx_spec *spec)
 		else
 			note("--gpu: this host has no /dev/dri; the app renders without a GPU");
 	}
+	if (spec->desktop.display)
+		setup_no_a11y(spec);
+	if (spec->desktop.printing) {
+		if (is_socket(CUPS_SOCKET))
+			bind_socket(spec, CUPS_SOCKET, CUPS_SOCKET, "--printing");
+		else
+			note("--printing: no CUPS socket at " CUPS_SOCKET "; the app cannot print");
+	}
+	/* GSettings' default backend, dconf, is a host service the filtered
+	 * bus hides: apps would warn on every write and lose their settings.
+	 * The keyfile backend keeps them in the private home, as flatpak does. */
+	if (spec->desktop.home != SBX_HOME_HOST)
+		env_default(spec, "GSETTINGS_BACKEND", "keyfile");
+	{
+		cleanup_free char *resolv = realpath("/etc/resolv.conf", NULL);
+		desktop_keep_resolv(spec, resolv);
+	}
+	if (spec->desktop.home == SBX_HOME_APP)
+		desktop_home_record(spec, p.home, p.app_home);
 	plan_free(&p);
 }
 
@@ -555,7 +759,14 @@ void desktop_print(const struct sbx_spec *spec, FILE *out)
 		fprintf(out, "desktop home: host\n");
 	if (p.rundir)
 		fprintf(out, "desktop runtime dir: %s (empty private tmpfs)\n", p.rundir);
-	if (spec->desktop.display) {
+	if (spec->desktop.display == SBX_DISPLAY_NESTED) {
+		if (p.nested.ok)
+			fprintf(out, "desktop display: nested Xephyr %ux%u on the host's :%s, started at launch; the app sees only it\n",
+				p.nested.width, p.nested.height, p.x_num);
+		else
+			fprintf(out, "desktop display: none: %s\n", p.nested_why);
+	} else if (spec->desktop.display) {
+		fprintf(out, "desktop display mode: %s\n", sbx_display_mode_names[spec->desktop.display]);
 		if (p.wayland)
 			fprintf(out, "desktop display: wayland %s -> %s/%s\n", p.wayland, p.rundir, p.wayland_name);
 		else
@@ -570,5 +781,11 @@ void desktop_print(const struct sbx_spec *spec, FILE *out)
 			p.pipewire ? p.pipewire : "(none)");
 	if (spec->desktop.gpu)
 		fprintf(out, "desktop gpu: %s\n", p.dri ? "/dev/dri" : "(no /dev/dri)");
+	if (spec->desktop.look && spec->desktop.home != SBX_HOME_HOST)
+		fprintf(out, "desktop look: your GTK/Qt settings, fonts, icons and cursors read-only (those that exist)\n");
+	if (spec->desktop.printing)
+		fprintf(out, "desktop printing: %s\n", is_socket(CUPS_SOCKET) ? CUPS_SOCKET : "(no CUPS socket)");
+	if (spec->desktop.display)
+		fprintf(out, "desktop accessibility: no a11y bus (NO_AT_BRIDGE=1, GTK_A11Y=none, QT_ACCESSIBILITY=0)\n");
 	plan_free(&p);
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "nested.h"
 #include "spec.h"
 
 /* In the plan, after validation: turns --home, --app, --display, --audio
@@ -19,6 +20,12 @@ void desktop_start(const struct sbx_spec *spec);
 /* The runtime directory (XDG_RUNTIME_DIR) inside, once desktop_prepare made
  * one; NULL otherwise. */
 const char *desktop_runtime_dir(void);
+/* What desktop_prepare planned for --display=nested (see nested.h). */
+const struct nested_plan *desktop_nested_plan(void);
+/* Passes an X11 socket (bound at the same path), DISPLAY and a cookie file
+ * holding one FamilyWild entry for display number num. */
+void desktop_add_x11(struct sbx_spec *spec, const char *socket, const char *display, const char *num,
+		     const unsigned char *cookie, size_t cookie_len);
 /* The desktop lines of --dry-run; creates nothing. */
 void desktop_print(const struct sbx_spec *spec, FILE *out);
 

@@ -1,8 +1,15 @@
 /* init.c - the sandbox's PID 1: reaps zombies, forwards signals, exits with
  * the command's status.  Without a PID namespace (--share=pid) it is a child
- * subreaper instead and kills what the command left behind. */
+ * subreaper instead and kills what the command left behind.
+ *
+ * --wait=first (default): the sandbox ends with the command, and whatever
+ * it left running is killed, which sbx says on stderr.  --wait=all: it ends
+ * when the last process exits, as a flatpak instance does, so an app that
+ * re-execs or daemonizes and exits its first process keeps running; the
+ * status is still the command's. */
 #include "init.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <linux/capability.h>
@@ -33,6 +40,53 @@ int init_exit_code(int status)
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return SBX_EXIT_FAILURE;
+}
+
+/* The processes of the sandbox other than this one: the entries of its
+ * /proc with a PID namespace, else this subreaper's children (which is a
+ * lower bound: their own children are counted as they are reparented). */
+static int count_others(bool pid_ns)
+{
+	char path[64];
+	cleanup_free char *children = NULL;
+	int n = 0;
+
+	if (pid_ns) {
+		DIR *d = opendir("/proc");
+		struct dirent *e;
+
+		if (!d)
+			return 0;
+		while ((e = readdir(d)))
+			if (e->d_name[0] >= '1' && e->d_name[0] <= '9' && strcmp(e->d_name, "1"))
+				n++;
+		closedir(d);
+		return n;
+	}
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	children = read_file_at(-1, path, NULL);
+	for (char *save = NULL, *p = children ? strtok_r(children, " \n", &save) : NULL; p;
+	     p = strtok_r(NULL, " \n", &save))
+		n++;
+	return n;
+}
+
+/* Sends sig to every process of the sandbox but this one. */
+static void signal_all(bool pid_ns, int sig)
+{
+	char path[64];
+	cleanup_free char *children = NULL;
+
+	/* In its own PID namespace, kill(-1) reaches exactly the sandbox. */
+	if (pid_ns) {
+		kill(-1, sig);
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	children = read_file_at(-1, path, NULL);
+	for (char *save = NULL, *p = children ? strtok_r(children, " \n", &save) : NULL; p;
+	     p = strtok_r(NULL, " \n", &save))
+		kill(atoi(p), sig);
 }
 
 /* Kills the children left behind once the command is gone (only needed
@@ -244,6 +298,7 @@ int init_run(const struct sbx_spec *spec)
 	pid_t cmd;
 	int status;
 	bool pid_ns = !spec->share[SBX_NS_PID];
+	bool cmd_done = false;
 
 	close_inherited_fds(spec);
 	/* PID 1 only receives signals from outside its namespace when it has a
@@ -294,8 +349,57 @@ int init_run(const struct sbx_spec *spec)
 	notify_init_close();
 	trace("command started as pid %d", (int)cmd);
 
-	status = wait_command(&set, cmd, spec->pty);
-	trace("command exited with status %d", init_exit_code(status));
+	for (;;) {
+		siginfo_t info;
+		int sig = sigwaitinfo(&set, &info);
+		bool none_left = false;
+
+		if (sig < 0) {
+			if (errno == EINTR)
+				continue;
+			die_errno("sigwaitinfo");
+		}
+		if (sig != SIGCHLD) {
+			trace("forwarding signal %d", sig);
+			/* With --wait=all the sandbox is all of its processes:
+			 * a Ctrl-C or `sbx stop` is for each of them. */
+			if (cmd_done || spec->wait == SBX_WAIT_ALL)
+				signal_all(pid_ns, sig);
+			else
+				kill(cmd, sig);
+			continue;
+		}
+		for (;;) {
+			int st;
+			pid_t w = waitpid(-1, &st, WNOHANG | (spec->pty ? WUNTRACED : 0));
+			if (w < 0 && errno == ECHILD)
+				none_left = true;
+			if (w <= 0)
+				break;
+			/* ^Z on a command that is not a shell (--pty): there is
+			 * nothing to return to inside, so it goes on at once. */
+			if (w == cmd && WIFSTOPPED(st)) {
+				kill(cmd, SIGCONT);
+				continue;
+			}
+			if (w == cmd) {
+				status = st;
+				cmd_done = true;
+				trace("command exited with status %d", init_exit_code(status));
+			}
+		}
+		if (cmd_done && (spec->wait == SBX_WAIT_FIRST || none_left))
+			break;
+	}
+	if (spec->wait == SBX_WAIT_FIRST) {
+		int left = count_others(pid_ns);
+
+		if (left > 0)
+			note("%d process%s of the sandbox %s still running when the command exited and %s killed (--wait=all keeps the sandbox until the last one exits)",
+			     left, left == 1 ? "" : "es", left == 1 ? "was" : "were", left == 1 ? "was" : "were");
+	} else {
+		trace("the last process of the sandbox exited");
+	}
 	if (!pid_ns)
 		kill_leftovers();
 	/* Leaving as PID 1 kills whatever else runs in the namespace. */

@@ -45,9 +45,11 @@
 #include "dbus.h"
 #include "env.h"
 #include "desktop.h"
+#include "desktop_home.h"
 #include "fs.h"
 #include "idmap.h"
 #include "init.h"
+#include "nested.h"
 #include "net.h"
 #include "plan.h"
 #include "pty.h"
@@ -309,6 +311,7 @@ int launch_run(const struct sbx_plan *plan)
 	struct sbx_cgroup *cg;
 	struct net_helper *net;
 	struct dbus_proxy *bus;
+	struct nested_x *nested;
 	sigset_t set;
 	pid_t child, init;
 	int status;
@@ -331,6 +334,7 @@ int launch_run(const struct sbx_plan *plan)
 	overlay_changes_open(spec);
 	rec = record_reserve(spec, plan->generated_name);
 	desktop_start(spec);
+	nested = nested_start((struct sbx_spec *)spec, desktop_nested_plan()); /* MERGE-TODO: plan */
 	bus = dbus_start(spec, &plan->dbus);
 	cg = cgroup_create(spec, spec->name);
 	{
@@ -422,6 +426,8 @@ out:
 		close(l.sigfd);
 	notify_finish(&l.notify, status);
 	dbus_stop(bus);
+	nested_stop(nested);
+	desktop_home_tidy();
 	seccomp_compile_reap(&l.seccomp, true);
 	return status;
 }

@@ -90,6 +90,7 @@ struct psection {
 static const struct pkey profile_keys[] = {
 	{ "description", NULL, false, NULL, SP_DESCRIPTION },
 	{ "include", NULL, true, NULL, SP_INCLUDE },
+	SCALAR("wait", "wait"),
 	KEYS_END,
 };
 
@@ -196,6 +197,9 @@ static const struct pkey desktop_keys[] = {
 	SCALAR("app", "app"),
 	SCALAR("display", "display"),
 	SCALAR("audio", "audio"),
+	SCALAR("app-id", "app-id"),
+	SCALAR("printing", "printing"),
+	SCALAR("look", "look"),
 	KEYS_END,
 };
 
@@ -211,6 +215,7 @@ static const struct pkey dbus_keys[] = {
 	WORDS("own", "dbus-own", ENV_SEP),
 	WORDS("see", "dbus-see", ENV_SEP),
 	WORDS("call", "dbus-call", PATH_SEP),
+	WORDS("broadcast", "dbus-broadcast", PATH_SEP),
 	KEYS_END,
 };
 
@@ -1322,23 +1327,30 @@ static void write_desktop(const struct sbx_spec *spec, FILE *out)
 	const struct sbx_desktop *d = &spec->desktop;
 	const struct sbx_dbus *b = &spec->dbus;
 
-	if (d->home != SBX_HOME_HOST || d->app || d->display || d->audio) {
+	if (d->home != SBX_HOME_HOST || d->app || d->display || d->audio || d->app_id || d->printing || d->look) {
 		fprintf(out, "\n[desktop]\n");
 		put(out, "home", sbx_home_mode_names[d->home]);
 		if (d->app)
 			put(out, "app", d->app);
-		put(out, "display", yes_no(d->display));
+		put(out, "display", sbx_display_mode_names[d->display]);
 		put(out, "audio", yes_no(d->audio));
+		if (d->app_id)
+			put(out, "app-id", d->app_id);
+		if (d->printing)
+			put(out, "printing", "yes");
+		if (d->look)
+			put(out, "look", "yes");
 	}
 	if (d->gpu)
 		fprintf(out, "\n[devices]\ngpu = yes\n");
-	if (b->enabled || b->talk.n || b->own.n || b->see.n || b->call.n) {
+	if (b->enabled || b->talk.n || b->own.n || b->see.n || b->call.n || b->broadcast.n) {
 		fprintf(out, "\n[dbus]\n");
 		put(out, "enabled", yes_no(b->enabled));
 		put_list(out, "talk", &b->talk);
 		put_list(out, "own", &b->own);
 		put_list(out, "see", &b->see);
 		put_list(out, "call", &b->call);
+		put_list(out, "broadcast", &b->broadcast);
 	}
 }
 
@@ -1349,9 +1361,12 @@ void profile_write_ini(const struct sbx_spec *spec, FILE *out)
 
 	fprintf(out, "# sbx profile%s%s, resolved: includes applied, variables expanded\n",
 		spec->profile ? " " : "", spec->profile ? spec->profile : "");
-	if (spec->description) {
+	if (spec->description || spec->wait != SBX_WAIT_FIRST) {
 		fprintf(out, "\n[profile]\n");
-		put(out, "description", spec->description);
+		if (spec->description)
+			put(out, "description", spec->description);
+		if (spec->wait != SBX_WAIT_FIRST)
+			put(out, "wait", sbx_wait_mode_names[spec->wait]);
 	}
 	write_namespaces(spec, out);
 

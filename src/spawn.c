@@ -32,6 +32,11 @@ int spawn_log_create(const char *name)
 
 pid_t spawn_helper(char **argv, int log_fd, int fd3, int fd4)
 {
+	return spawn_helper_in(argv, log_fd, fd3, fd4, NULL, NULL);
+}
+
+pid_t spawn_helper_in(char **argv, int log_fd, int fd3, int fd4, void (*setup)(void *), void *arg)
+{
 	pid_t parent = getpid(), pid = fork();
 	int src[5], nfds = fd4 >= 0 ? 5 : fd3 >= 0 ? 4 : 3;
 
@@ -58,6 +63,8 @@ pid_t spawn_helper(char **argv, int log_fd, int fd3, int fd4)
 	if (close_range((unsigned)nfds, ~0U, 0) < 0)
 		for (int fd = nfds; fd < 1024; fd++)
 			close(fd);
+	if (setup)
+		setup(arg);
 	execv(argv[0], argv);
 	dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
 	_exit(127);

@@ -11,6 +11,10 @@ int spawn_log_create(const char *name);
  * else open.  The child dies with sbx (PDEATHSIG) and gets back the signal
  * mask sbx had before launch blocked its signals. */
 pid_t spawn_helper(char **argv, int log_fd, int fd3, int fd4);
+/* The same, and setup(arg) runs in the child just before the exec (its
+ * stderr is already the log): for a helper in namespaces of its own.  It
+ * must _exit(127) after saying why on stderr when it fails. */
+pid_t spawn_helper_in(char **argv, int log_fd, int fd3, int fd4, void (*setup)(void *), void *arg);
 /* Traces each line of the helper's output as "name: line" (with -v). */
 void spawn_log_trace(int log_fd, const char *name, const char *ignore_prefix);
 /* The last line of its output (malloc'd), for an error message; NULL if it

@@ -35,6 +35,8 @@ const char *const sbx_overlay_driver_names[3] = { "auto", "kernel", "fuse" };
 const char *const sbx_sc_action_names[4] = { "allow", "errno", "kill", "log" };
 const char *const sbx_net_mode_names[6] = { "none", "host", "slirp4netns", "pasta", "auto", "proxy" };
 const char *const sbx_home_mode_names[3] = { "host", "tmp", "app" };
+const char *const sbx_display_mode_names[6] = { "no", "auto", "wayland", "x11", "host", "nested" };
+const char *const sbx_wait_mode_names[2] = { "first", "all" };
 
 /* Every setting sbx knows: the CLI's long options and the profile keys map here. */
 const struct spec_key spec_keys[] = {
@@ -102,7 +104,7 @@ const struct spec_key spec_keys[] = {
 	{ "landlock-rw", 1, "PATH", "Landlock: allow everything under PATH" },
 	{ "app", 1, "NAME", "desktop: a persistent private home for app NAME (~/.local/share/sbx/apps/NAME/home)" },
 	{ "home", 1, "MODE", "the home directory: host (default, as the root shows it), tmp (empty, private), app (--app)" },
-	{ "display", 2, NULL, "desktop: pass the Wayland socket and the local X11 display (with its cookie only)" },
+	{ "display", 2, "MODE", "desktop: auto (Wayland, else X11), wayland, x11, host (both), nested (a private Xephyr), no" },
 	{ "audio", 2, NULL, "desktop: pass the PulseAudio and PipeWire sockets" },
 	{ "no-audio", 0, NULL, "same as --audio=no" },
 	{ "gpu", 2, NULL, "desktop: pass /dev/dri for GPU rendering" },
@@ -114,6 +116,11 @@ const struct spec_key spec_keys[] = {
 	{ "pty", 2, NULL, "give the sandbox a terminal of its own (job control, ^C/^Z inside), relayed by sbx" },
 	{ "no-new-privs", 2, NULL, "set no_new_privs (default yes); no needs --cap-add all: setuid and file capabilities then work inside" },
 	{ "audit", 1, "FILE", "log every syscall the seccomp filter refuses to FILE as JSON lines" },
+	{ "app-id", 1, "ID", "desktop: the app's D-Bus id, which it may own with names under it (default: from --app or the command)" },
+	{ "dbus-broadcast", 1, "NAME=RULE", "D-Bus: let through signals of NAME matching RULE ([MEMBER][@PATH])" },
+	{ "printing", 2, NULL, "desktop: pass the CUPS socket (/run/cups/cups.sock)" },
+	{ "look", 2, NULL, "desktop: your GTK/Qt settings, fonts, icons and cursors, read-only in the private home" },
+	{ "wait", 1, "MODE", "end the sandbox when the first process exits (first) or the last one (all)" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -182,6 +189,8 @@ void spec_free(struct sbx_spec *spec)
 	strv_free(&spec->net.add_host);
 	free(spec->net.log);
 	free(spec->desktop.app);
+	free(spec->desktop.app_id);
+	strv_free(&spec->dbus.broadcast);
 	strv_free(&spec->dbus.talk);
 	strv_free(&spec->dbus.own);
 	strv_free(&spec->dbus.see);
@@ -617,7 +626,8 @@ bool spec_set(struct sbx_spec *spec, const char *key, const char *value, const c
 		return fail(err, errlen, "unknown setting \"%s\"", key);
 	if (k->arg == 1 && !value)
 		return fail(err, errlen, "%s needs a value (%s)", key, k->metavar);
-	if (k->arg == 2 && !parse_bool(value, &b))
+	/* display takes yes/no and its modes. */
+	if (k->arg == 2 && strcmp(key, "display") && !parse_bool(value, &b))
 		return fail(err, errlen, "%s: expected yes or no, got \"%s\"", key, value);
 	if (!strncmp(key, "seccomp", 7))
 		strv_push_owned(&spec->seccomp.origins, xasprintf("%s\t%s\t%s", key, k->arg == 2 ? (b ? "yes" : "no") : value,
@@ -825,7 +835,16 @@ bool spec_set(struct sbx_spec *spec, const char *key, const char *value, const c
 			return fail(err, errlen, "unknown home mode \"%s\" (known: host, tmp, app)", value);
 		spec->desktop.home = (enum sbx_home_mode)i;
 	} else if (!strcmp(key, "display")) {
-		spec->desktop.display = b;
+		if (value && !parse_bool(value, &b)) {
+			if ((i = index_of(value, sbx_display_mode_names, 6)) < 0)
+				return fail(err, errlen,
+					    "unknown display mode \"%s\" (known: yes (= auto), no, auto, wayland, x11, host, nested)",
+					    value);
+			spec->desktop.display = (enum sbx_display_mode)i;
+		} else {
+			parse_bool(value, &b); /* NULL (a bare --display) is yes */
+			spec->desktop.display = b ? SBX_DISPLAY_AUTO : SBX_DISPLAY_NO;
+		}
 	} else if (!strcmp(key, "audio")) {
 		spec->desktop.audio = b;
 	} else if (!strcmp(key, "no-audio")) {
@@ -852,6 +871,22 @@ bool spec_set(struct sbx_spec *spec, const char *key, const char *value, const c
 		free(spec->audit_origin);
 		spec->audit_log = xstrdup(value);
 		spec->audit_origin = xstrdup(origin ? origin : "--audit");
+	} else if (!strcmp(key, "app-id")) {
+		/* An id with a wildcard would let the app own every name under it. */
+		if (!spec_valid_bus_name(value) || strchr(value, '*'))
+			return fail(err, errlen, "bad app id \"%s\" (a D-Bus name such as org.example.App)", value);
+		free(spec->desktop.app_id);
+		spec->desktop.app_id = xstrdup(value);
+	} else if (!strcmp(key, "dbus-broadcast")) {
+		return set_bus_names(&spec->dbus.broadcast, "dbus-call", value, err, errlen);
+	} else if (!strcmp(key, "printing")) {
+		spec->desktop.printing = b;
+	} else if (!strcmp(key, "look")) {
+		spec->desktop.look = b;
+	} else if (!strcmp(key, "wait")) {
+		if ((i = index_of(value, sbx_wait_mode_names, 2)) < 0)
+			return fail(err, errlen, "unknown wait mode \"%s\" (known: first, all)", value);
+		spec->wait = (enum sbx_wait_mode)i;
 	} else {
 		return fail(err, errlen, "setting \"%s\" is not handled", key);
 	}
@@ -1155,6 +1190,8 @@ void spec_print(const struct sbx_spec *spec, FILE *out)
 		fprintf(out, "audit: %s  (%s)\n", spec->audit_log, spec->audit_origin);
 	if (spec->trace_output)
 		fprintf(out, "trace: writes a profile to %s\n", spec->trace_output);
+	fprintf(out, "wait: %s\n", spec->wait == SBX_WAIT_ALL ? "all (the sandbox ends when its last process exits)"
+							     : "first (the sandbox ends with the command)");
 	fprintf(out, "command:");
 	for (char **a = spec->argv; a && *a; a++)
 		fprintf(out, " %s", *a);

@@ -154,18 +154,34 @@ struct sbx_network {
 enum sbx_home_mode { SBX_HOME_HOST, SBX_HOME_TMP, SBX_HOME_APP };
 extern const char *const sbx_home_mode_names[3];
 
+/* What --display passes (src/desktop.c): no display; auto (Wayland when the
+ * host has it, else the host's X11); wayland only; x11 (the host's) only;
+ * host (both, as found); nested (a private Xephyr, started per sandbox). */
+enum sbx_display_mode { SBX_DISPLAY_NO, SBX_DISPLAY_AUTO, SBX_DISPLAY_WAYLAND, SBX_DISPLAY_X11, SBX_DISPLAY_HOST,
+			SBX_DISPLAY_NESTED };
+extern const char *const sbx_display_mode_names[6];
+
+/* When the sandbox ends: when its first process exits (killing the rest),
+ * or when the last one does. */
+enum sbx_wait_mode { SBX_WAIT_FIRST, SBX_WAIT_ALL };
+extern const char *const sbx_wait_mode_names[2];
+
 struct sbx_desktop {
 	enum sbx_home_mode home; /* host: the home as the root shows it */
 	char *app;               /* --app NAME: home in ~/.local/share/sbx/apps/NAME/home */
-	bool display;            /* Wayland socket, X11 socket + its cookie */
+	enum sbx_display_mode display;
 	bool audio;              /* PulseAudio/PipeWire sockets */
 	bool gpu;                /* /dev/dri */
+	char *app_id;            /* --app-id: the app's D-Bus name (NULL: derived) */
+	bool printing;           /* --printing: the CUPS socket */
+	bool look;               /* --look: the user's GTK/Qt settings, fonts, icons read-only */
 };
 
 struct sbx_dbus {
 	bool enabled;           /* a session bus filtered by xdg-dbus-proxy */
 	struct strv talk, own, see; /* bus names, with an optional .* suffix */
 	struct strv call;       /* NAME=RULE */
+	struct strv broadcast;  /* NAME=RULE: signals let through */
 };
 
 struct sbx_spec {
@@ -218,6 +234,7 @@ struct sbx_spec {
 	char *audit_origin;
 	/* sbx trace --output FILE: learn a profile from this run. */
 	char *trace_output;
+	enum sbx_wait_mode wait; /* --wait: first (default) or all */
 };
 
 void spec_init(struct sbx_spec *spec);

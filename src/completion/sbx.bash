@@ -136,6 +136,8 @@ _sbx_values()
 	--seccomp-default | --seccomp-deny-action) list="allow errno kill log" ;;
 	--seccomp-errno) list="EPERM ENOSYS EACCES ENOENT EINVAL EIO ENOTSUP EOPNOTSUPP" ;;
 	--limits) list="strict best-effort" ;;
+	--display) list="auto wayland x11 host nested yes no" ;;
+	--wait) list="first all" ;;
 	--landlock) list="off best-effort required" ;;
 	--share) list="net ipc uts pid cgroup time" comma=1 ;;
 	--unshare) list="mnt pid net ipc uts cgroup time" comma=1 ;;

@@ -255,7 +255,7 @@ START_TEST(test_profile_sections)
 	f = open_memstream(&text, &len);
 	profile_write_ini(&s, f);
 	fclose(f);
-	ck_assert(strstr(text, "[desktop]\nhome = tmp\napp = viewer\ndisplay = yes\naudio = no\n") != NULL);
+	ck_assert(strstr(text, "[desktop]\nhome = tmp\napp = viewer\ndisplay = auto\naudio = no\n") != NULL);
 	ck_assert(strstr(text, "[devices]\ngpu = yes\n") != NULL);
 	spec_init(&back);
 	ck_assert_msg(profile_load_buffer(&back, "back.ini", text, len, err, sizeof(err)) == 0, "%s", err);

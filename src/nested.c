@@ -1,0 +1,273 @@
+/* nested.c - --display=nested: a private X server (Xephyr) for one sandbox.
+ *
+ * Under X11 every client of a display can read the others' keystrokes and
+ * screen and inject input.  A nested server is a display of the app's own:
+ * Xephyr runs outside the sandbox as the caller, a child of sbx, shows its
+ * screen as one window on the host's display, and the sandbox gets only
+ * its socket and a fresh cookie.  The app's windows, keystrokes and
+ * screenshots stay inside that one window; the host's windows do not exist
+ * for it.  Xephyr picks a free display number (-displayfd), reads its
+ * cookie from a memfd, and gets SIGTERM when sbx dies (so it removes its
+ * socket and lock) and when the sandbox ends.
+ */
+#include "nested.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "desktop.h"
+#include "spawn.h"
+#include "util.h"
+
+#define XEPHYR "Xephyr"
+#define READY_TENTHS 150 /* Xephyr on a loaded machine: 15 s */
+#define STOP_TENTHS 30
+#define X_TIMEOUT_MS 2000
+
+struct nested_x {
+	pid_t pid;
+	int log_fd;
+	int auth_fd; /* Xephyr's cookie file */
+	char num[16];
+};
+
+/* ---- the host screen's size, from the X connection setup ---- */
+
+static bool recv_all_timeout(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pfd, 1, X_TIMEOUT_MS) <= 0)
+			return false;
+		n = recv(fd, p, len, 0);
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+static size_t pad4(size_t n)
+{
+	return (4 - n % 4) % 4;
+}
+
+bool nested_host_screen(const char *num, const unsigned char *cookie, size_t cookie_len, unsigned *w, unsigned *h)
+{
+	static const char name[] = "MIT-MAGIC-COOKIE-1";
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	unsigned char req[12 + 20 + 256] = { 'l', 0, 11, 0, 0, 0 };
+	unsigned char head[8];
+	cleanup_free unsigned char *setup = NULL;
+	cleanup_fd int fd = -1;
+	size_t n = 12, len, at;
+
+	if (cookie_len > 256)
+		return false;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "/tmp/.X11-unix/X%s", num);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		return false;
+	if (cookie_len) {
+		req[6] = sizeof(name) - 1;
+		req[8] = (unsigned char)cookie_len;
+		memcpy(req + n, name, sizeof(name) - 1);
+		n += sizeof(name) - 1 + pad4(sizeof(name) - 1);
+		memcpy(req + n, cookie, cookie_len);
+		n += cookie_len + pad4(cookie_len);
+	}
+	/* MSG_NOSIGNAL: a server that hangs up must not SIGPIPE sbx. */
+	if (send(fd, req, n, MSG_NOSIGNAL) != (ssize_t)n || !recv_all_timeout(fd, head, sizeof(head)) || head[0] != 1)
+		return false;
+	len = (size_t)(head[6] | head[7] << 8) * 4;
+	if (len < 32)
+		return false;
+	setup = xmalloc(len);
+	if (!recv_all_timeout(fd, setup, len))
+		return false;
+	/* After the 32 fixed bytes: the vendor string, then 8 bytes per
+	 * pixmap format, then the first screen (width at 20, height at 22). */
+	at = 32 + (size_t)(setup[16] | setup[17] << 8);
+	at += pad4(at) + 8 * (size_t)setup[21];
+	if (at + 24 > len)
+		return false;
+	*w = setup[at + 20] | setup[at + 21] << 8;
+	*h = setup[at + 22] | setup[at + 23] << 8;
+	return *w > 0 && *h > 0;
+}
+
+/* ---- starting and stopping ---- */
+
+static void die_with_sbx_term(void *arg)
+{
+	pid_t parent = *(pid_t *)arg;
+
+	/* TERM, not KILL: Xephyr then removes its socket and lock file. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) < 0 || getppid() != parent)
+		_exit(127);
+	/* Out of the terminal's process group: a Ctrl-C is for the app (which
+	 * sbx forwards), not for its display, which sbx stops after it. */
+	setpgid(0, 0);
+}
+
+static void stop(void *arg)
+{
+	struct nested_x *x = arg;
+	int status;
+
+	if (x->pid > 0) {
+		kill(x->pid, SIGTERM);
+		for (int t = 0; t < STOP_TENTHS; t++) {
+			if (waitpid(x->pid, &status, WNOHANG) == x->pid) {
+				x->pid = 0;
+				break;
+			}
+			usleep(100000);
+		}
+		spawn_kill(&x->pid);
+	}
+	spawn_log_trace(x->log_fd, XEPHYR, NULL);
+	if (x->log_fd >= 0)
+		close(x->log_fd);
+	if (x->auth_fd >= 0)
+		close(x->auth_fd);
+	x->log_fd = x->auth_fd = -1;
+}
+
+/* Reads the display number Xephyr writes to -displayfd when it is ready. */
+static void wait_ready(struct nested_x *x, int fd)
+{
+	size_t n = 0;
+
+	for (int tenths = READY_TENTHS; tenths > 0; tenths--) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int status;
+
+		if (poll(&pfd, 1, 100) < 0 && errno != EINTR)
+			die_errno("poll");
+		if (pfd.revents & POLLIN) {
+			ssize_t r = read(fd, x->num + n, sizeof(x->num) - 1 - n);
+			if (r > 0) {
+				n += (size_t)r;
+				x->num[n] = '\0';
+				if (strchr(x->num, '\n')) {
+					x->num[strcspn(x->num, "\n")] = '\0';
+					if (x->num[0] && x->num[strspn(x->num, "0123456789")] == '\0')
+						return;
+					die("--display=nested: " XEPHYR " reported a bad display number");
+				}
+				if (n == sizeof(x->num) - 1)
+					die("--display=nested: " XEPHYR " reported a bad display number");
+				continue;
+			}
+		}
+		if (waitpid(x->pid, &status, WNOHANG) == x->pid) {
+			cleanup_free char *last = spawn_log_last_line(x->log_fd, NULL);
+
+			x->pid = 0;
+			die("--display=nested: " XEPHYR " failed to start%s%s", last ? ": " : " (see sbx -v)",
+			    last ? last : "");
+		}
+		if (pfd.revents & (POLLHUP | POLLERR))
+			usleep(10000);
+	}
+	die("--display=nested: " XEPHYR " did not get ready within %d seconds", READY_TENTHS / 10);
+}
+
+struct nested_x *nested_start(struct sbx_spec *spec, const struct nested_plan *plan)
+{
+	unsigned char cookie[16], entry[64];
+	cleanup_free char *prog = NULL;
+	cleanup_free char *screen = NULL;
+	cleanup_free char *title = NULL;
+	struct strv argv = { 0 };
+	struct nested_x *x;
+	pid_t parent = getpid();
+	size_t n = 0;
+	int ready[2];
+
+	if (spec->desktop.display != SBX_DISPLAY_NESTED || !plan->ok)
+		return NULL;
+	prog = find_in_path(XEPHYR);
+	if (!prog)
+		die("--display=nested: " XEPHYR " is not installed (Debian package xserver-xephyr)");
+	if (getrandom(cookie, sizeof(cookie), 0) != sizeof(cookie))
+		die_errno("--display=nested: getrandom");
+	x = xcalloc(1, sizeof(*x));
+	x->log_fd = spawn_log_create("sbx-xephyr-log");
+	/* Xephyr's -auth file: one FamilyWild cookie for any display number. */
+	x->auth_fd = memfd_create("sbx-xephyr-auth", MFD_CLOEXEC);
+	if (x->auth_fd < 0)
+		die_errno("--display=nested: memfd_create");
+	entry[n++] = 0xff, entry[n++] = 0xff;          /* FamilyWild */
+	entry[n++] = 0, entry[n++] = 0;                /* address */
+	entry[n++] = 0, entry[n++] = 0;                /* number: any */
+	entry[n++] = 0, entry[n++] = 18;
+	memcpy(entry + n, "MIT-MAGIC-COOKIE-1", 18);
+	n += 18;
+	entry[n++] = 0, entry[n++] = sizeof(cookie);
+	memcpy(entry + n, cookie, sizeof(cookie));
+	n += sizeof(cookie);
+	if (write_all(x->auth_fd, entry, n) != (ssize_t)n)
+		die_errno("--display=nested: cannot write the cookie file");
+	at_die(stop, x);
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		die_errno("pipe");
+
+	screen = xasprintf("%ux%u", plan->width, plan->height);
+	title = xasprintf("sbx: %s", plan->title);
+	strv_push(&argv, prog);
+	strv_push(&argv, "-displayfd");
+	strv_push(&argv, "3");
+	strv_push(&argv, "-auth");
+	strv_push(&argv, "/proc/self/fd/4");
+	strv_push(&argv, "-nolisten");
+	strv_push(&argv, "tcp");
+	strv_push(&argv, "-noreset");
+	strv_push(&argv, "-resizeable");
+	strv_push(&argv, "-title");
+	strv_push(&argv, title);
+	strv_push(&argv, "-screen");
+	strv_push(&argv, screen);
+	x->pid = spawn_helper_in(argv.v, x->log_fd, ready[1], x->auth_fd, die_with_sbx_term, &parent);
+	strv_free(&argv);
+	close(ready[1]);
+	wait_ready(x, ready[0]);
+	close(ready[0]);
+	trace(XEPHYR " is pid %d, display :%s, %ux%u", (int)x->pid, x->num, plan->width, plan->height);
+
+	{
+		cleanup_free char *sock = xasprintf("/tmp/.X11-unix/X%s", x->num);
+		cleanup_free char *display = xasprintf(":%s", x->num);
+
+		desktop_add_x11(spec, sock, display, x->num, cookie, sizeof(cookie));
+	}
+	return x;
+}
+
+void nested_stop(struct nested_x *x)
+{
+	if (!x)
+		return;
+	at_die_cancel(stop, x);
+	stop(x);
+	free(x);
+}
