@@ -163,6 +163,18 @@ static int apply_to(const char *lower, const char *tree, unsigned flags, char **
 	return rc;
 }
 
+/* dst gets src's mtime, as an overlay's copy-up keeps it. */
+static void same_mtime(const char *dst, const char *src)
+{
+	struct stat st;
+	struct timespec ts[2];
+
+	ck_assert_int_eq(stat(src, &st), 0);
+	ts[0] = st.st_atim;
+	ts[1] = st.st_mtim;
+	ck_assert_int_eq(utimensat(AT_FDCWD, dst, ts, 0), 0);
+}
+
 /* Both lower and tree get the same content. */
 static void both(const char *rel, const char *content, mode_t mode)
 {
@@ -193,6 +205,11 @@ START_TEST(diff_added_modified_and_untouched_copy_ups)
 	put("upper/src/same.c", "same\n", 0644); /* copied up, not changed */
 	put("upper/src/run.sh", "echo\n", 0755);  /* chmod +x */
 	put("upper/new.txt", "hello\n", 0644);
+	/* A copy-up keeps the lower's mtime; written a clock tick later, the
+	 * test's copies would differ in time ("U") on a loaded machine. */
+	same_mtime("upper/src/same.c", "lower/src/same.c");
+	same_mtime("upper/src/run.sh", "lower/src/run.sh");
+	same_mtime("upper/src/main.c", "lower/src/main.c");
 	d = diff_of("lower", NULL, 0);
 	ck_assert_str_eq(d, "A new.txt (mode 0644, 6 bytes)\n"
 			    "M src/main.c (10 -> 16 bytes)\n"
