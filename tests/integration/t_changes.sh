@@ -344,6 +344,13 @@ test_changes_dir_must_be_yours() {
 	expect_match "symlinked sbx-changes" "$out" "is a symlink"
 	rm "$T/ch/sbx-changes"
 	mv "$T/info" "$T/ch/sbx-changes"
+	mv "$T/ch/upper" "$T/upper"
+	ln -s "$T/upper" "$T/ch/upper"
+	out=$(sbx apply "$T/ch" 2>&1); rc=$?
+	expect_eq "symlinked upper: status" "$rc" 125
+	expect_match "symlinked upper" "$out" "upper is a symlink"
+	rm "$T/ch/upper"
+	mv "$T/upper" "$T/ch/upper"
 	[ -e "$T/proj/n" ] && fail "a refused apply wrote"
 	sbx apply -q "$T/ch" || fail "apply of a good DIR failed"
 	expect_eq "applied" "$(cat "$T/proj/n")" new
