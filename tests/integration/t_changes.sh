@@ -364,10 +364,10 @@ test_changes_dir_swapped_during_run() {
 	printf 'precious\n' >"$T/victim/work/keep/file"
 	printf 'precious\n' >"$T/victim/work/file"
 	sbx --overlay-driver=kernel --overlay "$T/proj" --changes "$T/ch" -- sh -c "
-		i=0; while [ ! -e '$T/proj/go' ] && [ \$i -lt 300 ]; do sleep 0.1; i=\$((i+1)); done" &
+		i=0; while [ ! -e '$T/proj/go' ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i+1)); done" &
 	local pid=$!
 	track $pid
-	wait_for "[ -d '$T/ch/work/work' ]" 100 || fail "the sandbox did not start"
+	wait_for "[ -d '$T/ch/work/work' ]" 300 || fail "the sandbox did not start"
 	mv "$T/ch" "$T/ch.moved"
 	ln -s "$T/victim" "$T/ch"
 	touch "$T/proj/go"
