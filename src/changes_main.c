@@ -287,10 +287,10 @@ static void print_header(FILE *f, const char *tree, const char *target)
 static void print_json(const struct change_set *set, const char *dir, const struct info *info, const char *tree,
 		       const char *prefix, mode_t um, bool keep)
 {
-	fputs("{\"changes_dir\":", stdout);
-	json_string(stdout, dir);
-	fputs(",\"tree\":", stdout);
+	fputs("{\"tree\":", stdout);
 	json_string(stdout, tree);
+	fputs(",\"changes_dir\":", stdout);
+	json_string(stdout, dir);
 	fputs(",\"target\":", stdout);
 	json_string(stdout, info->target ? info->target : tree);
 	fputs(",\"driver\":", stdout);

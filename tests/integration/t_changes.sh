@@ -344,6 +344,13 @@ test_changes_dir_must_be_yours() {
 	expect_match "symlinked sbx-changes" "$out" "is a symlink"
 	rm "$T/ch/sbx-changes"
 	mv "$T/info" "$T/ch/sbx-changes"
+	mv "$T/ch/upper" "$T/upper"
+	ln -s "$T/upper" "$T/ch/upper"
+	out=$(sbx apply "$T/ch" 2>&1); rc=$?
+	expect_eq "symlinked upper: status" "$rc" 125
+	expect_match "symlinked upper" "$out" "upper is a symlink"
+	rm "$T/ch/upper"
+	mv "$T/upper" "$T/ch/upper"
 	[ -e "$T/proj/n" ] && fail "a refused apply wrote"
 	sbx apply -q "$T/ch" || fail "apply of a good DIR failed"
 	expect_eq "applied" "$(cat "$T/proj/n")" new
@@ -357,10 +364,10 @@ test_changes_dir_swapped_during_run() {
 	printf 'precious\n' >"$T/victim/work/keep/file"
 	printf 'precious\n' >"$T/victim/work/file"
 	sbx --overlay-driver=kernel --overlay "$T/proj" --changes "$T/ch" -- sh -c "
-		i=0; while [ ! -e '$T/proj/go' ] && [ \$i -lt 300 ]; do sleep 0.1; i=\$((i+1)); done" &
+		i=0; while [ ! -e '$T/proj/go' ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i+1)); done" &
 	local pid=$!
 	track $pid
-	wait_for "[ -d '$T/ch/work/work' ]" 100 || fail "the sandbox did not start"
+	wait_for "[ -d '$T/ch/work/work' ]" 300 || fail "the sandbox did not start"
 	mv "$T/ch" "$T/ch.moved"
 	ln -s "$T/victim" "$T/ch"
 	touch "$T/proj/go"
