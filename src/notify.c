@@ -188,7 +188,6 @@ static int mem_fd(pid_t pid, bool fresh)
 {
 	size_t i = (size_t)pid % ARRAY_SIZE(mem_cache);
 	char path[64];
-	int fd;
 
 	if (!fresh && mem_cache[i].fd > 0 && mem_cache[i].pid == pid)
 		return mem_cache[i].fd;
@@ -196,12 +195,13 @@ static int mem_fd(pid_t pid, bool fresh)
 		close(mem_cache[i].fd);
 	mem_cache[i].fd = 0;
 	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd <= 0)
-		return -1;
 	mem_cache[i].pid = pid;
-	mem_cache[i].fd = fd;
-	return fd;
+	mem_cache[i].fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (mem_cache[i].fd <= 0) {
+		mem_cache[i].fd = 0;
+		return -1;
+	}
+	return mem_cache[i].fd;
 }
 
 static ssize_t mem_pread(pid_t pid, void *buf, size_t len, uint64_t addr)
