@@ -67,6 +67,9 @@ static bool is_listener(int fd)
 	return fcntl(fd, F_GETFD) >= 0 && ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0 && errno == ENOENT;
 }
 
+/* Sends the listener to the server; when it cannot, closes it (in the
+ * shared table: C's too), so that the kernel answers C's pending and future
+ * notifications with ENOSYS instead of leaving C waiting forever. */
 static void send_listener(int sock, int fd)
 {
 	char data = 'L';
@@ -86,8 +89,10 @@ static void send_listener(int sock, int fd)
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
-		if (errno != EINTR)
+		if (errno != EINTR) {
+			close(fd);
 			_exit(SBX_EXIT_FAILURE);
+		}
 }
 
 /* H: fd is where the listener will appear (the lowest free fd when C
