@@ -67,6 +67,9 @@ static bool is_listener(int fd)
 	return fcntl(fd, F_GETFD) >= 0 && ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0 && errno == ENOENT;
 }
 
+/* Sends the listener to the server; when it cannot, closes it (in the
+ * shared table: C's too), so that the kernel answers C's pending and future
+ * notifications with ENOSYS instead of leaving C waiting forever. */
 static void send_listener(int sock, int fd)
 {
 	char data = 'L';
@@ -86,8 +89,10 @@ static void send_listener(int sock, int fd)
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
-		if (errno != EINTR)
+		if (errno != EINTR) {
+			close(fd);
 			_exit(SBX_EXIT_FAILURE);
+		}
 }
 
 /* H: fd is where the listener will appear (the lowest free fd when C
@@ -188,7 +193,6 @@ static int mem_fd(pid_t pid, bool fresh)
 {
 	size_t i = (size_t)pid % ARRAY_SIZE(mem_cache);
 	char path[64];
-	int fd;
 
 	if (!fresh && mem_cache[i].fd > 0 && mem_cache[i].pid == pid)
 		return mem_cache[i].fd;
@@ -196,12 +200,13 @@ static int mem_fd(pid_t pid, bool fresh)
 		close(mem_cache[i].fd);
 	mem_cache[i].fd = 0;
 	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd <= 0)
-		return -1;
 	mem_cache[i].pid = pid;
-	mem_cache[i].fd = fd;
-	return fd;
+	mem_cache[i].fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (mem_cache[i].fd <= 0) {
+		mem_cache[i].fd = 0;
+		return -1;
+	}
+	return mem_cache[i].fd;
 }
 
 static ssize_t mem_pread(pid_t pid, void *buf, size_t len, uint64_t addr)
