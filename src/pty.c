@@ -159,6 +159,10 @@ void pty_start(struct pty *p)
 {
 	struct termios raw;
 
+	/* A reader of our stdout that goes away is EPIPE for the relay, not
+	 * a signal that would end sbx with the terminal still raw.  Every
+	 * process of the sandbox already exists, so none inherits this. */
+	signal(SIGPIPE, SIG_IGN);
 	if (!p->tty)
 		return;
 	raw = p->saved;
@@ -225,14 +229,16 @@ static void relay(struct pty *p, const struct pollfd *fds)
 		if (n > 0 && (p->out_off += (size_t)n) == p->out_len)
 			p->out_len = p->out_off = 0;
 		else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-			/* Nobody reads our output any more: keep draining the
-			 * master so the command is not stuck on a full terminal. */
+			/* Nobody reads our output any more: hang up the
+			 * sandbox's terminal, as a closed ssh session does (its
+			 * session gets SIGHUP, its writes EIO). */
 			p->stdout_gone = true;
 			p->out_len = p->out_off = 0;
+			close(p->master);
+			p->master = -1;
+			p->master_done = true;
 		}
 	}
-	if (p->stdout_gone)
-		p->out_len = p->out_off = 0;
 }
 
 static void fill_pollfds(const struct pty *p, int sigfd, struct pollfd *fds)
@@ -266,7 +272,7 @@ int pty_wait_signal(struct pty *p, int sigfd, siginfo_t *info)
 			if (si.ssi_signo == SIGWINCH) {
 				struct winsize ws;
 
-				if (p->tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+				if (p->tty && p->master >= 0 && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
 					ioctl(p->master, TIOCSWINSZ, &ws);
 				continue;
 			}

@@ -77,6 +77,12 @@ test_pty_with_a_pipe_for_stdin() {
 	expect_eq "output" "$(tr -d '\r' <<<"$out")" $'hello\nhello'
 	out=$("$SBX" --pty -- sh -c '[ -t 0 ] && [ -t 1 ] && echo tty' </dev/null 2>&1) || fail "$out"
 	expect_eq "stdin and stdout are the terminal" "$(tr -d '\r' <<<"$out")" "tty"
+	# A reader that goes away hangs up the sandbox's terminal (SIGHUP, as
+	# a closed ssh session), and sbx ends with the terminal restored.
+	out=$(in_terminal "stty -g >'$T/before'; (timeout --foreground 60 \"$SBX\" --pty -- yes; echo \$? >'$T/rc') | head -2 >/dev/null; stty -g >'$T/after'" 2>&1)
+	# SIGHUP (129), or EIO on its next write first (yes exits 1).
+	expect_match "yes was hung up" "$(cat "$T/rc")" "^(1|129)$"
+	expect_eq "terminal modes after sbx" "$(cat "$T/after")" "$(cat "$T/before")"
 	out=$("$SBX" --pty --dry-run -- true) || fail "$out"
 	expect_match "dry run" "$out" "terminal: a pty of its own"
 }
