@@ -1,7 +1,7 @@
 /* launch.c - starting the sandbox and supervising it.
  *
  *   sbx (supervisor, host)      A (new user ns)                 B (PID 1)
- *   fork: compile seccomp filter (in parallel, until B takes it)
+ *   compile seccomp filter in a forked process, unless prebuilt
  *   record, cgroup, net check
  *   clone(CLONE_NEWUSER) ---->  PDEATHSIG; waits on sync pipe
  *   newuidmap/newgidmap
@@ -10,19 +10,24 @@
  *                               opens host sources, overlays
  *                               unshare(pid,time)
  *                               fork ------------------------->  PDEATHSIG; waits
- *   info <- B's pid <---------  waits for B
+ *   info <- B's pid <---------  without overlays: exits now, B
+ *                               being the supervisor's child
  *   slirp4netns/pasta, record
  *   sync <- 'G' -------------------------------------------->  setsid, hostname, lo,
  *   forwards signals to B                                        mounts, pivot_root,
  *                                                                takes the filter,
  *                                                                init: fork+exec command
- *                               stops fuse-overlayfs
- *   exits with A's status       exits with B's status
+ *                               with overlays: B is A's child;
+ *                               A waits for it, stops
+ *                               fuse-overlayfs
+ *   exits with B's status       exits with B's status
  *
  * The other namespaces are created only once the maps exist, owned by the
  * new user namespace.  A closed pipe means the other side died, so every
  * wait ends.  PDEATHSIG on A and B plus the PID namespace make sure nothing
- * outlives a killed sbx.
+ * outlives a killed sbx.  When no overlay needs A afterwards, A creates B
+ * as the supervisor's child (CLONE_PARENT) and exits: one process less
+ * while the command runs and when it ends.
  */
 #include "launch.h"
 
@@ -68,9 +73,15 @@ struct launch {
 	bool have_cwd;
 	pid_t supervisor;
 	int sync[2]; /* supervisor -> A ('M') and B ('G') */
-	int info[2]; /* A -> supervisor: B's pid */
+	int info[2]; /* A -> supervisor: struct launch_info */
 	struct fs_sources fs; /* opened by A, used by B */
 	struct seccomp_job seccomp; /* compiled for B, in parallel */
+};
+
+/* What A tells the supervisor once B exists. */
+struct launch_info {
+	pid_t init;
+	bool a_stays; /* A waits for B and tidies up (overlays) */
 };
 
 static pid_t clone_newuser(void)
@@ -81,6 +92,17 @@ static pid_t clone_newuser(void)
 	return (pid_t)syscall(SYS_clone, 0, CLONE_NEWUSER | SIGCHLD, 0, 0, 0);
 #else
 	return (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
+#endif
+}
+
+/* B as a child of the supervisor, A's parent: it then does not depend on
+ * A, which may exit.  Its exit signal is A's own, SIGCHLD. */
+static pid_t clone_sibling(void)
+{
+#if defined(__s390__) || defined(__CRIS__)
+	return (pid_t)syscall(SYS_clone, 0, CLONE_PARENT | SIGCHLD, 0, 0, 0);
+#else
+	return (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
 #endif
 }
 
@@ -156,7 +178,7 @@ static __attribute__((noreturn)) void run_userns_child(struct launch *l)
 	const struct sbx_spec *spec = l->spec;
 	int flags = 0, status;
 	char go;
-	pid_t init;
+	struct launch_info info = { 0 };
 
 	sbx_role = "userns";
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
@@ -186,18 +208,24 @@ static __attribute__((noreturn)) void run_userns_child(struct launch *l)
 		die_errno("cannot create the sandbox's PID namespace");
 	trace("namespaces created");
 
-	init = fork();
-	if (init < 0)
-		die_errno("fork");
-	if (init == 0)
+	/* With overlays A stays, B its child, as A stops fuse-overlayfs and
+	 * hands over the upper layer when B is gone.  Without, B is the
+	 * supervisor's child and A is done once B exists. */
+	info.a_stays = fs_needs_preparer(&l->fs);
+	info.init = info.a_stays ? fork() : clone_sibling();
+	if (info.init < 0)
+		die_errno("cannot start the sandbox's init");
+	if (info.init == 0)
 		run_init(l);
 	seccomp_compile_close(&l->seccomp);
 	close(l->sync[0]);
-	if (write_all(l->info[1], &init, sizeof(init)) != sizeof(init))
+	if (write_all(l->info[1], &info, sizeof(info)) != sizeof(info))
 		die_errno("cannot report to sbx");
 	close(l->info[1]);
 	fs_release_in_parent(spec, &l->fs);
-	while (waitpid(init, &status, 0) < 0)
+	if (!info.a_stays)
+		_exit(0);
+	while (waitpid(info.init, &status, 0) < 0)
 		if (errno != EINTR)
 			die_errno("waitpid");
 	fs_finish(&l->fs);
@@ -219,8 +247,9 @@ static void send_signal(int pidfd, pid_t pid, int sig)
 		kill(pid, sig);
 }
 
-/* The supervisor's loop: passes signals on to init and waits for A. */
-static int supervise(struct launch *l, pid_t child, pid_t init, const sigset_t *set)
+/* The supervisor's loop: passes signals on to init and waits for child
+ * (A when it stays, else init); reaps *other (A once it left) on the way. */
+static int supervise(struct launch *l, pid_t child, pid_t init, pid_t *other, const sigset_t *set)
 {
 	cleanup_fd int pidfd = open_pidfd(init);
 	bool timed_out = false;
@@ -249,6 +278,8 @@ static int supervise(struct launch *l, pid_t child, pid_t init, const sigset_t *
 			continue;
 		}
 		seccomp_compile_reap(&l->seccomp, false);
+		if (*other > 0 && waitpid(*other, NULL, WNOHANG) == *other)
+			*other = 0;
 		pid_t w = waitpid(child, &status, WNOHANG);
 		if (w == 0 || (w < 0 && errno == EINTR))
 			continue;
@@ -271,7 +302,8 @@ int launch_run(struct sbx_spec *spec)
 	struct dbus_proxy *bus;
 	cleanup_free char *rec_dir = NULL;
 	sigset_t set;
-	pid_t child, init;
+	struct launch_info info;
+	pid_t child, init, gone;
 	int status;
 
 	/* Block what we forward before any child exists, so no signal is lost
@@ -321,7 +353,7 @@ int launch_run(struct sbx_spec *spec)
 	cgroup_enter(cg, child);
 	if (write_all(l.sync[1], "M", 1) != 1)
 		die_errno("cannot wake the sandbox");
-	if (read_all(l.info[0], &init, sizeof(init)) != sizeof(init)) {
+	if (read_all(l.info[0], &info, sizeof(info)) != sizeof(info) || info.init <= 0) {
 		/* A failed and said why on stderr; pass on its status. */
 		while (waitpid(child, &status, 0) < 0)
 			if (errno != EINTR)
@@ -332,14 +364,19 @@ int launch_run(struct sbx_spec *spec)
 		goto out;
 	}
 	close(l.info[0]);
-	trace("sandbox init is pid %d", (int)init);
+	init = info.init;
+	/* A that left is reaped along the way. */
+	gone = info.a_stays ? 0 : child;
+	trace("sandbox init is pid %d%s", (int)init, info.a_stays ? "" : "; the user namespace's first process left");
 	net = net_start(spec, init);
 	record_commit(rec, spec, init, cgroup_path(cg));
 	if (write_all(l.sync[1], "G", 1) != 1)
 		die_errno("cannot start the sandbox");
 	close(l.sync[1]);
 
-	status = supervise(&l, child, init, &set);
+	status = supervise(&l, info.a_stays ? child : init, init, &gone, &set);
+	while (gone > 0 && waitpid(gone, NULL, 0) < 0 && errno == EINTR)
+		;
 	overlay_tidy_changes(spec);
 	net_stop(net);
 	cgroup_finish(cg, status);
