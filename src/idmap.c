@@ -5,8 +5,10 @@
  * setuid helpers newuidmap/newgidmap install the rest; without them the
  * parent writes a one-line map itself, which the kernel allows unprivileged.
  *
- * libsubid is loaded with dlopen only when subordinate IDs are looked up,
- * and then in a short-lived process of its own: it pulls in eleven more
+ * When nsswitch.conf names no subid source, libsubid would only read
+ * /etc/subuid and /etc/subgid: sbx reads them itself (subid_files.c).
+ * Otherwise libsubid is loaded with dlopen, and then in a short-lived
+ * process of its own: it pulls in eleven more
  * libraries (libaudit, libselinux, libsemanage, libpam...), about 0.8 ms
  * and 1 MiB of resident pages that the supervisor, which lives as long as
  * the sandbox, should not carry.  launch.c starts the lookup first and
@@ -24,6 +26,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "subid_files.h"
 #include "util.h"
 
 /* The kernel refuses ids that wrap to (uid_t)-1. */
@@ -138,7 +141,7 @@ static bool get_ranges(struct idmap *map, const struct libsubid *lib, const char
 }
 
 /* What the lookup process sends back. */
-struct lookup_result {
+struct idmap_lookup {
 	bool ok;
 	char reason[256];
 	size_t nu, ng;
@@ -147,7 +150,7 @@ struct lookup_result {
 
 static __attribute__((noreturn)) void lookup_child(int fd, const char *user)
 {
-	struct lookup_result r = { 0 };
+	struct idmap_lookup r = { 0 };
 	struct idmap tmp = { 0 };
 	struct libsubid lib;
 
@@ -158,6 +161,32 @@ static __attribute__((noreturn)) void lookup_child(int fd, const char *user)
 	}
 	memcpy(r.reason, tmp.reason, sizeof(r.reason));
 	_exit(write_all(fd, &r, sizeof(r)) == (ssize_t)sizeof(r) ? 0 : 1);
+}
+
+/* The ranges from the files, when libsubid would read nothing else;
+ * false when it may (or a file cannot be read): ask libsubid then. */
+static bool files_lookup(struct idmap *map, const struct passwd *pw)
+{
+	cleanup_free char *nss = read_file_at(AT_FDCWD, "/etc/nsswitch.conf", NULL);
+	cleanup_free char *u = NULL, *g = NULL;
+	struct idmap_lookup *r;
+
+	if ((!nss && errno != ENOENT) || !subid_files_only(nss))
+		return false;
+	u = read_file_at(AT_FDCWD, "/etc/subuid", NULL);
+	g = read_file_at(AT_FDCWD, "/etc/subgid", NULL);
+	if (!u || !g)
+		return false;
+	r = xcalloc(1, sizeof(*r));
+	r->nu = subid_files_ranges(u, pw->pw_name, pw->pw_uid, r->u, IDMAP_MAX_LINES);
+	r->ng = subid_files_ranges(g, pw->pw_name, pw->pw_uid, r->g, IDMAP_MAX_LINES);
+	r->ok = r->nu && r->ng;
+	if (!r->ok)
+		snprintf(r->reason, sizeof(r->reason), "user %s has no subordinate %s range (%s)", pw->pw_name,
+			 r->nu ? "gid" : "uid", r->nu ? "/etc/subgid" : "/etc/subuid");
+	map->files = r;
+	trace("subordinate IDs read from /etc/subuid and /etc/subgid (no subid source in nsswitch.conf)");
+	return true;
 }
 
 void idmap_plan_start(struct idmap *map, const struct sbx_spec *spec)
@@ -175,6 +204,8 @@ void idmap_plan_start(struct idmap *map, const struct sbx_spec *spec)
 			 (unsigned)getuid());
 		return;
 	}
+	if (files_lookup(map, pw))
+		return;
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		die_errno("pipe");
 	fflush(NULL);
@@ -191,17 +222,24 @@ void idmap_plan_start(struct idmap *map, const struct sbx_spec *spec)
 
 static bool plan_subids(struct idmap *map, const struct sbx_spec *spec)
 {
-	struct lookup_result r;
+	struct idmap_lookup r;
 	ssize_t n;
 
-	if (map->lookup_fd < 0)
+	if (map->files) {
+		r = *map->files;
+		n = sizeof(r);
+		free(map->files);
+		map->files = NULL;
+	} else if (map->lookup_fd < 0) {
 		return false; /* the reason is set */
-	n = read_all(map->lookup_fd, &r, sizeof(r));
-	close(map->lookup_fd);
-	map->lookup_fd = -1;
-	while (waitpid(map->lookup_pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	map->lookup_pid = 0;
+	} else {
+		n = read_all(map->lookup_fd, &r, sizeof(r));
+		close(map->lookup_fd);
+		map->lookup_fd = -1;
+		while (waitpid(map->lookup_pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		map->lookup_pid = 0;
+	}
 	if (n != (ssize_t)sizeof(r)) {
 		snprintf(map->reason, sizeof(map->reason), "the lookup of subordinate IDs through libsubid failed");
 		return false;
@@ -248,6 +286,8 @@ void idmap_plan(struct idmap *map, const struct sbx_spec *spec)
 
 void idmap_free(struct idmap *map)
 {
+	free(map->files);
+	map->files = NULL;
 	free(map->newuidmap);
 	free(map->newgidmap);
 	map->newuidmap = map->newgidmap = NULL;
@@ -265,12 +305,6 @@ void idmap_print(const struct idmap *map, FILE *out)
 	for (char *l = strtok(g, "\n"); l; l = strtok(NULL, "\n"))
 		fprintf(out, "gid_map: %s\n", l);
 }
-
-struct helper_run {
-	pid_t pid;
-	int err_fd; /* read end of the helper's stderr */
-	const char *name;
-};
 
 /* Starts `helper PID inside outside count ...` with stderr captured. */
 static void helper_start(struct helper_run *run, const char *path, const char *name, pid_t target,
@@ -321,6 +355,7 @@ static void helper_finish(struct helper_run *run)
 	while (waitpid(run->pid, &status, 0) < 0)
 		if (errno != EINTR)
 			die_errno("waitpid %s", run->name);
+	run->pid = 0;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return;
 	buf[len > 0 ? len : 0] = '\0';
@@ -341,16 +376,29 @@ static void write_proc(pid_t pid, const char *file, const char *content)
 		die_errno("cannot write %s", path);
 }
 
-void idmap_install(const struct idmap *map, pid_t pid)
+/* On die() between start and finish: no helper outlives sbx. */
+static void helpers_reap(void *arg)
+{
+	struct idmap *map = arg;
+
+	for (int i = 0; i < 2; i++) {
+		if (map->helpers[i].pid <= 0)
+			continue;
+		kill(map->helpers[i].pid, SIGKILL);
+		while (waitpid(map->helpers[i].pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		map->helpers[i].pid = 0;
+	}
+}
+
+void idmap_install_start(struct idmap *map, pid_t pid)
 {
 	if (map->mode == SBX_MAP_SUBIDS) {
-		struct helper_run u, g;
-
-		/* Both helpers run at once: they are the slowest part of startup. */
-		helper_start(&u, map->newuidmap, "newuidmap", pid, map->uid, map->n_uid);
-		helper_start(&g, map->newgidmap, "newgidmap", pid, map->gid, map->n_gid);
-		helper_finish(&u);
-		helper_finish(&g);
+		at_die(helpers_reap, map);
+		/* Both helpers run at once, and alongside the supervisor's own
+		 * checks: they are the slowest part of startup. */
+		helper_start(&map->helpers[0], map->newuidmap, "newuidmap", pid, map->uid, map->n_uid);
+		helper_start(&map->helpers[1], map->newgidmap, "newgidmap", pid, map->gid, map->n_gid);
 		return;
 	}
 	cleanup_free char *u = idmap_format(map->uid, map->n_uid);
@@ -359,4 +407,20 @@ void idmap_install(const struct idmap *map, pid_t pid)
 	/* An unprivileged gid_map needs setgroups denied first. */
 	write_proc(pid, "setgroups", "deny");
 	write_proc(pid, "gid_map", g);
+}
+
+void idmap_install_finish(struct idmap *map)
+{
+	if (map->mode != SBX_MAP_SUBIDS)
+		return;
+	for (int i = 0; i < 2; i++)
+		if (map->helpers[i].pid > 0)
+			helper_finish(&map->helpers[i]);
+	at_die_cancel(helpers_reap, map);
+}
+
+void idmap_install(struct idmap *map, pid_t pid)
+{
+	idmap_install_start(map, pid);
+	idmap_install_finish(map);
 }

@@ -326,10 +326,12 @@ int launch_run(struct sbx_spec *spec)
 	 * here, before any process of the sandbox exists. */
 	net_prepare(spec, l.hostname);
 	desktop_prepare(spec);
-	rec = record_reserve(spec);
-	rec_dir = record_path(rec);
+	/* The D-Bus proxy's socket is in the record's directory and bound
+	 * into the sandbox: both before A, which takes the spec as it is.
+	 * Otherwise the record waits for the ID helpers below. */
+	rec = spec->dbus.enabled ? record_reserve(spec) : NULL;
+	rec_dir = rec ? record_path(rec) : NULL;
 	bus = dbus_start(spec, rec_dir);
-	cg = cgroup_create(spec, spec->name);
 	idmap_plan_finish(&l.map, spec);
 	if (spec->map_mode == SBX_MAP_AUTO && l.map.mode == SBX_MAP_SINGLE)
 		note("using a single-ID map (uid %u -> %u only): %s; see --map", spec->uid, (unsigned)geteuid(),
@@ -347,7 +349,12 @@ int launch_run(struct sbx_spec *spec)
 	close(l.info[1]);
 	seccomp_compile_close(&l.seccomp);
 
-	idmap_install(&l.map, child);
+	idmap_install_start(&l.map, child);
+	/* While newuidmap/newgidmap run: what A does not take from the spec. */
+	if (!rec)
+		rec = record_reserve(spec);
+	cg = cgroup_create(spec, spec->name);
+	idmap_install_finish(&l.map);
 	/* Before A creates the cgroup namespace, so the sandbox's cgroup is
 	 * its root there. */
 	cgroup_enter(cg, child);
