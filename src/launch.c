@@ -12,10 +12,11 @@
  *                               fork ------------------------->  PDEATHSIG; waits
  *   info <- B's pid <---------  without overlays: exits now, B
  *                               being the supervisor's child
- *   slirp4netns/pasta, record
+ *   starts slirp4netns/pasta, record
  *   sync <- 'G' -------------------------------------------->  setsid, hostname, lo,
- *   forwards signals to B                                        mounts, pivot_root,
- *                                                                takes the filter,
+ *   waits for the network helper                                 mounts, pivot_root,
+ *   sync <- 'N' (with a helper) ---------------------------->  takes the filter,
+ *   forwards signals to B                                        waits for 'N',
  *                                                                init: fork+exec command
  *                               with overlays: B is A's child;
  *                               A waits for it, stops
@@ -151,7 +152,6 @@ static __attribute__((noreturn)) void run_init(struct launch *l)
 	/* EOF instead of 'G': the supervisor died or gave up. */
 	if (read_all(l->sync[0], &go, 1) != 1 || go != 'G')
 		_exit(SBX_EXIT_FAILURE);
-	close(l->sync[0]);
 
 	/* A session of its own: no controlling terminal, so the command cannot
 	 * push input into the caller's terminal with TIOCSTI. */
@@ -169,6 +169,10 @@ static __attribute__((noreturn)) void run_init(struct launch *l)
 	fs_setup(spec, &l->fs, l->have_cwd ? l->cwd : NULL);
 	/* As late as possible: the compile ran alongside everything above. */
 	seccomp_compile_receive(&l->seccomp);
+	/* The network helper started alongside too: 'N' once it is ready. */
+	if (net_has_helper(spec) && (read_all(l->sync[0], &go, 1) != 1 || go != 'N'))
+		_exit(SBX_EXIT_FAILURE);
+	close(l->sync[0]);
 	_exit(init_run(spec));
 }
 
@@ -378,6 +382,10 @@ int launch_run(struct sbx_spec *spec)
 	net = net_start(spec, init);
 	record_commit(rec, spec, init, cgroup_path(cg));
 	if (write_all(l.sync[1], "G", 1) != 1)
+		die_errno("cannot start the sandbox");
+	/* init mounts while the helper starts; the command waits for it. */
+	net_ready(net, spec);
+	if (net && write_all(l.sync[1], "N", 1) != 1)
 		die_errno("cannot start the sandbox");
 	close(l.sync[1]);
 

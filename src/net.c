@@ -38,6 +38,11 @@
 #define NET_MTU "65520"
 #define NET_READY_TENTHS 100 /* how long the helper may take to start: 10 s */
 
+bool net_has_helper(const struct sbx_spec *spec)
+{
+	return spec->net.mode == SBX_NET_SLIRP4NETNS || spec->net.mode == SBX_NET_PASTA;
+}
+
 void net_loopback_up(void)
 {
 	cleanup_fd int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -72,6 +77,7 @@ struct net_helper {
 	char *run_dir; /* API socket or ready FIFO; removed once started */
 	char *sock;    /* slirp4netns API socket in run_dir */
 	char *fifo;    /* pasta's pid file (a FIFO) in run_dir */
+	int ready_fd;  /* between net_start and net_ready */
 };
 
 /* Runs "PROGRAM --help" and returns what it printed (both streams). */
@@ -112,6 +118,39 @@ static char *help_text(const char *prog)
 	close(p[0]);
 	spawn_kill(&pid);
 	return buf;
+}
+
+/* The options the installed helper knows, from the names in its program
+ * file: getopt_long needs each long option's name as a string there, so a
+ * name that is absent is an option it lacks.  Running `--help` instead
+ * costs a process per start (pasta: over 20 ms).  False when the file does
+ * not look like it (packed, unreadable, a wrapper script): ask --help then. */
+static bool scan_options(const char *path, bool slirp)
+{
+	const char *must = slirp ? "exit-fd" : "config-net";
+	size_t len = 0;
+	cleanup_free char *bin = NULL;
+	cleanup_fd int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+
+	/* Bounded: these programs are well under 1 MiB. */
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > (16 << 20))
+		return false;
+	bin = xmalloc((size_t)st.st_size);
+	while (len < (size_t)st.st_size) {
+		ssize_t r = read(fd, bin + len, (size_t)st.st_size - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		len += (size_t)r;
+	}
+	if (!memmem(bin, len, must, strlen(must) + 1))
+		return false;
+	plan.slirp_sandbox = memmem(bin, len, "enable-sandbox", sizeof("enable-sandbox")) != NULL;
+	plan.slirp_seccomp = memmem(bin, len, "enable-seccomp", sizeof("enable-seccomp")) != NULL;
+	plan.pasta_map_loopback = memmem(bin, len, "map-host-loopback", sizeof("map-host-loopback")) != NULL;
+	return true;
 }
 
 static char *resolv_conf(void)
@@ -162,11 +201,14 @@ void net_prepare(struct sbx_spec *spec, const char *hostname)
 		    sbx_net_mode_names[mode], mode == SBX_NET_PASTA ? "passt" : "slirp4netns");
 	}
 	/* Options differ between versions: ask the installed one, once. */
-	help = help_text(plan.path);
-	plan.slirp_sandbox = strstr(help, "--enable-sandbox") != NULL;
-	plan.slirp_seccomp = strstr(help, "--enable-seccomp") != NULL;
-	plan.pasta_map_loopback = strstr(help, "--map-host-loopback") != NULL;
-	trace("network helper %s", plan.path);
+	if (!scan_options(plan.path, mode == SBX_NET_SLIRP4NETNS)) {
+		help = help_text(plan.path);
+		plan.slirp_sandbox = strstr(help, "--enable-sandbox") != NULL;
+		plan.slirp_seccomp = strstr(help, "--enable-seccomp") != NULL;
+		plan.pasta_map_loopback = strstr(help, "--map-host-loopback") != NULL;
+	}
+	trace("network helper %s%s%s%s", plan.path, plan.slirp_sandbox ? " --enable-sandbox" : "",
+	      plan.slirp_seccomp ? " --enable-seccomp" : "", plan.pasta_map_loopback ? " --map-host-loopback" : "");
 
 	if (spec->share[SBX_NS_UTS]) {
 		if (gethostname(host, sizeof(host) - 1) < 0)
@@ -214,6 +256,9 @@ static void helper_kill(void *arg)
 	if (h->log_fd >= 0)
 		close(h->log_fd);
 	h->log_fd = -1;
+	if (h->ready_fd >= 0)
+		close(h->ready_fd);
+	h->ready_fd = -1;
 }
 
 /* A private directory for the API socket or the ready FIFO, in the
@@ -423,13 +468,14 @@ struct net_helper *net_start(const struct sbx_spec *spec, pid_t init_pid)
 	struct strv argv = { 0 };
 	struct net_helper *h;
 
-	if (spec->net.mode != SBX_NET_SLIRP4NETNS && spec->net.mode != SBX_NET_PASTA)
+	if (!net_has_helper(spec))
 		return NULL;
 	if (!plan.path)
 		die("--net=%s: internal error: net_prepare was not called", sbx_net_mode_names[spec->net.mode]);
 	h = xcalloc(1, sizeof(*h));
 	h->name = slirp ? "slirp4netns" : "pasta";
 	h->exit_fd = -1;
+	h->ready_fd = -1;
 	h->log_fd = spawn_log_create("sbx-net-log");
 	at_die(helper_kill, h);
 	strv_push(&argv, plan.path);
@@ -487,15 +533,25 @@ struct net_helper *net_start(const struct sbx_spec *spec, pid_t init_pid)
 	if (exitp[0] >= 0)
 		close(exitp[0]);
 	trace("%s is pid %d", h->name, (int)h->pid);
-	wait_ready(h, spec, ready[0]);
-	close(ready[0]);
+	h->ready_fd = ready[0];
+	return h;
+}
+
+void net_ready(struct net_helper *h, const struct sbx_spec *spec)
+{
+	bool slirp = spec->net.mode == SBX_NET_SLIRP4NETNS;
+
+	if (!h)
+		return;
+	wait_ready(h, spec, h->ready_fd);
+	close(h->ready_fd);
+	h->ready_fd = -1;
 	if (slirp)
 		for (size_t i = 0; i < spec->net.n_publish; i++)
 			slirp_publish(h, &spec->net.publish[i]);
 	/* Everything is set up: the socket and FIFO are not needed again. */
 	remove_run_dir(h);
 	trace("%s is ready: %s/24 via %s on %s", h->name, NET_ADDR, NET_GW, NET_TAP);
-	return h;
 }
 
 void net_stop(struct net_helper *h)

@@ -2,12 +2,16 @@
 #ifndef SBX_NET_H
 #define SBX_NET_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "spec.h"
 
 struct net_helper;
 
+/* Whether spec's network mode runs a helper (slirp4netns, pasta); after
+ * net_prepare resolved --net=auto. */
+bool net_has_helper(const struct sbx_spec *spec);
 /* Brings up lo in the current (new) network namespace. Dies on failure. */
 void net_loopback_up(void);
 /* In sbx, before any process starts: resolves --net=auto, checks that the
@@ -16,10 +20,13 @@ void net_loopback_up(void);
  * naming the package to install when the helper is missing. */
 void net_prepare(struct sbx_spec *spec, const char *hostname);
 /* In the supervisor, once the sandbox's network namespace exists (init_pid
- * lives in it) and before the command starts: starts slirp4netns or pasta,
- * waits until it is ready and publishes the ports.  NULL when the mode needs
- * no helper.  Dies on failure. */
+ * lives in it): starts slirp4netns or pasta.  NULL when the mode needs no
+ * helper.  Dies on failure. */
 struct net_helper *net_start(const struct sbx_spec *spec, pid_t init_pid);
+/* Then, while init sets up the mounts and before the command starts:
+ * waits until the helper is ready and publishes the ports.  Dies on
+ * failure.  NULL is fine. */
+void net_ready(struct net_helper *h, const struct sbx_spec *spec);
 /* After the sandbox ended: stops the helper and reaps it.  NULL is fine. */
 void net_stop(struct net_helper *h);
 
