@@ -7,6 +7,7 @@
 #include "ctl.h"
 #include "idmap.h"
 #include "launch.h"
+#include "net.h"
 #include "profile.h"
 #include "spec.h"
 #include "util.h"
@@ -66,6 +67,7 @@ int main(int argc, char **argv)
 		struct idmap map;
 
 		spec_print(&spec, stdout);
+		net_print_plan(&spec, stdout);
 		idmap_plan(&map, &spec);
 		idmap_print(&map, stdout);
 		idmap_free(&map);

@@ -80,6 +80,12 @@ struct net_helper {
 	int ready_fd;  /* between net_start and net_ready */
 };
 
+/* Whether name, as a whole string, is in the program text. */
+static bool has_name(const char *bin, size_t len, const char *name)
+{
+	return memmem(bin, len, name, strlen(name) + 1) != NULL;
+}
+
 /* Runs "PROGRAM --help" and returns what it printed (both streams). */
 static char *help_text(const char *prog)
 {
@@ -120,37 +126,107 @@ static char *help_text(const char *prog)
 	return buf;
 }
 
-/* The options the installed helper knows, from the names in its program
- * file: getopt_long needs each long option's name as a string there, so a
- * name that is absent is an option it lacks.  Running `--help` instead
- * costs a process per start (pasta: over 20 ms).  False when the file does
- * not look like it (packed, unreadable, a wrapper script): ask --help then. */
-static bool scan_options(const char *path, bool slirp)
+/* The installed helper's program file, to look for option names in:
+ * getopt_long needs each long option's name as a string there, so a name
+ * that is absent is an option it lacks.  Running `--help` instead costs a
+ * process per start (pasta: over 20 ms).  NULL when the file does not look
+ * like it (unreadable, packed, a wrapper script without the name must,
+ * an option sbx always passes): ask --help then. */
+static char *program_text(const char *path, const char *must, size_t *len)
 {
-	const char *must = slirp ? "exit-fd" : "config-net";
-	size_t len = 0;
 	cleanup_free char *bin = NULL;
 	cleanup_fd int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
+	char *ret;
 
+	*len = 0;
 	/* Bounded: these programs are well under 1 MiB. */
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > (16 << 20))
-		return false;
+		return NULL;
 	bin = xmalloc((size_t)st.st_size);
-	while (len < (size_t)st.st_size) {
-		ssize_t r = read(fd, bin + len, (size_t)st.st_size - len);
+	while (*len < (size_t)st.st_size) {
+		ssize_t r = read(fd, bin + *len, (size_t)st.st_size - *len);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
-			return false;
-		len += (size_t)r;
+			return NULL;
+		*len += (size_t)r;
 	}
-	if (!memmem(bin, len, must, strlen(must) + 1))
+	if (!has_name(bin, *len, must))
+		return NULL;
+	ret = bin;
+	bin = NULL;
+	return ret;
+}
+
+static bool scan_options(const char *path, bool slirp)
+{
+	size_t len;
+	cleanup_free char *bin = program_text(path, slirp ? "exit-fd" : "config-net", &len);
+
+	if (!bin)
 		return false;
-	plan.slirp_sandbox = memmem(bin, len, "enable-sandbox", sizeof("enable-sandbox")) != NULL;
-	plan.slirp_seccomp = memmem(bin, len, "enable-seccomp", sizeof("enable-seccomp")) != NULL;
-	plan.pasta_map_loopback = memmem(bin, len, "map-host-loopback", sizeof("map-host-loopback")) != NULL;
+	plan.slirp_sandbox = has_name(bin, len, "enable-sandbox");
+	plan.slirp_seccomp = has_name(bin, len, "enable-seccomp");
+	plan.pasta_map_loopback = has_name(bin, len, "map-host-loopback");
 	return true;
+}
+
+/* --net=auto: the engine that moves TCP faster here.  pasta's TCP over its
+ * tap device was reworked through 2023 and 2024; the version of Debian 12
+ * (2023-03) retransmits under load and measured slower than slirp4netns
+ * (bench/README.md).  Versions that know --map-host-loopback (2024 and
+ * later) have that work.  pasta's program does not say its version, so
+ * that option is the sign. */
+enum sbx_net_mode net_auto_pick(char **path, char *why, size_t len)
+{
+	cleanup_free char *pasta = find_in_path("pasta");
+	cleanup_free char *slirp = find_in_path("slirp4netns");
+	cleanup_free char *bin = NULL;
+	size_t n = 0;
+	bool recent;
+
+	*path = NULL;
+	if (!pasta && !slirp) {
+		snprintf(why, len, "neither pasta nor slirp4netns is installed");
+		return SBX_NET_NONE;
+	}
+	if (!pasta || !slirp) {
+		snprintf(why, len, "only %s is installed", pasta ? "pasta" : "slirp4netns");
+		*path = pasta ? xstrdup(pasta) : xstrdup(slirp);
+		return pasta ? SBX_NET_PASTA : SBX_NET_SLIRP4NETNS;
+	}
+	bin = program_text(pasta, "config-net", &n);
+	if (bin) {
+		recent = has_name(bin, n, "map-host-loopback");
+	} else {
+		cleanup_free char *help = help_text(pasta);
+		recent = strstr(help, "--map-host-loopback") != NULL;
+	}
+	if (recent) {
+		snprintf(why, len, "pasta is of 2024 or later (it knows --map-host-loopback): its TCP is the faster");
+		*path = xstrdup(pasta);
+		return SBX_NET_PASTA;
+	}
+	snprintf(why, len,
+		 "the installed pasta predates 2024 (no --map-host-loopback); its TCP retransmits under load and is slower than slirp4netns's");
+	*path = xstrdup(slirp);
+	return SBX_NET_SLIRP4NETNS;
+}
+
+void net_print_plan(const struct sbx_spec *spec, FILE *out)
+{
+	char why[256];
+	cleanup_free char *path = NULL;
+	enum sbx_net_mode mode;
+
+	if (spec->net.mode != SBX_NET_AUTO)
+		return;
+	mode = net_auto_pick(&path, why, sizeof(why));
+	if (mode == SBX_NET_NONE)
+		fprintf(out, "network auto: none usable (%s)\n", why);
+	else
+		fprintf(out, "network auto: %s (%s)\n", sbx_net_mode_names[mode], why);
 }
 
 static char *resolv_conf(void)
@@ -188,14 +264,13 @@ void net_prepare(struct sbx_spec *spec, const char *hostname)
 	if (mode == SBX_NET_NONE || mode == SBX_NET_HOST)
 		return;
 	if (mode == SBX_NET_AUTO) {
-		if ((plan.path = find_in_path("pasta")))
-			mode = SBX_NET_PASTA;
-		else if ((plan.path = find_in_path("slirp4netns")))
-			mode = SBX_NET_SLIRP4NETNS;
-		else
+		char why[256];
+
+		mode = net_auto_pick(&plan.path, why, sizeof(why));
+		if (mode == SBX_NET_NONE)
 			die("--net=auto: neither pasta nor slirp4netns is installed (install the Debian package passt or slirp4netns)");
 		spec->net.mode = mode;
-		trace("--net=auto: using %s", sbx_net_mode_names[mode]);
+		trace("--net=auto: using %s: %s", sbx_net_mode_names[mode], why);
 	} else if (!(plan.path = find_in_path(sbx_net_mode_names[mode]))) {
 		die("--net=%s: %s is not installed (install the Debian package %s)", sbx_net_mode_names[mode],
 		    sbx_net_mode_names[mode], mode == SBX_NET_PASTA ? "passt" : "slirp4netns");

@@ -3,6 +3,7 @@
 #define SBX_NET_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "spec.h"
@@ -12,6 +13,11 @@ struct net_helper;
 /* Whether spec's network mode runs a helper (slirp4netns, pasta); after
  * net_prepare resolved --net=auto. */
 bool net_has_helper(const struct sbx_spec *spec);
+/* --net=auto's choice: SBX_NET_PASTA or SBX_NET_SLIRP4NETNS with *path set
+ * (malloc'd), or SBX_NET_NONE when neither is installed; why says why. */
+enum sbx_net_mode net_auto_pick(char **path, char *why, size_t len);
+/* For --dry-run: what --net=auto picks and why (nothing for other modes). */
+void net_print_plan(const struct sbx_spec *spec, FILE *out);
 /* Brings up lo in the current (new) network namespace. Dies on failure. */
 void net_loopback_up(void);
 /* In sbx, before any process starts: resolves --net=auto, checks that the
