@@ -64,7 +64,7 @@ const struct spec_key spec_keys[] = {
 	{ "keep-fd", 1, "N", "pass file descriptor N to the command (others above 2 are closed)" },
 	{ "cap-add", 1, "CAPS", "keep these capabilities inside (names, or all)" },
 	{ "cap-drop", 1, "CAPS", "drop these capabilities (names, or all)" },
-	{ "net", 1, "MODE", "network: none (default, loopback only), slirp4netns, pasta, auto (pasta if installed), host (no isolation)" },
+	{ "net", 1, "MODE", "network: none (default, loopback only), slirp4netns, pasta, auto (the faster one installed: --dry-run says which), host (no isolation)" },
 	{ "publish", 1, "[ADDR:]HOSTPORT:PORT[/tcp|udp]", "publish a sandbox port on the host, on 127.0.0.1 unless ADDR is given" },
 	{ "net-host-loopback", 2, NULL, "let the sandbox reach the host's 127.0.0.1 via 10.0.2.2" },
 	{ "clearenv", 2, NULL, "start the command with an empty environment (see --keepenv)" },
