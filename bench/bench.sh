@@ -522,7 +522,21 @@ section_net() {
 		fi
 		net_rows "sbx --net=$mode" 10.0.2.2 "$SBX" --net=$mode --net-host-loopback --
 	done
+	local t_host t_s t_p best pick
+	t_host=$(row_med "host loopback") t_s=$(row_med "sbx --net=slirp4netns") t_p=$(row_med "sbx --net=pasta")
 	table "Network: iperf3 TCP, ${NET_SECS}s, client in the sandbox, server on the host's 127.0.0.1" Mbit/s 0 "host loopback"
+	echo
+	best=$(python3 -c '
+import sys
+v = {k: float(x) for k, x in zip(("slirp4netns", "pasta"), sys.argv[1:]) if x}
+print(max(v, key=v.get) if v else "")' "$t_s" "$t_p")
+	target_ge "the faster engine ($best) / host loopback" "$(ratio "$(row_med "sbx --net=$best")" "$t_host")" 0.5
+	pick=$("$SBX" --net=auto --dry-run -- true 2>&1 | sed -n 's/^network auto: //p')
+	echo "- --net=auto picks: ${pick:-(nothing: $("$SBX" --net=auto --dry-run -- true 2>&1 | tail -n1))}"
+	case "$pick" in
+	"$best "*) echo "- target: --net=auto picks the faster engine measured here ($best): met" ;;
+	*) echo "- target: --net=auto picks the faster engine measured here (${best:-none}): MISSED" ;;
+	esac
 }
 
 # ---- memory: sbx's own processes while `sleep` runs ----
