@@ -174,8 +174,9 @@ static bool scan_options(const char *path, bool slirp)
 
 /* --net=auto: the engine that moves TCP faster here.  pasta's TCP over its
  * tap device was reworked through 2023 and 2024; the version of Debian 12
- * (2023-03) retransmits under load and measured slower than slirp4netns
- * (bench/README.md).  Versions that know --map-host-loopback (2024 and
+ * (2023-03) holds back its ACKs when the host socket is full, so the
+ * sender stalls on retransmissions: 0.05-0.9x of host loopback from run to
+ * run, against slirp4netns's steadier figures (bench/README.md).  Versions that know --map-host-loopback (2024 and
  * later) have that work.  pasta's program does not say its version, so
  * that option is the sign. */
 enum sbx_net_mode net_auto_pick(char **path, char *why, size_t len)
@@ -209,7 +210,7 @@ enum sbx_net_mode net_auto_pick(char **path, char *why, size_t len)
 		return SBX_NET_PASTA;
 	}
 	snprintf(why, len,
-		 "the installed pasta predates 2024 (no --map-host-loopback); its TCP retransmits under load and is slower than slirp4netns's");
+		 "the installed pasta predates 2024 (no --map-host-loopback): its TCP over the tap stalls on retransmissions, slirp4netns's is steadier");
 	*path = xstrdup(slirp);
 	return SBX_NET_SLIRP4NETNS;
 }
