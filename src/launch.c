@@ -2,9 +2,10 @@
  *
  *   sbx (supervisor, host)      A (new user ns)                 B (PID 1)
  *   compile seccomp filter in a forked process, unless prebuilt
- *   record, cgroup, net check
+ *   net check (and the record, with D-Bus)
  *   clone(CLONE_NEWUSER) ---->  PDEATHSIG; waits on sync pipe
- *   newuidmap/newgidmap
+ *   starts newuidmap/newgidmap;
+ *   record, cgroup; waits for them
  *   moves A into the cgroup
  *   sync <- 'M' ------------->  unshare(mnt,net,ipc,uts,cgroup)
  *                               opens host sources, overlays
