@@ -393,10 +393,11 @@ int launch_run(struct sbx_spec *spec)
 	status = supervise(&l, info.a_stays ? child : init, init, &gone, &set);
 	while (gone > 0 && waitpid(gone, NULL, 0) < 0 && errno == EINTR)
 		;
+	net_stop_begin(net);
 	overlay_tidy_changes(spec);
-	net_stop(net);
 	cgroup_finish(cg, status);
 	record_remove(rec);
+	net_stop(net);
 out:
 	dbus_stop(bus);
 	seccomp_compile_reap(&l.seccomp, true);

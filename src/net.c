@@ -78,6 +78,9 @@ struct net_helper {
 	char *sock;    /* slirp4netns API socket in run_dir */
 	char *fifo;    /* pasta's pid file (a FIFO) in run_dir */
 	int ready_fd;  /* between net_start and net_ready */
+	bool stopping; /* net_stop_begin ran */
+	bool died;     /* it had exited by itself: died_status */
+	int died_status;
 };
 
 /* Whether name, as a whole string, is in the program text. */
@@ -630,23 +633,36 @@ void net_ready(struct net_helper *h, const struct sbx_spec *spec)
 	trace("%s is ready: %s/24 via %s on %s", h->name, NET_ADDR, NET_GW, NET_TAP);
 }
 
+void net_stop_begin(struct net_helper *h)
+{
+	if (!h || h->stopping)
+		return;
+	h->stopping = true;
+	/* Killed or crashed while the sandbox ran: its network was gone. */
+	if (waitpid(h->pid, &h->died_status, WNOHANG) == h->pid) {
+		h->pid = 0;
+		h->died = true;
+		return;
+	}
+	/* Its exit (the tap device's teardown) overlaps sbx's own. */
+	if (h->exit_fd >= 0)
+		close(h->exit_fd);
+	h->exit_fd = -1;
+	kill(h->pid, SIGKILL);
+}
+
 void net_stop(struct net_helper *h)
 {
-	int status;
-
 	if (!h)
 		return;
+	net_stop_begin(h);
 	at_die_cancel(helper_kill, h);
-	/* Killed or crashed while the sandbox ran: its network was gone. */
-	if (waitpid(h->pid, &status, WNOHANG) == h->pid) {
-		h->pid = 0;
-		if (WIFSIGNALED(status))
-			warn("%s was killed by signal %d while the sandbox ran; the sandbox lost its network", h->name,
-			     WTERMSIG(status));
-		else
-			warn("%s exited with status %d while the sandbox ran; the sandbox lost its network", h->name,
-			     WEXITSTATUS(status));
-	}
+	if (h->died && WIFSIGNALED(h->died_status))
+		warn("%s was killed by signal %d while the sandbox ran; the sandbox lost its network", h->name,
+		     WTERMSIG(h->died_status));
+	else if (h->died)
+		warn("%s exited with status %d while the sandbox ran; the sandbox lost its network", h->name,
+		     WEXITSTATUS(h->died_status));
 	helper_kill(h);
 	free(h);
 }

@@ -33,7 +33,10 @@ struct net_helper *net_start(const struct sbx_spec *spec, pid_t init_pid);
  * waits until the helper is ready and publishes the ports.  Dies on
  * failure.  NULL is fine. */
 void net_ready(struct net_helper *h, const struct sbx_spec *spec);
-/* After the sandbox ended: stops the helper and reaps it.  NULL is fine. */
+/* After the sandbox ended: stops the helper and reaps it.  NULL is fine.
+ * net_stop_begin only signals it, so that its exit overlaps other work;
+ * net_stop then waits (and calls it if nobody did). */
+void net_stop_begin(struct net_helper *h);
 void net_stop(struct net_helper *h);
 
 #endif
