@@ -16,7 +16,9 @@
 #include "seccomp.h"
 #include "seccomp_build.h"
 
+#include <elf.h>
 #include <errno.h>
+#include <link.h>
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -809,8 +811,54 @@ static void key_list(FILE *f, const char *label, const struct strv *l)
 	fputc('\n', f);
 }
 
+/* The build ID of the libseccomp this process runs with: a distribution's
+ * rebuild (a security update with new syscall tables, say) keeps the
+ * version number but not the build ID. */
+struct build_id {
+	unsigned char id[64];
+	size_t len;
+};
+
+static int find_build_id(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct build_id *b = arg;
+	const char *base = info->dlpi_name ? strrchr(info->dlpi_name, '/') : NULL;
+
+	(void)size;
+	/* By name: in a non-PIE program a function's address is its PLT
+	 * entry in the program, not in the library. */
+	base = base ? base + 1 : info->dlpi_name;
+	if (!base || strncmp(base, "libseccomp.so", strlen("libseccomp.so")))
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
+		const unsigned char *end = p + ph->p_memsz;
+
+		if (ph->p_type != PT_NOTE)
+			continue;
+		while (p + sizeof(ElfW(Nhdr)) <= end) {
+			const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)p;
+			size_t name = (n->n_namesz + 3) & ~(size_t)3, desc = (n->n_descsz + 3) & ~(size_t)3;
+			const unsigned char *d = p + sizeof(*n) + name;
+
+			if (d + desc > end)
+				break;
+			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && !memcmp(p + sizeof(*n), "GNU", 4) &&
+			    n->n_descsz <= sizeof(b->id)) {
+				memcpy(b->id, d, n->n_descsz);
+				b->len = n->n_descsz;
+				return 1;
+			}
+			p = d + desc;
+		}
+	}
+	return 1;
+}
+
 char *seccomp_build_key(const struct sbx_seccomp *sc)
 {
+	struct build_id lib = { .len = 0 };
 	const struct scmp_version *v = seccomp_version();
 	uint32_t arches[3];
 	size_t n = filter_arches(arches), len = 0;
@@ -821,9 +869,14 @@ char *seccomp_build_key(const struct sbx_seccomp *sc)
 		die_errno("seccomp: open_memstream");
 	/* Everything seccomp_build reads: the rules as given (order kept,
 	 * since it decides the order of the rules), the actions, the arches,
-	 * and the libseccomp that resolves names and lays out the program. */
-	fprintf(f, "sbx-seccomp 1\nlibseccomp %u.%u.%u api %u\narches", v->major, v->minor, v->micro,
+	 * and the libseccomp that resolves names and lays out the program: its
+	 * version, the kernel API level it found and its build ID. */
+	fprintf(f, "sbx-seccomp 1\nlibseccomp %u.%u.%u api %u build-id ", v->major, v->minor, v->micro,
 		seccomp_api_get());
+	dl_iterate_phdr(find_build_id, &lib);
+	for (size_t i = 0; i < lib.len; i++)
+		fprintf(f, "%02x", lib.id[i]);
+	fprintf(f, "%s\narches", lib.len ? "" : "none");
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, " %08x", arches[i]);
 	fprintf(f, "\nactions %08x %08x\nuserns %d personality %d\n", action_of(sc->default_action, errno_of(sc)),

@@ -851,6 +851,17 @@ START_TEST(test_prebuilt_key)
 	ck_assert_msg(profile_load(&spec, "default", err, sizeof(err)) == 0, "%s", err);
 	ck_assert_ptr_nonnull(seccomp_prebuilt_find(&spec.seccomp));
 	base = seccomp_build_key(&spec.seccomp);
+	/* libseccomp's build ID is part of it: a rebuilt library of the same
+	 * version (new syscall tables) must not match. */
+	{
+		const char *b = strstr(base, " build-id ");
+		size_t hex;
+
+		ck_assert_ptr_nonnull(b);
+		b += strlen(" build-id ");
+		hex = strspn(b, "0123456789abcdef");
+		ck_assert_msg(hex >= 16 && b[hex] == '\n', "no build ID of libseccomp in the key: %s", base);
+	}
 
 	strv_push(&spec.seccomp.allow, "ptrace");
 	ck_assert_ptr_null(seccomp_prebuilt_find(&spec.seccomp));
