@@ -832,7 +832,8 @@ static int find_build_id(struct dl_phdr_info *info, size_t size, void *arg)
 		return 0;
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
+		/* dl_iterate_phdr gives the load address as an integer. */
+		const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr); // NOLINT(performance-no-int-to-ptr)
 		const unsigned char *end = p + ph->p_memsz;
 
 		if (ph->p_type != PT_NOTE)
