@@ -377,7 +377,8 @@ section_build() {
 	echo "- in the sandbox gcc's temporary files go to its private /tmp, a tmpfs, and an overlay's upper layer is in memory too; natively they go to $(findmnt -no FSTYPE -T "${TMPDIR:-/tmp}" 2>/dev/null || echo ?) (${TMPDIR:-/tmp}) and $(findmnt -no FSTYPE -T "$W" 2>/dev/null || echo ?) ($W)"
 
 	# A project nobody here wrote: BENCH_PROJECT=DIR, an unpacked source
-	# tree (zlib, Lua...) the user fetched; configured once, untimed.
+	# tree (zlib, Lua...) the user fetched; ./configure, when it has one,
+	# runs once, untimed.
 	if [ -z "$ext" ]; then
 		row_na "native" "set BENCH_PROJECT=DIR to an unpacked C project (e.g. zlib or Lua) to measure it"
 		table "Build: a project nobody here wrote" s 2 "native"
@@ -389,7 +390,8 @@ section_build() {
 	fi
 	n=$(basename "$ext")
 	cp -r "$ext" "$W/ext" || return 1
-	if [ ! -f "$W/ext/Makefile" ] && [ -x "$W/ext/configure" ]; then
+	# zlib ships a Makefile that only says to run ./configure first.
+	if [ -x "$W/ext/configure" ]; then
 		(cd "$W/ext" && ./configure >/dev/null 2>&1) || { echo "bench: ./configure failed in $ext" >&2; return 1; }
 	fi
 	build_rows "Build: \`make -j2\` of $n ($(find "$W/ext" -name '*.c' | wc -l) C files)" "$W/ext" ""
