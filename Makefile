@@ -45,6 +45,7 @@ SHELL := /bin/bash
 SRCS := $(wildcard src/*.c)
 OBJS := $(SRCS:src/%.c=$(B)/%.o)
 LIB_OBJS := $(filter-out $(B)/main.o,$(OBJS))
+PREBUILT := $(B)/seccomp_prebuilt.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 HELPERS := $(B)/sbx-probe
@@ -57,8 +58,21 @@ DEB_PACKAGES := $(strip $(shell sed -e 's/\#.*//' .ci/packages))
 .PHONY: deps demo all check check-unit check-integration install install-apparmor uninstall clean fuzz bench lint
 all: sbx $(HELPERS) $(B)/apparmor/sbx
 
-sbx: $(OBJS)
+sbx: $(OBJS) $(PREBUILT)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+# The shipped profiles' seccomp programs, compiled now so that sbx need not
+# run libseccomp when it starts (tools/seccomp_prebuild.c).  The generator
+# runs on the build machine: a cross build gets no table, which only costs
+# the compile at run time.
+$(B)/seccomp-prebuild: tools/seccomp_prebuild.c $(LIB_OBJS) | $(B)
+	$(CC) $(ALL_CFLAGS) -iquote src $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(DEP_LIBS)
+
+$(B)/seccomp_prebuilt.c: $(B)/seccomp-prebuild $(wildcard profiles/*.ini)
+	SBX_PROFILE_PATH=$(CURDIR)/profiles $(B)/seccomp-prebuild $@.tmp $(sort $(wildcard profiles/*.ini)) && mv $@.tmp $@
+
+$(PREBUILT): $(B)/seccomp_prebuilt.c src/seccomp_build.h
+	$(CC) $(ALL_CFLAGS) -iquote src -c -o $@ $<
 
 $(B)/%.o: src/%.c $(wildcard src/*.h) | $(B)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -66,9 +80,9 @@ $(B)/%.o: src/%.c $(wildcard src/*.h) | $(B)
 $(B)/sbx-probe: helpers/sbx-probe.c | $(B)
 	$(CC) $(call NOSAN,$(ALL_CFLAGS) $(LDFLAGS)) -o $@ $< $(DEP_LIBS)
 
-$(B)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(B)
+$(B)/tests/%: tests/unit/%.c $(LIB_OBJS) $(PREBUILT) | $(B)
 	@mkdir -p $(B)/tests
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -iquote src -DSBX_SOURCE_DIR='"$(CURDIR)"' $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(DEP_LIBS) $(CHECK_LIBS)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -iquote src -DSBX_SOURCE_DIR='"$(CURDIR)"' $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(PREBUILT) $(DEP_LIBS) $(CHECK_LIBS)
 
 $(B)/security/%: tests/security/%.c | $(B)
 	@mkdir -p $(B)/security

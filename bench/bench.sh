@@ -113,6 +113,14 @@ a, b = sys.argv[1], sys.argv[2]
 print("?" if not a or not b or float(b) == 0 else ("%.2f" % (float(a) / float(b))))' "$1" "$2"
 }
 
+# diff_ms A B: A-B, or "?" when either is missing.
+diff_ms() {
+	python3 -c '
+import sys
+a, b = sys.argv[1], sys.argv[2]
+print("?" if not a or not b else ("%.2f" % (float(a) - float(b))))' "$1" "$2"
+}
+
 # table TITLE UNIT DECIMALS REFNAME: prints the rows collected so far and
 # clears them.  A row's own reference, when it has one, wins over REFNAME.
 table() {
@@ -161,6 +169,19 @@ target() {
 		verdict="MISSED"
 	fi
 	printf -- '- target: %s: %s%s (goal <= %s): %s\n' "$what" "${v:-?}" "${m:+ (of the minimums: $m)}" "$goal" "$verdict"
+}
+
+# target_ge WHAT VALUE GOAL: like target, for a figure that must reach GOAL.
+target_ge() {
+	local what=$1 v=$2 goal=$3 verdict
+	if [ -z "$v" ] || [ "$v" = "?" ]; then
+		verdict="not measured"
+	elif python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= float(sys.argv[2]) else 1)' "$v" "$goal"; then
+		verdict="met"
+	else
+		verdict="MISSED"
+	fi
+	printf -- '- target: %s: %s (goal >= %s): %s\n' "$what" "${v:-?}" "$goal" "$verdict"
 }
 
 # Why a command cannot run: the last line it printed, without "sbx: ".
@@ -229,7 +250,7 @@ section_startup() {
 	local bw=(bwrap --unshare-all --die-with-parent --new-session --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp)
 	local bpf=$W/default.bpf w=$STARTUP_WARM n=$STARTUP_RUNS
 	local tn=true
-	local t_bw t_bws t_single t_singles t_sub t_def m_bw m_bws m_single m_singles m_sub m_def
+	local t_bw t_bws t_single t_singles t_sub t_def m_bw m_bws m_single m_singles m_sub m_def t_ua m_ua t_none m_none mode
 
 	mkdir -p "$W/ovl"
 	echo "data" >"$W/ovl/file"
@@ -237,6 +258,7 @@ section_startup() {
 
 	timed "true" true
 	timed "unshare -Urfpm --mount-proc" unshare -Urfpm --mount-proc true
+	timed "unshare --map-auto --map-root-user -fpm --mount-proc" unshare --map-auto --map-root-user -fpm --mount-proc true
 	if command -v bwrap >/dev/null; then
 		timed "bwrap" "${bw[@]}" "$tn"
 		timed "fdexec alone (the wrapper below)" "$BB/fdexec" 3 "$bpf" "$tn"
@@ -247,6 +269,7 @@ section_startup() {
 	timed "sbx --map=subids --seccomp=no" "$SBX" --map=subids --seccomp=no -- "$tn"
 	timed "sbx --profile default (subids)" "$SBX" --profile default --map=subids -- "$tn"
 	timed "sbx --profile build" "$SBX" --profile build -- "$tn"
+	timed "sbx --net=none" "$SBX" --net=none -- "$tn"
 	timed "sbx --net=slirp4netns" "$SBX" --net=slirp4netns -- "$tn"
 	timed "sbx --net=pasta" "$SBX" --net=pasta -- "$tn"
 	timed "sbx --overlay DIR (kernel overlayfs)" "$SBX" --overlay "$W/ovl" --overlay-driver=kernel -- "$tn"
@@ -263,8 +286,25 @@ section_startup() {
 	m_bw=$(row_min "bwrap") m_bws=$(row_min "bwrap + sbx's default filter (fdexec)")
 	m_single=$(row_min "sbx --map=single --seccomp=no") m_singles=$(row_min "sbx --map=single")
 	m_sub=$(row_min "sbx --map=subids --seccomp=no") m_def=$(row_min "sbx --profile default (subids)")
+	t_ua=$(row_med "unshare --map-auto --map-root-user -fpm --mount-proc")
+	m_ua=$(row_min "unshare --map-auto --map-root-user -fpm --mount-proc")
+	t_none=$(row_med "sbx --net=none") m_none=$(row_min "sbx --net=none")
+	local -A t_net=() m_net=()
+	for mode in slirp4netns pasta; do
+		t_net[$mode]=$(row_med "sbx --net=$mode") m_net[$mode]=$(row_min "sbx --net=$mode")
+	done
 	table "Startup: \`true\`, wall time per run ($STARTUP_ROUNDS interleaved rounds)" ms 2 "bwrap"
 	echo
+	echo "Goals of issue 18 (ratios of medians; of the minimums in brackets):"
+	target "sbx --map=single (default filter) / bwrap without a filter" "$(ratio "$t_singles" "$t_bw")" 0.8 "$(ratio "$m_singles" "$m_bw")"
+	target "sbx (default profile, subordinate IDs) / bwrap" "$(ratio "$t_def" "$t_bw")" 1.3 "$(ratio "$m_def" "$m_bw")"
+	target "sbx (default profile, subordinate IDs) / unshare --map-auto" "$(ratio "$t_def" "$t_ua")" 1.5 "$(ratio "$m_def" "$m_ua")"
+	for mode in slirp4netns pasta; do
+		target "sbx --net=$mode startup over --net=none, ms" "$(diff_ms "${t_net[$mode]}" "$t_none")" 20 \
+			"$(diff_ms "${m_net[$mode]}" "$m_none")"
+	done
+	echo
+	echo "Earlier goals:"
 	target "sbx --map=single --seccomp=no / bwrap" "$(ratio "$t_single" "$t_bw")" 1.0 "$(ratio "$m_single" "$m_bw")"
 	target "sbx --map=single / bwrap with the same filter" "$(ratio "$t_singles" "$t_bws")" 1.0 "$(ratio "$m_singles" "$m_bws")"
 	target "sbx --map=subids --seccomp=no / bwrap" "$(ratio "$t_sub" "$t_bw")" 1.5 "$(ratio "$m_sub" "$m_bw")"
@@ -272,15 +312,14 @@ section_startup() {
 	echo "- the seccomp filter: $(($(stat -c %s "$bpf") / 8)) BPF instructions (default profile, all ABIs)"
 }
 
-# ---- build: make -j2 of the sbx tree ----
+# ---- build: make -j2 of the sbx tree, and of a project nobody here wrote ----
 
-section_build() {
-	local proj=$W/proj i r out t0 t1
+# build_rows TITLE DIR MAKE-TARGETS: the variants, round after round, in a
+# copy DIR of the project; prints the table and the goals.
+build_rows() {
+	local title=$1 proj=$2 mk="make -s -j2 $3" i r out t0 t1
 	local -a names=() cmds=() vals=() na=()
-	local mk="make -s -j2 sbx"
 
-	mkdir -p "$proj"
-	cp -r "$root/src" "$root/Makefile" "$proj/" || return 1
 	cd "$proj" || return 1
 	bvariant() { names+=("$1"); cmds+=("$2"); }
 	bvariant "native" "$mk"
@@ -300,9 +339,9 @@ section_build() {
 		[ $r = -1 ] && [ "$BUILD_WARM" = 0 ] && continue
 		for i in "${!names[@]}"; do
 			[ -n "${na[$i]:-}" ] && continue
-			make -s clean
+			make -s clean >/dev/null 2>&1
 			t0=$(date +%s%N)
-			if ! out=$(eval "timeout 300 ${cmds[$i]}" 2>&1 >/dev/null </dev/null); then
+			if ! out=$(eval "timeout 600 ${cmds[$i]}" 2>&1 >/dev/null </dev/null); then
 				na[$i]=$(why_not "$out")
 				continue
 			fi
@@ -310,7 +349,7 @@ section_build() {
 			[ $r -ge 0 ] && vals[$i]+="$(((t1 - t0) / 1000000)) "
 		done
 	done
-	make -s clean
+	make -s clean >/dev/null 2>&1
 	cd "$W" || return 1
 	for i in "${!names[@]}"; do
 		if [ -n "${na[$i]:-}" ]; then
@@ -320,17 +359,46 @@ section_build() {
 			row_add "${names[$i]}" $(echo "${vals[$i]}" | tr ' ' '\n' | awk 'NF {print $1 / 1000}' | stats)
 		fi
 	done
-	local t_nat t_bind t_kov t_trace
+	local t_nat t_bind t_kov t_fov t_trace
 	t_nat=$(row_med "native")
 	t_trace=$(row_med "sbx trace --profile build (cwd bound)")
 	t_bind=$(row_med "sbx --profile build (cwd bound)")
 	t_kov=$(row_med "sbx --profile build --overlay . (kernel)")
-	table "Build: \`make -j2 sbx\` of the sbx tree ($(ls "$root"/src/*.c | wc -l) C files), wall time ($BUILD_RUNS interleaved rounds)" s 2 "native"
+	t_fov=$(row_med "sbx --profile build --overlay . (fuse)")
+	table "$title, wall time ($BUILD_RUNS interleaved rounds)" s 2 "native"
 	echo
 	target "build with bind / native" "$(ratio "$t_bind" "$t_nat")" 1.03
 	target "build with kernel overlay / native" "$(ratio "$t_kov" "$t_nat")" 1.05
 	target "build under sbx trace / native" "$(ratio "$t_trace" "$t_nat")" 2.0
+	target "build with fuse-overlayfs / native" "$(ratio "$t_fov" "$t_nat")" 1.05
+}
+
+section_build() {
+	local proj=$W/proj ext=${BENCH_PROJECT:-} n
+	mkdir -p "$proj"
+	cp -r "$root/src" "$root/tools" "$root/profiles" "$root/Makefile" "$proj/" || return 1
+	build_rows "Build: \`make -j2 sbx\` of the sbx tree ($(ls "$root"/src/*.c | wc -l) C files)" "$proj" sbx
 	echo "- in the sandbox gcc's temporary files go to its private /tmp, a tmpfs, and an overlay's upper layer is in memory too; natively they go to $(findmnt -no FSTYPE -T "${TMPDIR:-/tmp}" 2>/dev/null || echo ?) (${TMPDIR:-/tmp}) and $(findmnt -no FSTYPE -T "$W" 2>/dev/null || echo ?) ($W)"
+
+	# A project nobody here wrote: BENCH_PROJECT=DIR, an unpacked source
+	# tree (zlib, Lua...) the user fetched; ./configure, when it has one,
+	# runs once, untimed.
+	if [ -z "$ext" ]; then
+		row_na "native" "set BENCH_PROJECT=DIR to an unpacked C project (e.g. zlib or Lua) to measure it"
+		table "Build: a project nobody here wrote" s 2 "native"
+		return 0
+	fi
+	if [ ! -d "$ext" ]; then
+		echo "bench: BENCH_PROJECT=$ext is not a directory" >&2
+		return 1
+	fi
+	n=$(basename "$ext")
+	cp -r "$ext" "$W/ext" || return 1
+	# zlib ships a Makefile that only says to run ./configure first.
+	if [ -x "$W/ext/configure" ]; then
+		(cd "$W/ext" && ./configure >/dev/null 2>&1) || { echo "bench: ./configure failed in $ext" >&2; return 1; }
+	fi
+	build_rows "Build: \`make -j2\` of $n ($(find "$W/ext" -name '*.c' | wc -l) C files)" "$W/ext" ""
 }
 
 # ---- seccomp: getppid loop ----
@@ -379,8 +447,10 @@ section_seccomp() {
 	loop_add "getppid, 1-instruction allow-all filter" "$l" "$LOOP_N" "$W/allow.bpf"
 	loop_add "getppid, default filter loaded in-process" "$l" "$LOOP_N" "$W/default.bpf"
 	loop_add "getppid, strict (allow-list) filter in-process" "$l" "$LOOP_N" "$W/strict.bpf"
-	loop_add "getppid in sbx --seccomp=no" "$SBX" --seccomp=no -- "$l" "$LOOP_N"
-	loop_add "getppid in sbx --profile default" "$SBX" -- "$l" "$LOOP_N"
+	# The helper is bound in: the checkout may be under /tmp, which the
+	# sandbox replaces with its own.
+	loop_add "getppid in sbx --seccomp=no" "$SBX" --ro-bind "$BB" --seccomp=no -- "$l" "$LOOP_N"
+	loop_add "getppid in sbx --profile default" "$SBX" --ro-bind "$BB" -- "$l" "$LOOP_N"
 	loop_add "ioctl(FIONREAD), bare" "$l" "$LOOP_N" - ioctl
 	loop_add "ioctl(FIONREAD), default filter in-process" "$l" "$LOOP_N" "$W/default.bpf" ioctl
 	loop_run
@@ -462,7 +532,23 @@ section_net() {
 		fi
 		net_rows "sbx --net=$mode" 10.0.2.2 "$SBX" --net=$mode --net-host-loopback --
 	done
+	local t_host t_s t_p best pick
+	t_host=$(row_med "host loopback") t_s=$(row_med "sbx --net=slirp4netns") t_p=$(row_med "sbx --net=pasta")
 	table "Network: iperf3 TCP, ${NET_SECS}s, client in the sandbox, server on the host's 127.0.0.1" Mbit/s 0 "host loopback"
+	echo
+	best=$(python3 -c '
+import sys
+v = {k: float(x) for k, x in zip(("slirp4netns", "pasta"), sys.argv[1:]) if x}
+print(max(v, key=v.get) if v else "")' "$t_s" "$t_p")
+	local t_best=$t_s
+	[ "$best" = pasta ] && t_best=$t_p
+	target_ge "the faster engine (${best:-none}) / host loopback" "$(ratio "$t_best" "$t_host")" 0.5
+	pick=$("$SBX" --net=auto --dry-run -- true 2>&1 | sed -n 's/^network auto: //p')
+	echo "- --net=auto picks: ${pick:-(nothing: $("$SBX" --net=auto --dry-run -- true 2>&1 | tail -n1))}"
+	case "$pick" in
+	"$best "*) echo "- target: --net=auto picks the faster engine measured here ($best): met" ;;
+	*) echo "- target: --net=auto picks the faster engine measured here (${best:-none}): MISSED" ;;
+	esac
 }
 
 # ---- proxy: a large download and small requests through --net=proxy ----
@@ -555,7 +641,8 @@ section_proxy() {
 # ---- memory: sbx's own processes while `sleep` runs ----
 
 # The processes named COMM in the tree under PID (PID itself included), one
-# line each: "depth peak-RSS-KiB PSS-KiB private-dirty-KiB".
+# line each: "role peak-RSS-KiB PSS-KiB private-dirty-KiB", the role being
+# 0 for PID itself, 2 for a PID 1 of a namespace, 1 for any other.
 mem_tree() { # PID COMM
 	python3 - "$1" "$2" <<'EOF'
 import os, sys
@@ -583,6 +670,9 @@ while todo:
         if open(f"/proc/{p}/comm").read().strip() != comm:
             continue
         hwm = field(f"/proc/{p}/status", "VmHWM")
+        nspid = [l.split()[1:] for l in open(f"/proc/{p}/status") if l.startswith("NSpid:")]
+        if d > 0:
+            d = 2 if nspid and len(nspid[0]) > 1 and nspid[0][-1] == "1" else 1
         r = f"/proc/{p}/smaps_rollup"
         pss = field(r, "Pss")
         # Private_Clean is left out: it counts library pages that only
@@ -655,7 +745,7 @@ mem_rows() { # LABEL COMM CMD...: rows of per-process and total figures
 		acc[priv]+="$(awk '{s += $4} END {print s}' "$W/mem.out") "
 	done
 	local -a names=("supervisor" "userns process" "init (pid 1)")
-	[ "$comm" = bwrap ] && names=("bwrap (outside)" "bwrap (pid 1)" "bwrap (depth 2)")
+	[ "$comm" = bwrap ] && names=("bwrap (outside)" "bwrap (other)" "bwrap (pid 1)")
 	for d in 0 1 2; do
 		[ -n "${acc[rss$d]:-}" ] || continue
 		# shellcheck disable=SC2046
@@ -688,7 +778,7 @@ section_memory() {
 	echo
 	echo "- peak RSS (VmHWM) counts the shared libraries' resident pages again in every process; PSS divides shared pages among the processes using them; private dirty (Private_Dirty of smaps_rollup: their own heap, stack and relocated data) is what only they use and cannot be dropped."
 	target "sbx's own processes, total peak RSS KiB" "$rss" 2048
-	target "sbx's own processes, total PSS KiB" "$pss" 2048
+	target "sbx's own processes, total PSS KiB" "$pss" 1024
 	target "sbx's own processes, total private dirty KiB" "$p" 2048
 }
 

@@ -231,7 +231,7 @@ static const char *helper_privilege(const char *path)
 
 static int try_subid_maps(void *arg)
 {
-	const struct idmap *map = arg;
+	struct idmap *map = arg;
 	int go[2];
 	char c;
 	pid_t child;

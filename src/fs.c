@@ -636,6 +636,11 @@ void fs_release_in_parent(const struct sbx_spec *spec, struct fs_sources *src)
 	close_sources(src, spec->n_mounts);
 }
 
+bool fs_needs_preparer(const struct fs_sources *src)
+{
+	return src->overlays.n > 0;
+}
+
 void fs_finish(struct fs_sources *src)
 {
 	overlay_stop_all(&src->overlays);

@@ -35,6 +35,9 @@ void fs_setup(const struct sbx_spec *spec, struct fs_sources *src, const char *c
 /* In the process that called fs_prepare, once PID 1 has its copies: closes
  * the source fds there. */
 void fs_release_in_parent(const struct sbx_spec *spec, struct fs_sources *src);
+/* Whether the process that called fs_prepare has work left once PID 1 runs
+ * (overlays: fuse-overlayfs to stop, a kept upper layer to hand over). */
+bool fs_needs_preparer(const struct fs_sources *src);
 /* After the sandbox ended: stops overlay helpers (fuse-overlayfs) cleanly. */
 void fs_finish(struct fs_sources *src);
 

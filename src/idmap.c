@@ -139,7 +139,7 @@ static bool get_ranges(struct idmap *map, const struct libsubid *lib, const char
 }
 
 /* What the lookup process sends back. */
-struct lookup_result {
+struct idmap_lookup {
 	bool ok;
 	char reason[256];
 	size_t nu, ng;
@@ -148,7 +148,7 @@ struct lookup_result {
 
 static __attribute__((noreturn)) void lookup_child(int fd, const char *user)
 {
-	struct lookup_result r = { 0 };
+	struct idmap_lookup r = { 0 };
 	struct idmap tmp = { 0 };
 	struct libsubid lib;
 
@@ -192,9 +192,9 @@ void idmap_plan_start(struct idmap *map, const struct sbx_spec *spec)
 }
 
 /* The lookup's answer; false with map->reason when there are no ranges. */
-static bool read_lookup(struct idmap *map, struct lookup_result *out)
+static bool read_lookup(struct idmap *map, struct idmap_lookup *out)
 {
-	struct lookup_result r;
+	struct idmap_lookup r;
 	ssize_t n;
 
 	if (map->lookup_fd < 0)
@@ -222,7 +222,7 @@ static bool read_lookup(struct idmap *map, struct lookup_result *out)
 
 static bool plan_subids(struct idmap *map, const struct sbx_spec *spec)
 {
-	struct lookup_result r;
+	struct idmap_lookup r;
 
 	if (!read_lookup(map, &r))
 		return false;
@@ -274,7 +274,7 @@ static bool has_host_root(const struct idmap_range *r, size_t n)
  * root's supplementary groups. */
 static void plan_root(struct idmap *map, const struct sbx_spec *spec)
 {
-	struct lookup_result r = { 0 };
+	struct idmap_lookup r = { 0 };
 	bool ranges = false;
 
 	map->root_remap = map->writes_direct = true;
@@ -372,12 +372,6 @@ void idmap_print(const struct idmap *map, FILE *out)
 	print_groups(map, out);
 }
 
-struct helper_run {
-	pid_t pid;
-	int err_fd; /* read end of the helper's stderr */
-	const char *name;
-};
-
 /* Starts `helper PID inside outside count ...` with stderr captured. */
 static void helper_start(struct helper_run *run, const char *path, const char *name, pid_t target,
 			 const struct idmap_line *lines, size_t n)
@@ -427,6 +421,7 @@ static void helper_finish(struct helper_run *run)
 	while (waitpid(run->pid, &status, 0) < 0)
 		if (errno != EINTR)
 			die_errno("waitpid %s", run->name);
+	run->pid = 0;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return;
 	buf[len > 0 ? len : 0] = '\0';
@@ -447,7 +442,22 @@ static void write_proc(pid_t pid, const char *file, const char *content)
 		die_errno("cannot write %s", path);
 }
 
-void idmap_install(const struct idmap *map, pid_t pid)
+/* On die() between start and finish: no helper outlives sbx. */
+static void helpers_reap(void *arg)
+{
+	struct idmap *map = arg;
+
+	for (int i = 0; i < 2; i++) {
+		if (map->helpers[i].pid <= 0)
+			continue;
+		kill(map->helpers[i].pid, SIGKILL);
+		while (waitpid(map->helpers[i].pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		map->helpers[i].pid = 0;
+	}
+}
+
+void idmap_install_start(struct idmap *map, pid_t pid)
 {
 	if (map->writes_direct) {
 		cleanup_free char *ru = idmap_format(map->uid, map->n_uid);
@@ -458,13 +468,11 @@ void idmap_install(const struct idmap *map, pid_t pid)
 		return;
 	}
 	if (map->mode == SBX_MAP_SUBIDS) {
-		struct helper_run u, g;
-
-		/* Both helpers run at once: they are the slowest part of startup. */
-		helper_start(&u, map->newuidmap, "newuidmap", pid, map->uid, map->n_uid);
-		helper_start(&g, map->newgidmap, "newgidmap", pid, map->gid, map->n_gid);
-		helper_finish(&u);
-		helper_finish(&g);
+		at_die(helpers_reap, map);
+		/* Both helpers run at once, and alongside the supervisor's own
+		 * checks: they are the slowest part of startup. */
+		helper_start(&map->helpers[0], map->newuidmap, "newuidmap", pid, map->uid, map->n_uid);
+		helper_start(&map->helpers[1], map->newgidmap, "newgidmap", pid, map->gid, map->n_gid);
 		return;
 	}
 	cleanup_free char *u = idmap_format(map->uid, map->n_uid);
@@ -473,4 +481,20 @@ void idmap_install(const struct idmap *map, pid_t pid)
 	/* An unprivileged gid_map needs setgroups denied first. */
 	write_proc(pid, "setgroups", "deny");
 	write_proc(pid, "gid_map", g);
+}
+
+void idmap_install_finish(struct idmap *map)
+{
+	if (map->mode != SBX_MAP_SUBIDS)
+		return;
+	for (int i = 0; i < 2; i++)
+		if (map->helpers[i].pid > 0)
+			helper_finish(&map->helpers[i]);
+	at_die_cancel(helpers_reap, map);
+}
+
+void idmap_install(struct idmap *map, pid_t pid)
+{
+	idmap_install_start(map, pid);
+	idmap_install_finish(map);
 }

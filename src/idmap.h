@@ -22,6 +22,12 @@ struct idmap_range {
 	unsigned long start, count;
 };
 
+struct helper_run {
+	pid_t pid; /* newuidmap or newgidmap while it runs */
+	int err_fd; /* read end of the helper's stderr */
+	const char *name;
+};
+
 struct idmap {
 	enum sbx_map_mode mode; /* resolved: SBX_MAP_SUBIDS or SBX_MAP_SINGLE */
 	struct idmap_line uid[IDMAP_MAX_LINES], gid[IDMAP_MAX_LINES];
@@ -33,6 +39,7 @@ struct idmap {
 	char *newgidmap;
 	pid_t lookup_pid;   /* the libsubid lookup, between plan_start and plan_finish */
 	int lookup_fd;
+	struct helper_run helpers[2]; /* between install_start and install_finish */
 };
 
 /* Builds map lines: inside -> caller (1 id), then the subordinate ranges fill
@@ -49,8 +56,12 @@ void idmap_plan_start(struct idmap *map, const struct sbx_spec *spec);
 void idmap_plan_finish(struct idmap *map, const struct sbx_spec *spec);
 void idmap_plan(struct idmap *map, const struct sbx_spec *spec);
 /* Parent side: installs the maps of the user namespace of pid.  Dies with
- * the helper's own stderr when newuidmap/newgidmap fail. */
-void idmap_install(const struct idmap *map, pid_t pid);
+ * the helper's own stderr when newuidmap/newgidmap fail.  In two halves so
+ * that the helpers run while the supervisor does other work: start runs
+ * them (or writes a single-ID map), finish waits for them. */
+void idmap_install_start(struct idmap *map, pid_t pid);
+void idmap_install_finish(struct idmap *map);
+void idmap_install(struct idmap *map, pid_t pid);
 void idmap_print(const struct idmap *map, FILE *out);
 /* True when the command keeps the caller's supplementary groups (a
  * single-ID map written unprivileged: setgroups is denied). */

@@ -2,28 +2,35 @@
  *
  *   sbx (supervisor, host)      A (new user ns)                 B (PID 1)
  *   (the plan, plan.c: mounts, env, names, maps, all decided)
- *   fork: compile seccomp filter (in parallel, until B takes it)
- *   record, app home, D-Bus proxy, cgroup
+ *   compile seccomp filter in a forked process, unless prebuilt
+ *   app home, D-Bus proxy (and the record, with D-Bus)
  *   clone(CLONE_NEWUSER) ---->  PDEATHSIG; waits on sync pipe
- *   newuidmap/newgidmap
+ *   starts newuidmap/newgidmap;
+ *   record, cgroup; waits for them
  *   moves A into the cgroup
  *   sync <- 'M' ------------->  unshare(mnt,net,ipc,uts,cgroup)
  *                               opens host sources, overlays
  *                               unshare(pid,time)
  *                               fork ------------------------->  PDEATHSIG; waits
- *   info <- B's pid <---------  waits for B
- *   slirp4netns/pasta, record
+ *   info <- B's pid <---------  without overlays: exits now, B
+ *                               being the supervisor's child
+ *   starts slirp4netns/pasta, record
  *   sync <- 'G' -------------------------------------------->  setsid, hostname, lo,
- *   forwards signals to B                                        mounts, pivot_root,
- *                                                                takes the filter,
+ *   waits for the network helper                                 mounts, pivot_root,
+ *   sync <- 'N' (with a helper) ---------------------------->  takes the filter,
+ *   forwards signals to B                                        waits for 'N',
  *                                                                init: fork+exec command
- *                               stops fuse-overlayfs
- *   exits with A's status       exits with B's status
+ *                               with overlays: B is A's child;
+ *                               A waits for it, stops
+ *                               fuse-overlayfs
+ *   exits with B's status       exits with B's status
  *
  * The other namespaces are created only once the maps exist, owned by the
  * new user namespace.  A closed pipe means the other side died, so every
  * wait ends.  PDEATHSIG on A and B plus the PID namespace make sure nothing
- * outlives a killed sbx.
+ * outlives a killed sbx.  When no overlay needs A afterwards, A creates B
+ * as the supervisor's child (CLONE_PARENT) and exits: one process less
+ * while the command runs and when it ends.
  */
 #include "launch.h"
 
@@ -75,7 +82,7 @@ struct launch {
 	const char *cwd;
 	pid_t supervisor;
 	int sync[2]; /* supervisor -> A ('M') and B ('G') */
-	int info[2]; /* A -> supervisor: B's pid */
+	int info[2]; /* A -> supervisor: struct launch_info */
 	int fdpass[2]; /* A -> supervisor: --net=proxy's listening socket */
 	struct fs_sources fs; /* opened by A, used by B */
 	struct seccomp_job seccomp; /* compiled for B, in parallel */
@@ -83,6 +90,12 @@ struct launch {
 	int pty_sock;         /* B's end of the socket the terminal goes over, -1 without --pty */
 	int sigfd;            /* the supervisor's signals, with --pty */
 	struct notify notify; /* sbx trace, --audit: serves the command's listener */
+};
+
+/* What A tells the supervisor once B exists. */
+struct launch_info {
+	pid_t init;
+	bool a_stays; /* A waits for B and tidies up (overlays) */
 };
 
 static pid_t clone_newuser(void)
@@ -93,6 +106,17 @@ static pid_t clone_newuser(void)
 	return (pid_t)syscall(SYS_clone, 0, CLONE_NEWUSER | SIGCHLD, 0, 0, 0);
 #else
 	return (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
+#endif
+}
+
+/* B as a child of the supervisor, A's parent: it then does not depend on
+ * A, which may exit.  Its exit signal is A's own, SIGCHLD. */
+static pid_t clone_sibling(void)
+{
+#if defined(__s390__) || defined(__CRIS__)
+	return (pid_t)syscall(SYS_clone, 0, CLONE_PARENT | SIGCHLD, 0, 0, 0);
+#else
+	return (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
 #endif
 }
 
@@ -145,7 +169,6 @@ static __attribute__((noreturn)) void run_init(struct launch *l)
 	/* EOF instead of 'G': the supervisor died or gave up. */
 	if (read_all(l->sync[0], &go, 1) != 1 || go != 'G')
 		_exit(SBX_EXIT_FAILURE);
-	close(l->sync[0]);
 
 	/* A session of its own: no controlling terminal, so the command cannot
 	 * push input into the caller's terminal with TIOCSTI. */
@@ -166,6 +189,10 @@ static __attribute__((noreturn)) void run_init(struct launch *l)
 		pty_inside(l->pty_sock);
 	/* As late as possible: the compile ran alongside everything above. */
 	seccomp_compile_receive(&l->seccomp);
+	/* The network helper started alongside too: 'N' once it is ready. */
+	if (net_has_helper(spec) && (read_all(l->sync[0], &go, 1) != 1 || go != 'N'))
+		_exit(SBX_EXIT_FAILURE);
+	close(l->sync[0]);
 	_exit(init_run(spec));
 }
 
@@ -175,7 +202,7 @@ static __attribute__((noreturn)) void run_userns_child(struct launch *l)
 	const struct sbx_spec *spec = l->spec;
 	int flags = 0, status;
 	char go;
-	pid_t init;
+	struct launch_info info = { 0 };
 
 	sbx_role = "userns";
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
@@ -219,20 +246,26 @@ static __attribute__((noreturn)) void run_userns_child(struct launch *l)
 		die_errno("cannot create the sandbox's PID namespace");
 	trace("namespaces created");
 
-	init = fork();
-	if (init < 0)
-		die_errno("fork");
-	if (init == 0)
+	/* With overlays A stays, B its child, as A stops fuse-overlayfs and
+	 * hands over the upper layer when B is gone.  Without, B is the
+	 * supervisor's child and A is done once B exists. */
+	info.a_stays = fs_needs_preparer(&l->fs);
+	info.init = info.a_stays ? fork() : clone_sibling();
+	if (info.init < 0)
+		die_errno("cannot start the sandbox's init");
+	if (info.init == 0)
 		run_init(l);
 	seccomp_compile_close(&l->seccomp);
 	close(l->sync[0]);
 	if (l->pty_sock >= 0)
 		close(l->pty_sock);
-	if (write_all(l->info[1], &init, sizeof(init)) != sizeof(init))
+	if (write_all(l->info[1], &info, sizeof(info)) != sizeof(info))
 		die_errno("cannot report to sbx");
 	close(l->info[1]);
 	fs_release_in_parent(spec, &l->fs);
-	while (waitpid(init, &status, 0) < 0)
+	if (!info.a_stays)
+		_exit(0);
+	while (waitpid(info.init, &status, 0) < 0)
 		if (errno != EINTR)
 			die_errno("waitpid");
 	fs_finish(&l->fs);
@@ -254,8 +287,9 @@ static void send_signal(int pidfd, pid_t pid, int sig)
 		kill(pid, sig);
 }
 
-/* The supervisor's loop: passes signals on to init and waits for A. */
-static int supervise(struct launch *l, pid_t child, pid_t init, const sigset_t *set)
+/* The supervisor's loop: passes signals on to init and waits for child
+ * (A when it stays, else init); reaps *other (A once it left) on the way. */
+static int supervise(struct launch *l, pid_t child, pid_t init, pid_t *other, const sigset_t *set)
 {
 	cleanup_fd int pidfd = open_pidfd(init);
 	bool timed_out = false;
@@ -284,6 +318,8 @@ static int supervise(struct launch *l, pid_t child, pid_t init, const sigset_t *
 			continue;
 		}
 		seccomp_compile_reap(&l->seccomp, false);
+		if (*other > 0 && waitpid(*other, NULL, WNOHANG) == *other)
+			*other = 0;
 		pid_t w = waitpid(child, &status, WNOHANG);
 		if (w == 0 || (w < 0 && errno == EINTR))
 			continue;
@@ -304,7 +340,9 @@ static int supervise(struct launch *l, pid_t child, pid_t init, const sigset_t *
 int launch_run(const struct sbx_plan *plan)
 {
 	const struct sbx_spec *spec = plan->spec;
-	struct launch l = { .spec = spec, .map = &plan->map, .cwd = plan->cwd, .pty_sock = -1, .sigfd = -1,
+	/* The maps as planned; installing them keeps the helpers' pids here. */
+	struct idmap map = plan->map;
+	struct launch l = { .spec = spec, .map = &map, .cwd = plan->cwd, .pty_sock = -1, .sigfd = -1,
 			    .fdpass = { -1, -1 } };
 	struct proxy *proxy = NULL;
 	struct sbx_record *rec;
@@ -313,7 +351,8 @@ int launch_run(const struct sbx_plan *plan)
 	struct dbus_proxy *bus;
 	struct nested_x *nested;
 	sigset_t set;
-	pid_t child, init;
+	struct launch_info info;
+	pid_t child, init, gone;
 	int status;
 
 	/* Block what we forward before any child exists, so no signal is lost
@@ -332,11 +371,12 @@ int launch_run(const struct sbx_plan *plan)
 	l.supervisor = getpid();
 	/* The plan decided everything; this only makes it so. */
 	overlay_changes_open(spec);
-	rec = record_reserve(spec, plan->generated_name);
+	/* The D-Bus proxy's socket is in the record's directory: reserved
+	 * before it starts.  Otherwise the record waits for the ID helpers. */
+	rec = spec->dbus.enabled ? record_reserve(spec, plan->generated_name) : NULL;
 	desktop_start(spec);
 	nested = nested_start((struct sbx_spec *)spec, desktop_nested_plan()); /* MERGE-TODO: plan */
 	bus = dbus_start(spec, &plan->dbus);
-	cg = cgroup_create(spec, spec->name);
 	{
 		cleanup_free char *withheld = env_withheld_line(&spec->env);
 		if (withheld)
@@ -375,13 +415,18 @@ int launch_run(const struct sbx_plan *plan)
 		pty_close_child_fd(l.pty);
 	notify_parent_close();
 
-	idmap_install(l.map, child);
+	idmap_install_start(&map, child);
+	/* While newuidmap/newgidmap run: what A does not take from the spec. */
+	if (!rec)
+		rec = record_reserve(spec, plan->generated_name);
+	cg = cgroup_create(spec, spec->name);
+	idmap_install_finish(&map);
 	/* Before A creates the cgroup namespace, so the sandbox's cgroup is
 	 * its root there. */
 	cgroup_enter(cg, child);
 	if (write_all(l.sync[1], "M", 1) != 1)
 		die_errno("cannot wake the sandbox");
-	if (read_all(l.info[0], &init, sizeof(init)) != sizeof(init)) {
+	if (read_all(l.info[0], &info, sizeof(info)) != sizeof(info) || info.init <= 0) {
 		/* A failed and said why on stderr; pass on its status. */
 		while (waitpid(child, &status, 0) < 0)
 			if (errno != EINTR)
@@ -394,7 +439,10 @@ int launch_run(const struct sbx_plan *plan)
 		goto out;
 	}
 	close(l.info[0]);
-	trace("sandbox init is pid %d", (int)init);
+	init = info.init;
+	/* A that left is reaped along the way. */
+	gone = info.a_stays ? 0 : child;
+	trace("sandbox init is pid %d%s", (int)init, info.a_stays ? "" : "; the user namespace's first process left");
 	net = net_start(spec, init);
 	if (l.fdpass[0] >= 0) {
 		proxy = proxy_start(spec, proxy_receive_listener(l.fdpass[0]));
@@ -402,6 +450,10 @@ int launch_run(const struct sbx_plan *plan)
 	}
 	record_commit(rec, spec, init, cgroup_path(cg));
 	if (write_all(l.sync[1], "G", 1) != 1)
+		die_errno("cannot start the sandbox");
+	/* init mounts while the helper starts; the command waits for it. */
+	net_ready(net, spec);
+	if (net && write_all(l.sync[1], "N", 1) != 1)
 		die_errno("cannot start the sandbox");
 	close(l.sync[1]);
 	if (l.pty && pty_receive(l.pty)) {
@@ -411,15 +463,18 @@ int launch_run(const struct sbx_plan *plan)
 		l.pty = NULL;
 	}
 
-	status = supervise(&l, child, init, &set);
+	status = supervise(&l, info.a_stays ? child : init, init, &gone, &set);
+	while (gone > 0 && waitpid(gone, NULL, 0) < 0 && errno == EINTR)
+		;
 	/* The terminal back to normal before anything more is printed. */
 	pty_close(l.pty);
 	l.pty = NULL;
+	net_stop_begin(net);
 	overlay_tidy_changes(spec);
-	net_stop(net);
 	proxy_stop(proxy);
 	cgroup_finish(cg, status);
 	record_remove(rec);
+	net_stop(net);
 out:
 	pty_close(l.pty);
 	if (l.sigfd >= 0)

@@ -39,6 +39,11 @@
 #define NET_MTU "65520"
 #define NET_READY_TENTHS 100 /* how long the helper may take to start: 10 s */
 
+bool net_has_helper(const struct sbx_spec *spec)
+{
+	return spec->net.mode == SBX_NET_SLIRP4NETNS || spec->net.mode == SBX_NET_PASTA;
+}
+
 void net_loopback_up(void)
 {
 	cleanup_fd int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -63,6 +68,7 @@ static struct {
 	bool slirp_sandbox;      /* slirp4netns --enable-sandbox */
 	bool slirp_seccomp;      /* slirp4netns --enable-seccomp */
 	bool pasta_map_loopback; /* pasta --map-host-loopback (2024 and later) */
+	char *auto_why; /* --net=auto: what it picked and why, for --dry-run */
 } plan;
 
 struct net_helper {
@@ -73,7 +79,17 @@ struct net_helper {
 	char *run_dir; /* API socket or ready FIFO; removed once started */
 	char *sock;    /* slirp4netns API socket in run_dir */
 	char *fifo;    /* pasta's pid file (a FIFO) in run_dir */
+	int ready_fd;  /* between net_start and net_ready */
+	bool stopping; /* net_stop_begin ran */
+	bool died;     /* it had exited by itself: died_status */
+	int died_status;
 };
+
+/* Whether name, as a whole string, is in the program text. */
+static bool has_name(const char *bin, size_t len, const char *name)
+{
+	return memmem(bin, len, name, strlen(name) + 1) != NULL;
+}
 
 /* Runs "PROGRAM --help" and returns what it printed (both streams). */
 static char *help_text(const char *prog)
@@ -115,6 +131,95 @@ static char *help_text(const char *prog)
 	return buf;
 }
 
+/* The installed helper's program file, to look for option names in:
+ * getopt_long needs each long option's name as a string there, so a name
+ * that is absent is an option it lacks.  Running `--help` instead costs a
+ * process per start (pasta: over 20 ms).  NULL when the file does not look
+ * like it (unreadable, packed, a wrapper script without the name must,
+ * an option sbx always passes): ask --help then. */
+static char *program_text(const char *path, const char *must, size_t *len)
+{
+	cleanup_free char *bin = NULL;
+	cleanup_fd int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char *ret;
+
+	*len = 0;
+	/* Bounded: these programs are well under 1 MiB. */
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > (16 << 20))
+		return NULL;
+	bin = xmalloc((size_t)st.st_size);
+	while (*len < (size_t)st.st_size) {
+		ssize_t r = read(fd, bin + *len, (size_t)st.st_size - *len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return NULL;
+		*len += (size_t)r;
+	}
+	if (!has_name(bin, *len, must))
+		return NULL;
+	ret = bin;
+	bin = NULL;
+	return ret;
+}
+
+static bool scan_options(const char *path, bool slirp)
+{
+	size_t len;
+	cleanup_free char *bin = program_text(path, slirp ? "exit-fd" : "config-net", &len);
+
+	if (!bin)
+		return false;
+	plan.slirp_sandbox = has_name(bin, len, "enable-sandbox");
+	plan.slirp_seccomp = has_name(bin, len, "enable-seccomp");
+	plan.pasta_map_loopback = has_name(bin, len, "map-host-loopback");
+	return true;
+}
+
+/* --net=auto: the engine that moves TCP faster here.  pasta's TCP over its
+ * tap device was reworked through 2023 and 2024; the version of Debian 12
+ * (2023-03) holds back its ACKs when the host socket is full, so the
+ * sender stalls on retransmissions: 0.05-0.9x of host loopback from run to
+ * run, against slirp4netns's steadier figures (bench/README.md).  Versions that know --map-host-loopback (2024 and
+ * later) have that work.  pasta's program does not say its version, so
+ * that option is the sign. */
+enum sbx_net_mode net_auto_pick(char **path, char *why, size_t len)
+{
+	cleanup_free char *pasta = find_in_path("pasta");
+	cleanup_free char *slirp = find_in_path("slirp4netns");
+	cleanup_free char *bin = NULL;
+	size_t n = 0;
+	bool recent;
+
+	*path = NULL;
+	if (!pasta && !slirp) {
+		snprintf(why, len, "neither pasta nor slirp4netns is installed");
+		return SBX_NET_NONE;
+	}
+	if (!pasta || !slirp) {
+		snprintf(why, len, "only %s is installed", pasta ? "pasta" : "slirp4netns");
+		*path = pasta ? xstrdup(pasta) : xstrdup(slirp);
+		return pasta ? SBX_NET_PASTA : SBX_NET_SLIRP4NETNS;
+	}
+	bin = program_text(pasta, "config-net", &n);
+	if (bin) {
+		recent = has_name(bin, n, "map-host-loopback");
+	} else {
+		cleanup_free char *help = help_text(pasta);
+		recent = strstr(help, "--map-host-loopback") != NULL;
+	}
+	if (recent) {
+		snprintf(why, len, "pasta is of 2024 or later (it knows --map-host-loopback): its TCP is the faster");
+		*path = xstrdup(pasta);
+		return SBX_NET_PASTA;
+	}
+	snprintf(why, len,
+		 "the installed pasta predates 2024 (no --map-host-loopback): its TCP over the tap stalls on retransmissions, slirp4netns's is steadier");
+	*path = xstrdup(slirp);
+	return SBX_NET_SLIRP4NETNS;
+}
+
 static char *resolv_conf(void)
 {
 	cleanup_free char *host = read_file_at(AT_FDCWD, "/etc/resolv.conf", NULL);
@@ -152,24 +257,27 @@ void net_prepare(struct sbx_spec *spec, const char *hostname)
 	if (mode == SBX_NET_NONE || mode == SBX_NET_HOST || mode == SBX_NET_PROXY)
 		return;
 	if (mode == SBX_NET_AUTO) {
-		if ((plan.path = find_in_path("pasta")))
-			mode = SBX_NET_PASTA;
-		else if ((plan.path = find_in_path("slirp4netns")))
-			mode = SBX_NET_SLIRP4NETNS;
-		else
+		char why[256];
+
+		mode = net_auto_pick(&plan.path, why, sizeof(why));
+		if (mode == SBX_NET_NONE)
 			die("--net=auto: neither pasta nor slirp4netns is installed (install the Debian package passt or slirp4netns)");
 		spec->net.mode = mode;
-		trace("--net=auto: using %s", sbx_net_mode_names[mode]);
+		plan.auto_why = xasprintf("%s (%s)", sbx_net_mode_names[mode], why);
+		trace("--net=auto: using %s", plan.auto_why);
 	} else if (!(plan.path = find_in_path(sbx_net_mode_names[mode]))) {
 		die("--net=%s: %s is not installed (install the Debian package %s)", sbx_net_mode_names[mode],
 		    sbx_net_mode_names[mode], mode == SBX_NET_PASTA ? "passt" : "slirp4netns");
 	}
 	/* Options differ between versions: ask the installed one, once. */
-	help = help_text(plan.path);
-	plan.slirp_sandbox = strstr(help, "--enable-sandbox") != NULL;
-	plan.slirp_seccomp = strstr(help, "--enable-seccomp") != NULL;
-	plan.pasta_map_loopback = strstr(help, "--map-host-loopback") != NULL;
-	trace("network helper %s", plan.path);
+	if (!scan_options(plan.path, mode == SBX_NET_SLIRP4NETNS)) {
+		help = help_text(plan.path);
+		plan.slirp_sandbox = strstr(help, "--enable-sandbox") != NULL;
+		plan.slirp_seccomp = strstr(help, "--enable-seccomp") != NULL;
+		plan.pasta_map_loopback = strstr(help, "--map-host-loopback") != NULL;
+	}
+	trace("network helper %s%s%s%s", plan.path, plan.slirp_sandbox ? " --enable-sandbox" : "",
+	      plan.slirp_seccomp ? " --enable-seccomp" : "", plan.pasta_map_loopback ? " --map-host-loopback" : "");
 
 	if (spec->share[SBX_NS_UTS]) {
 		if (gethostname(host, sizeof(host) - 1) < 0)
@@ -217,6 +325,9 @@ static void helper_kill(void *arg)
 	if (h->log_fd >= 0)
 		close(h->log_fd);
 	h->log_fd = -1;
+	if (h->ready_fd >= 0)
+		close(h->ready_fd);
+	h->ready_fd = -1;
 }
 
 /* A private directory for the API socket or the ready FIFO, in the
@@ -426,13 +537,14 @@ struct net_helper *net_start(const struct sbx_spec *spec, pid_t init_pid)
 	struct strv argv = { 0 };
 	struct net_helper *h;
 
-	if (spec->net.mode != SBX_NET_SLIRP4NETNS && spec->net.mode != SBX_NET_PASTA)
+	if (!net_has_helper(spec))
 		return NULL;
 	if (!plan.path)
 		die("--net=%s: internal error: net_prepare was not called", sbx_net_mode_names[spec->net.mode]);
 	h = xcalloc(1, sizeof(*h));
 	h->name = slirp ? "slirp4netns" : "pasta";
 	h->exit_fd = -1;
+	h->ready_fd = -1;
 	h->log_fd = spawn_log_create("sbx-net-log");
 	at_die(helper_kill, h);
 	strv_push(&argv, plan.path);
@@ -490,34 +602,57 @@ struct net_helper *net_start(const struct sbx_spec *spec, pid_t init_pid)
 	if (exitp[0] >= 0)
 		close(exitp[0]);
 	trace("%s is pid %d", h->name, (int)h->pid);
-	wait_ready(h, spec, ready[0]);
-	close(ready[0]);
+	h->ready_fd = ready[0];
+	return h;
+}
+
+void net_ready(struct net_helper *h, const struct sbx_spec *spec)
+{
+	bool slirp = spec->net.mode == SBX_NET_SLIRP4NETNS;
+
+	if (!h)
+		return;
+	wait_ready(h, spec, h->ready_fd);
+	close(h->ready_fd);
+	h->ready_fd = -1;
 	if (slirp)
 		for (size_t i = 0; i < spec->net.n_publish; i++)
 			slirp_publish(h, &spec->net.publish[i]);
 	/* Everything is set up: the socket and FIFO are not needed again. */
 	remove_run_dir(h);
 	trace("%s is ready: %s/24 via %s on %s", h->name, NET_ADDR, NET_GW, NET_TAP);
-	return h;
+}
+
+void net_stop_begin(struct net_helper *h)
+{
+	if (!h || h->stopping)
+		return;
+	h->stopping = true;
+	/* Killed or crashed while the sandbox ran: its network was gone. */
+	if (waitpid(h->pid, &h->died_status, WNOHANG) == h->pid) {
+		h->pid = 0;
+		h->died = true;
+		return;
+	}
+	/* Its exit (the tap device's teardown) overlaps sbx's own. */
+	if (h->exit_fd >= 0)
+		close(h->exit_fd);
+	h->exit_fd = -1;
+	kill(h->pid, SIGKILL);
 }
 
 void net_stop(struct net_helper *h)
 {
-	int status;
-
 	if (!h)
 		return;
+	net_stop_begin(h);
 	at_die_cancel(helper_kill, h);
-	/* Killed or crashed while the sandbox ran: its network was gone. */
-	if (waitpid(h->pid, &status, WNOHANG) == h->pid) {
-		h->pid = 0;
-		if (WIFSIGNALED(status))
-			warn("%s was killed by signal %d while the sandbox ran; the sandbox lost its network", h->name,
-			     WTERMSIG(status));
-		else
-			warn("%s exited with status %d while the sandbox ran; the sandbox lost its network", h->name,
-			     WEXITSTATUS(status));
-	}
+	if (h->died && WIFSIGNALED(h->died_status))
+		warn("%s was killed by signal %d while the sandbox ran; the sandbox lost its network", h->name,
+		     WTERMSIG(h->died_status));
+	else if (h->died)
+		warn("%s exited with status %d while the sandbox ran; the sandbox lost its network", h->name,
+		     WEXITSTATUS(h->died_status));
 	helper_kill(h);
 	free(h);
 }
@@ -533,4 +668,6 @@ void net_print(const struct sbx_spec *spec, FILE *out)
 		slirp && plan.slirp_seccomp ? " --enable-seccomp" : "",
 		!slirp && plan.pasta_map_loopback && spec->net.host_loopback ? " --map-host-loopback" : "", NET_ADDR,
 		NET_GW, spec->net.host_loopback ? "reachable" : "closed", NET_DNS);
+	if (plan.auto_why)
+		fprintf(out, "network auto: %s\n", plan.auto_why);
 }

@@ -2,6 +2,7 @@
 #ifndef SBX_NET_H
 #define SBX_NET_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -9,6 +10,12 @@
 
 struct net_helper;
 
+/* Whether spec's network mode runs a helper (slirp4netns, pasta); after
+ * net_prepare resolved --net=auto. */
+bool net_has_helper(const struct sbx_spec *spec);
+/* --net=auto's choice: SBX_NET_PASTA or SBX_NET_SLIRP4NETNS with *path set
+ * (malloc'd), or SBX_NET_NONE when neither is installed; why says why. */
+enum sbx_net_mode net_auto_pick(char **path, char *why, size_t len);
 /* Brings up lo in the current (new) network namespace. Dies on failure. */
 void net_loopback_up(void);
 /* In sbx, before any process starts: resolves --net=auto, checks that the
@@ -19,11 +26,17 @@ void net_prepare(struct sbx_spec *spec, const char *hostname);
 /* --dry-run: the helper net_prepare chose and the addresses inside. */
 void net_print(const struct sbx_spec *spec, FILE *out);
 /* In the supervisor, once the sandbox's network namespace exists (init_pid
- * lives in it) and before the command starts: starts slirp4netns or pasta,
- * waits until it is ready and publishes the ports.  NULL when the mode needs
- * no helper.  Dies on failure. */
+ * lives in it): starts slirp4netns or pasta.  NULL when the mode needs no
+ * helper.  Dies on failure. */
 struct net_helper *net_start(const struct sbx_spec *spec, pid_t init_pid);
-/* After the sandbox ended: stops the helper and reaps it.  NULL is fine. */
+/* Then, while init sets up the mounts and before the command starts:
+ * waits until the helper is ready and publishes the ports.  Dies on
+ * failure.  NULL is fine. */
+void net_ready(struct net_helper *h, const struct sbx_spec *spec);
+/* After the sandbox ended: stops the helper and reaps it.  NULL is fine.
+ * net_stop_begin only signals it, so that its exit overlaps other work;
+ * net_stop then waits (and calls it if nobody did). */
+void net_stop_begin(struct net_helper *h);
 void net_stop(struct net_helper *h);
 
 #endif

@@ -380,6 +380,17 @@ static void write_record_file(int dirfd, const char *name, const char *file, con
 		die_errno("cannot write the record of sandbox %s", name);
 	if (write_all(fd, content, strlen(content)) < 0 || close(fd) < 0)
 		die_errno("cannot write the record of sandbox %s", name);
+	/* Exchanged, then the old one unlinked: a rename over an existing
+	 * file makes ext4 start writeback of the new one (auto_da_alloc),
+	 * milliseconds on every start when the records are on a disk (no
+	 * XDG_RUNTIME_DIR).  Readers see the old or the new file, never none. */
+	if (renameat2(dirfd, tmp, dirfd, dst, RENAME_EXCHANGE) == 0) {
+		if (unlinkat(dirfd, tmp, 0) < 0)
+			die_errno("cannot write the record of sandbox %s", name);
+		return;
+	}
+	if (errno != ENOENT && errno != EINVAL && errno != ENOSYS)
+		die_errno("cannot write the record of sandbox %s", name);
 	if (renameat(dirfd, tmp, dirfd, dst) < 0)
 		die_errno("cannot write the record of sandbox %s", name);
 }

@@ -14,8 +14,11 @@
  * order in which the kernel evaluates them cannot matter.
  */
 #include "seccomp.h"
+#include "seccomp_build.h"
 
+#include <elf.h>
 #include <errno.h>
+#include <link.h>
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -359,6 +362,15 @@ struct plan {
 	int clone3_nr; /* gets ENOSYS when deny_userns; -1 if not */
 };
 
+/* Warnings the rules gave while building: a prebuilt program must not
+ * silence them (see tools/seccomp_prebuild.c). */
+static unsigned build_warnings;
+
+unsigned seccomp_build_warnings(void)
+{
+	return build_warnings;
+}
+
 static void plan_free(struct plan *p)
 {
 	free(p->v);
@@ -397,9 +409,10 @@ static void plan_add_name(struct plan *p, const char *name, bool deny, bool from
 	struct entry *e;
 
 	if (nr == __NR_SCMP_ERROR) {
-		if (from_user)
-			warn("seccomp: syscall \"%s\" does not exist on this architecture; rule ignored",
-			     name);
+		if (from_user) {
+			build_warnings++;
+			warn("seccomp: syscall \"%s\" does not exist on this architecture; rule ignored", name);
+		}
 		return;
 	}
 	e = plan_find(p, nr);
@@ -429,6 +442,7 @@ static void plan_add_list(struct plan *p, const struct strv *list, bool deny)
 		}
 		calls = seccomp_group(name);
 		if (!calls) {
+			build_warnings++;
 			warn("seccomp: unknown group \"%s\"; rule ignored", name);
 			continue;
 		}
@@ -467,6 +481,7 @@ static void cond_add_names(struct cond *c, const struct strv *names,
 		const struct named *e = named_find(t, n, names->v[i]);
 
 		if (!e) {
+			build_warnings++;
 			warn("seccomp: unknown %s \"%s\"; rule ignored", what, names->v[i]);
 			continue;
 		}
@@ -688,7 +703,7 @@ static void plan_apply(const struct plan *p, scmp_filter_ctx ctx, uint32_t arch)
 		rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), p->clone3_nr, "clone3", 0, NULL);
 }
 
-static void ctx_releasep(scmp_filter_ctx *ctx)
+void seccomp_ctx_releasep(scmp_filter_ctx *ctx)
 {
 	if (*ctx)
 		seccomp_release(*ctx);
@@ -707,7 +722,7 @@ static void set_attr(scmp_filter_ctx ctx, enum scmp_filter_attr attr, uint32_t v
  * out of the filter and its syscalls meet the bad-arch action, which kills. */
 static scmp_filter_ctx new_ctx(const struct plan *p, uint32_t arch)
 {
-	cleanup(ctx_releasep) scmp_filter_ctx ctx = seccomp_init(p->def);
+	cleanup(seccomp_ctx_releasep) scmp_filter_ctx ctx = seccomp_init(p->def);
 	scmp_filter_ctx ret;
 	int rc;
 
@@ -760,10 +775,10 @@ static size_t filter_arches(uint32_t *out)
 	return n;
 }
 
-static scmp_filter_ctx build(const struct sbx_seccomp *sc)
+scmp_filter_ctx seccomp_build(const struct sbx_seccomp *sc)
 {
 	cleanup(plan_free) struct plan plan;
-	cleanup(ctx_releasep) scmp_filter_ctx ctx = NULL;
+	cleanup(seccomp_ctx_releasep) scmp_filter_ctx ctx = NULL;
 	uint32_t arches[3];
 	size_t n = filter_arches(arches);
 	scmp_filter_ctx ret;
@@ -793,194 +808,95 @@ static scmp_filter_ctx build(const struct sbx_seccomp *sc)
 	return ret;
 }
 
-/* ---- compiling ahead, in another process ---- */
+/* ---- the key of a prebuilt program ---- */
 
-/* The program seccomp_compile_receive took, loaded by seccomp_install. */
-static struct sock_filter *prepared;
-static unsigned short prepared_len;
-
-#ifndef MFD_NOEXEC_SEAL
-#define MFD_NOEXEC_SEAL 0x0008U
-#endif
-
-static void compiler_failed(void *arg)
+static void key_list(FILE *f, const char *label, const struct strv *l)
 {
-	/* die() already said why; tell init not to say it again. */
-	(void)write_all(*(int *)arg, "E", 1);
+	/* Length-prefixed: no choice of names can collide with another list. */
+	fprintf(f, "%s %zu", label, l->n);
+	for (size_t i = 0; i < l->n; i++)
+		fprintf(f, " %zu:%s", strlen(l->v[i]), l->v[i]);
+	fputc('\n', f);
 }
 
-/* Closes every fd above 2 except a and b (a < b). */
-static void close_all_but(int a, int b)
+/* The build ID of the libseccomp this process runs with: a distribution's
+ * rebuild (a security update with new syscall tables, say) keeps the
+ * version number but not the build ID. */
+struct build_id {
+	unsigned char id[64];
+	size_t len;
+};
+
+static int find_build_id(struct dl_phdr_info *info, size_t size, void *arg)
 {
-	if ((a > 3 && syscall(SYS_close_range, 3U, (unsigned)a - 1, 0U) < 0) ||
-	    (b > a + 1 && syscall(SYS_close_range, (unsigned)a + 1, (unsigned)b - 1, 0U) < 0) ||
-	    syscall(SYS_close_range, (unsigned)b + 1, ~0U, 0U) < 0)
-		die_errno("cannot close inherited file descriptors");
-}
+	struct build_id *b = arg;
+	const char *base = info->dlpi_name ? strrchr(info->dlpi_name, '/') : NULL;
 
-static __attribute__((noreturn)) void compiler_run(const struct sbx_seccomp *sc, int memfd, int done, pid_t parent)
-{
-	cleanup(ctx_releasep) scmp_filter_ctx ctx = NULL;
-	unsigned char msg[5] = { 'K' };
-	struct stat st;
-	uint32_t len;
-	int rc;
-
-	sbx_role = "seccomp";
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		die_errno("prctl(PR_SET_PDEATHSIG)");
-	if (getppid() != parent)
-		_exit(SBX_EXIT_FAILURE);
-	close_all_but(memfd < done ? memfd : done, memfd < done ? done : memfd);
-	at_die(compiler_failed, &done);
-	ctx = build(sc);
-	rc = seccomp_export_bpf(ctx, memfd);
-	if (rc < 0)
-		die("seccomp: writing the compiled filter: %s", strerror(-rc));
-	if (fstat(memfd, &st) < 0)
-		die_errno("seccomp: the compiled filter");
-	if (st.st_size <= 0 || st.st_size % (off_t)sizeof(struct sock_filter))
-		die("seccomp: libseccomp wrote a filter of %lld bytes, not whole BPF instructions",
-		    (long long)st.st_size);
-	if (st.st_size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS)
-		die("seccomp: the filter has %lld BPF instructions, more than the kernel's limit of %d; allow or deny fewer syscalls by argument",
-		    (long long)(st.st_size / (off_t)sizeof(struct sock_filter)), BPF_MAXINSNS);
-	/* Sealed, the program cannot change between here and the load. */
-	if (fcntl(memfd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
-		die_errno("seccomp: sealing the compiled filter");
-	len = (uint32_t)st.st_size;
-	memcpy(msg + 1, &len, sizeof(len));
-	if (write_all(done, msg, sizeof(msg)) != (ssize_t)sizeof(msg))
-		_exit(SBX_EXIT_FAILURE); /* init is gone */
-	trace("seccomp: filter compiled, %u instructions", (unsigned)(len / sizeof(struct sock_filter)));
-	_exit(0);
-}
-
-void seccomp_compile_start(const struct sbx_seccomp *sc, struct seccomp_job *job)
-{
-	int p[2];
-	pid_t parent = getpid();
-
-	*job = (struct seccomp_job){ .pid = 0, .memfd = -1, .done = -1 };
-	if (!sc->enabled)
-		return;
-	job->memfd = memfd_create("sbx-seccomp", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL);
-	if (job->memfd < 0 && errno == EINVAL) /* before Linux 6.3 */
-		job->memfd = memfd_create("sbx-seccomp", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (job->memfd < 0)
-		die_errno("seccomp: memfd_create");
-	if (pipe2(p, O_CLOEXEC) < 0)
-		die_errno("pipe");
-	job->pid = fork();
-	if (job->pid < 0)
-		die_errno("fork");
-	if (job->pid == 0) {
-		close(p[0]);
-		compiler_run(sc, job->memfd, p[1], parent);
-	}
-	/* Only the compiler holds the write end: its exit is EOF. */
-	close(p[1]);
-	job->done = p[0];
-}
-
-void seccomp_compile_close(struct seccomp_job *job)
-{
-	if (job->memfd >= 0)
-		close(job->memfd);
-	if (job->done >= 0)
-		close(job->done);
-	job->memfd = job->done = -1;
-}
-
-void seccomp_compile_receive(struct seccomp_job *job)
-{
-	const int seals = F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW;
-	unsigned char msg[5];
-	ssize_t n;
-	uint32_t len;
-	struct stat st;
-	int have;
-
-	if (job->done < 0)
-		return;
-	n = read_all(job->done, msg, sizeof(msg));
-	if (n == 1 && msg[0] == 'E')
-		_exit(SBX_EXIT_FAILURE);
-	if (n != (ssize_t)sizeof(msg) || msg[0] != 'K')
-		die("seccomp: the process compiling the filter ended without it; refusing to start without the filter");
-	memcpy(&len, msg + 1, sizeof(len));
-	have = fcntl(job->memfd, F_GET_SEALS);
-	if (fstat(job->memfd, &st) < 0 || have < 0 || (have & seals) != seals || st.st_size != (off_t)len ||
-	    len == 0 || len % sizeof(struct sock_filter) || len / sizeof(struct sock_filter) > BPF_MAXINSNS)
-		die("seccomp: the compiled filter did not arrive intact; refusing to start without it");
-	prepared = xmalloc(len);
-	if (pread(job->memfd, prepared, len, 0) != (ssize_t)len)
-		die_errno("seccomp: reading the compiled filter");
-	prepared_len = (unsigned short)(len / sizeof(struct sock_filter));
-	seccomp_compile_close(job);
-}
-
-void seccomp_compile_reap(struct seccomp_job *job, bool wait)
-{
-	if (job->pid <= 0)
-		return;
-	if (wait)
-		kill(job->pid, SIGKILL); /* still running only when init never took the filter */
-	if (waitpid(job->pid, NULL, wait ? 0 : WNOHANG) == job->pid)
-		job->pid = 0;
-}
-
-static int load_prepared(unsigned int flags)
-{
-	struct sock_fprog prog = { .len = prepared_len, .filter = prepared };
-	int fd;
-
-	/* As libseccomp's seccomp_load does with sbx's attributes: no flags
-	 * (no_new_privs is already set, no TSYNC, no logging), but a
-	 * listener when the filter notifies (--audit). */
-	fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
-	if (fd < 0)
-		die_errno("seccomp: loading the filter%s",
-			  errno == EBUSY ? " (a seccomp listener exists already: is sbx --audit or trace running inside another one?)" : "");
-	return flags ? fd : -1;
-}
-
-int seccomp_install(const struct sbx_seccomp *sc)
-{
-	cleanup(ctx_releasep) scmp_filter_ctx ctx = NULL;
-	int rc, fd = -1;
-
-	if (!sc->enabled)
-		return -1;
-	if (prepared) {
-		fd = load_prepared(sc->notify_denials ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0U);
-		trace("seccomp: filter loaded (compiled ahead)");
-		return fd;
-	}
-	ctx = build(sc);
-	rc = seccomp_load(ctx); /* with a listener when the filter notifies */
-	if (rc < 0)
-		die("seccomp: loading the filter: %s", strerror(-rc));
-	if (sc->notify_denials && (fd = seccomp_notify_fd(ctx)) < 0)
-		die("seccomp: the filter has no listener: %s", strerror(-fd));
-	trace("seccomp: filter loaded");
-	return fd;
-}
-
-int seccomp_export_filter(const struct sbx_seccomp *sc, int fd)
-{
-	cleanup(ctx_releasep) scmp_filter_ctx ctx = NULL;
-	int rc;
-
-	if (!sc->enabled)
+	(void)size;
+	/* By name: in a non-PIE program a function's address is its PLT
+	 * entry in the program, not in the library. */
+	base = base ? base + 1 : info->dlpi_name;
+	if (!base || strncmp(base, "libseccomp.so", strlen("libseccomp.so")))
 		return 0;
-	ctx = build(sc);
-	rc = seccomp_export_bpf(ctx, fd);
-	if (rc < 0) {
-		errno = -rc;
-		return -1;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		/* dl_iterate_phdr gives the load address as an integer. */
+		const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr); // NOLINT(performance-no-int-to-ptr)
+		const unsigned char *end = p + ph->p_memsz;
+
+		if (ph->p_type != PT_NOTE)
+			continue;
+		while (p + sizeof(ElfW(Nhdr)) <= end) {
+			const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)p;
+			size_t name = (n->n_namesz + 3) & ~(size_t)3, desc = (n->n_descsz + 3) & ~(size_t)3;
+			const unsigned char *d = p + sizeof(*n) + name;
+
+			if (d + desc > end)
+				break;
+			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && !memcmp(p + sizeof(*n), "GNU", 4) &&
+			    n->n_descsz <= sizeof(b->id)) {
+				memcpy(b->id, d, n->n_descsz);
+				b->len = n->n_descsz;
+				return 1;
+			}
+			p = d + desc;
+		}
 	}
-	return 0;
+	return 1;
+}
+
+char *seccomp_build_key(const struct sbx_seccomp *sc)
+{
+	struct build_id lib = { .len = 0 };
+	const struct scmp_version *v = seccomp_version();
+	uint32_t arches[3];
+	size_t n = filter_arches(arches), len = 0;
+	char *key = NULL;
+	FILE *f = open_memstream(&key, &len);
+
+	if (!f)
+		die_errno("seccomp: open_memstream");
+	/* Everything seccomp_build reads: the rules as given (order kept,
+	 * since it decides the order of the rules), the actions, the arches,
+	 * and the libseccomp that resolves names and lays out the program: its
+	 * version, the kernel API level it found and its build ID. */
+	fprintf(f, "sbx-seccomp 1\nlibseccomp %u.%u.%u api %u build-id ", v->major, v->minor, v->micro,
+		seccomp_api_get());
+	dl_iterate_phdr(find_build_id, &lib);
+	for (size_t i = 0; i < lib.len; i++)
+		fprintf(f, "%02x", lib.id[i]);
+	fprintf(f, "%s\narches", lib.len ? "" : "none");
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, " %08x", arches[i]);
+	fprintf(f, "\nactions %08x %08x\nuserns %d personality %d\n", action_of(sc->default_action, errno_of(sc)),
+		action_of(sc->deny_action, errno_of(sc)), sc->deny_userns, sc->restrict_personality);
+	key_list(f, "deny", &sc->deny);
+	key_list(f, "allow", &sc->allow);
+	key_list(f, "ioctl-deny", &sc->deny_ioctl);
+	key_list(f, "socket-deny", &sc->deny_socket);
+	if (fclose(f) != 0)
+		die_errno("seccomp: open_memstream");
+	return key;
 }
 
 /* ---- --dry-run ---- */

@@ -72,7 +72,7 @@ const struct spec_key spec_keys[] = {
 	{ "keep-fd", 1, "N", "pass file descriptor N to the command (others above 2 are closed)" },
 	{ "cap-add", 1, "CAPS", "keep these capabilities inside (names, or all)" },
 	{ "cap-drop", 1, "CAPS", "drop these capabilities (names, or all)" },
-	{ "net", 1, "MODE", "network: none (default, loopback only), slirp4netns, pasta, auto (pasta if installed), proxy (allowed host names only, see --allow-host), host (no isolation)" },
+	{ "net", 1, "MODE", "network: none (default, loopback only), slirp4netns, pasta, auto (the faster one installed: --dry-run says which), proxy (allowed host names only, see --allow-host), host (no isolation)" },
 	{ "publish", 1, "[ADDR:]HOSTPORT:PORT[/tcp|udp]", "publish a sandbox port on the host, on 127.0.0.1 unless ADDR is given" },
 	{ "net-host-loopback", 2, NULL, "let the sandbox reach the host's 127.0.0.1 via 10.0.2.2 (--net=proxy: allow 127.0.0.0/8 destinations)" },
 	{ "allow-host", 1, "PATTERN", "--net=proxy: allow NAME, *.NAME or an IP, with :PORT (default 80 and 443), or a @bundle (@npm @pypi @crates @go @github @gitlab @debian @ubuntu @maven @rubygems); implies --net=proxy" },

@@ -179,6 +179,64 @@ static const struct sbx_mount *mount_at(const struct sbx_spec *spec, const char 
 	return NULL;
 }
 
+/* A helper "program" at fake_dir/name with the given contents. */
+static void fake_program(const char *name, const char *text, size_t len)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", fake_dir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(text, 1, len, f), len);
+	fclose(f);
+	ck_assert_int_eq(chmod(path, 0755), 0);
+}
+
+/* --net=auto: one engine installed is that one; with both, pasta only when
+ * its program knows --map-host-loopback (2024 and later), read from the
+ * program's option names; a program without the names sbx relies on is
+ * asked with --help instead. */
+START_TEST(test_auto_pick)
+{
+	/* getopt_long's table: NUL-terminated names. */
+	static const char old_pasta[] = "\177ELF...config-net\0no-map-gw\0";
+	static const char new_pasta[] = "\177ELF...config-net\0map-host-loopback\0";
+	char why[256], path[128];
+	char *got;
+
+	fake_helper(NULL);
+	ck_assert_int_eq(net_auto_pick(&got, why, sizeof(why)), SBX_NET_NONE);
+	ck_assert_ptr_null(got);
+	fake_program("slirp4netns", "#!/bin/sh\n", 10);
+	ck_assert_int_eq(net_auto_pick(&got, why, sizeof(why)), SBX_NET_SLIRP4NETNS);
+	ck_assert_ptr_nonnull(strstr(why, "only slirp4netns"));
+	free(got);
+	fake_program("pasta", old_pasta, sizeof(old_pasta));
+	ck_assert_int_eq(net_auto_pick(&got, why, sizeof(why)), SBX_NET_SLIRP4NETNS);
+	ck_assert_ptr_nonnull(strstr(why, "predates 2024"));
+	snprintf(path, sizeof(path), "%s/slirp4netns", fake_dir);
+	ck_assert_str_eq(got, path);
+	free(got);
+	fake_program("pasta", new_pasta, sizeof(new_pasta));
+	ck_assert_int_eq(net_auto_pick(&got, why, sizeof(why)), SBX_NET_PASTA);
+	free(got);
+	/* The name inside a longer string is not an option name. */
+	fake_program("pasta", "config-net\0--map-host-loopback-x\0", 33);
+	ck_assert_int_eq(net_auto_pick(&got, why, sizeof(why)), SBX_NET_SLIRP4NETNS);
+	free(got);
+	/* A wrapper script: its --help says it. */
+	fake_program("pasta", "#!/bin/sh\necho '  --map-host-loopback ADDR'\n",
+		     strlen("#!/bin/sh\necho '  --map-host-loopback ADDR'\n"));
+	ck_assert_int_eq(net_auto_pick(&got, why, sizeof(why)), SBX_NET_PASTA);
+	free(got);
+	snprintf(path, sizeof(path), "%s/pasta", fake_dir);
+	unlink(path);
+	fake_cleanup("slirp4netns");
+}
+END_TEST
+
+
 START_TEST(test_prepare_files)
 {
 	struct sbx_spec spec;
@@ -283,6 +341,7 @@ static Suite *net_suite(void)
 	tcase_add_test(tc, test_prepare_user_file_wins);
 	tcase_add_test(tc, test_prepare_none_adds_nothing);
 	tcase_add_exit_test(tc, test_prepare_missing_auto, 125);
+	tcase_add_test(tc, test_auto_pick);
 	tcase_add_exit_test(tc, test_prepare_missing_pasta, 125);
 	suite_add_tcase(s, tc);
 	return s;

@@ -137,6 +137,11 @@ START_TEST(test_reserve_commit_remove)
 	dir = xasprintf("%s/sbx/%s/spec.ini", rt, spec.name);
 	ck_assert_int_eq(access(dir, R_OK), 0);
 	free(dir);
+	/* The record is replaced by an exchange: the old one is not left
+	 * behind under the temporary name. */
+	dir = xasprintf("%s/sbx/%s/.record.tmp", rt, spec.name);
+	ck_assert_int_eq(access(dir, F_OK), -1);
+	free(dir);
 
 	record_remove(r);
 	ck_assert_int_eq(record_load(fd, spec.name, &info), -1);

@@ -7,6 +7,7 @@
  * stops fails with the filter's errno: nothing is ever really mounted.
  */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
@@ -26,7 +27,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "profile.h"
 #include "seccomp.h"
+#include "seccomp_build.h"
 #include "util.h"
 
 /* A probe step: the call must fail with err. */
@@ -755,6 +758,155 @@ START_TEST(test_compile_ahead_same_program)
 }
 END_TEST
 
+/* A filter is in force (its program is checked byte for byte apart) and
+ * getppid, which every shipped filter allows, works. */
+static int probe_prebuilt(void)
+{
+	char buf[4096];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return 102;
+	buf[n] = '\0';
+	if (!strstr(buf, "\nSeccomp:\t2\n") || !strstr(buf, "\nSeccomp_filters:\t1\n"))
+		return 103;
+	WORKS(104, getppid());
+	return 0;
+}
+
+/* The programs prebuilt when sbx was built (tools/seccomp_prebuild.c) are
+ * byte for byte what compiling the profile gives now, every shipped profile
+ * with a filter has one, and the command loads it without a compiling
+ * process. */
+START_TEST(test_prebuilt_same_program)
+{
+	DIR *d = opendir(SBX_SOURCE_DIR "/profiles");
+	struct dirent *e;
+	int found = 0;
+
+	ck_assert_ptr_nonnull(d);
+	setenv("SBX_PROFILE_PATH", SBX_SOURCE_DIR "/profiles", 1);
+	while ((e = readdir(d))) {
+		const struct seccomp_prebuilt *pre;
+		struct sbx_spec spec;
+		struct sock_filter *want;
+		char path[4096], err[1024];
+		size_t n, len = strlen(e->d_name);
+		int status;
+		pid_t pid;
+
+		if (len < 5 || strcmp(e->d_name + len - 4, ".ini"))
+			continue;
+		snprintf(path, sizeof(path), "%s/profiles/%s", SBX_SOURCE_DIR, e->d_name);
+		spec_init(&spec);
+		ck_assert_msg(profile_load(&spec, path, err, sizeof(err)) == 0, "%s", err);
+		if (!spec.seccomp.enabled) {
+			spec_free(&spec);
+			continue;
+		}
+		pre = seccomp_prebuilt_find(&spec.seccomp);
+		ck_assert_msg(pre != NULL, "no prebuilt program for %s", e->d_name);
+		want = export(&spec.seccomp, &n);
+		ck_assert_msg(pre->len == n && !memcmp(pre->prog, want, n * sizeof(*want)),
+			      "%s: prebuilt program (%u) differs from the compiled one (%zu)", e->d_name,
+			      (unsigned)pre->len, n);
+		free(want);
+		pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			struct seccomp_job job;
+
+			seccomp_compile_start(&spec.seccomp, &job);
+			if (job.pid != 0 || job.memfd != -1 || job.done != -1)
+				_exit(100); /* it compiled after all */
+			seccomp_compile_receive(&job);
+			if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+				_exit(101);
+			seccomp_install(&spec.seccomp);
+			_exit(probe_prebuilt());
+		}
+		while (waitpid(pid, &status, 0) < 0)
+			ck_assert_int_eq(errno, EINTR);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: status %d", e->d_name, status);
+		spec_free(&spec);
+		found++;
+	}
+	closedir(d);
+	unsetenv("SBX_PROFILE_PATH");
+	ck_assert_int_ge(found, 3);
+}
+END_TEST
+
+/* Any change to what the program depends on misses the table: a rule, its
+ * order, an action, the errno. */
+START_TEST(test_prebuilt_key)
+{
+	struct sbx_spec spec;
+	char err[1024];
+	char *base, *k;
+
+	setenv("SBX_PROFILE_PATH", SBX_SOURCE_DIR "/profiles", 1);
+	spec_init(&spec);
+	ck_assert_msg(profile_load(&spec, "default", err, sizeof(err)) == 0, "%s", err);
+	ck_assert_ptr_nonnull(seccomp_prebuilt_find(&spec.seccomp));
+	base = seccomp_build_key(&spec.seccomp);
+	/* libseccomp's build ID is part of it: a rebuilt library of the same
+	 * version (new syscall tables) must not match. */
+	{
+		const char *b = strstr(base, " build-id ");
+		size_t hex;
+
+		ck_assert_ptr_nonnull(b);
+		b += strlen(" build-id ");
+		hex = strspn(b, "0123456789abcdef");
+		ck_assert_msg(hex >= 16 && b[hex] == '\n', "no build ID of libseccomp in the key: %s", base);
+	}
+
+	strv_push(&spec.seccomp.allow, "ptrace");
+	ck_assert_ptr_null(seccomp_prebuilt_find(&spec.seccomp));
+	free(spec.seccomp.allow.v[--spec.seccomp.allow.n]);
+	k = seccomp_build_key(&spec.seccomp);
+	ck_assert_str_eq(k, base);
+	free(k);
+
+	spec.seccomp.errno_value = ENOSYS;
+	ck_assert_ptr_null(seccomp_prebuilt_find(&spec.seccomp));
+	spec.seccomp.errno_value = EPERM;
+	spec.seccomp.deny_action = SBX_SC_KILL;
+	ck_assert_ptr_null(seccomp_prebuilt_find(&spec.seccomp));
+	spec.seccomp.deny_action = SBX_SC_ERRNO;
+	spec.seccomp.restrict_personality = !spec.seccomp.restrict_personality;
+	ck_assert_ptr_null(seccomp_prebuilt_find(&spec.seccomp));
+	spec.seccomp.restrict_personality = !spec.seccomp.restrict_personality;
+	ck_assert_ptr_nonnull(seccomp_prebuilt_find(&spec.seccomp));
+	/* The order of the rules is part of the key. */
+	if (spec.seccomp.deny.n >= 2) {
+		char *t = spec.seccomp.deny.v[0];
+		spec.seccomp.deny.v[0] = spec.seccomp.deny.v[1];
+		spec.seccomp.deny.v[1] = t;
+		ck_assert_ptr_null(seccomp_prebuilt_find(&spec.seccomp));
+	}
+	/* A name cannot pose as two. */
+	spec_free(&spec);
+	spec_init(&spec);
+	ck_assert_msg(profile_load(&spec, "default", err, sizeof(err)) == 0, "%s", err);
+	if (spec.seccomp.deny.n >= 2) {
+		char *joined = xasprintf("%s %s", spec.seccomp.deny.v[0], spec.seccomp.deny.v[1]);
+		free(spec.seccomp.deny.v[0]);
+		spec.seccomp.deny.v[0] = joined;
+		free(spec.seccomp.deny.v[1]);
+		memmove(&spec.seccomp.deny.v[1], &spec.seccomp.deny.v[2],
+			(spec.seccomp.deny.n - 2) * sizeof(char *));
+		spec.seccomp.deny.n--;
+		ck_assert_ptr_null(seccomp_prebuilt_find(&spec.seccomp));
+	}
+	free(base);
+	spec_free(&spec);
+	unsetenv("SBX_PROFILE_PATH");
+}
+END_TEST
+
 static int probe_exit(void)
 {
 	return 0;
@@ -824,6 +976,8 @@ static Suite *seccomp_suite(void)
 	tcase_add_test(install, test_export_covers_compat_arches);
 	tcase_add_test(install, test_everything_fits);
 	tcase_add_test(install, test_compile_ahead_same_program);
+	tcase_add_test(install, test_prebuilt_same_program);
+	tcase_add_test(install, test_prebuilt_key);
 	suite_add_tcase(s, install);
 	return s;
 }
