@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -607,10 +608,22 @@ static void setup_display(struct sbx_spec *spec, const struct plan *p)
 	env_drop(spec, "DISPLAY");
 	env_drop(spec, "XAUTHORITY");
 	if (spec->desktop.display == SBX_DISPLAY_NESTED) {
-		/* nested_start passes the socket once Xephyr runs. */
-		if (p->nested.ok) {
+		/* Planned here: Xephyr's number, its cookie, the socket the
+		 * sandbox gets; nested_start runs it at launch. */
+		if (p->nested.ok && !(nested_plan.num = nested_free_display())) {
+			warn("--display=nested: no free X display number between :100 and :999; the app runs without a display");
+		} else if (p->nested.ok) {
+			cleanup_free char *sock = xasprintf("/tmp/.X11-unix/X%u", nested_plan.num);
+			cleanup_free char *display = xasprintf(":%u", nested_plan.num);
+			cleanup_free char *num = xasprintf("%u", nested_plan.num);
+			unsigned display_num = nested_plan.num;
+
 			nested_plan = p->nested;
+			nested_plan.num = display_num;
 			nested_plan.title = xstrdup(p->nested.title);
+			if (getrandom(nested_plan.cookie, sizeof(nested_plan.cookie), 0) != sizeof(nested_plan.cookie))
+				die_errno("--display=nested: getrandom");
+			desktop_add_x11(spec, sock, display, num, nested_plan.cookie, sizeof(nested_plan.cookie));
 		} else {
 			warn("--display=nested: %s; the app runs without a display", p->nested_why);
 		}

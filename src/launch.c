@@ -375,7 +375,7 @@ int launch_run(const struct sbx_plan *plan)
 	 * before it starts.  Otherwise the record waits for the ID helpers. */
 	rec = spec->dbus.enabled ? record_reserve(spec, plan->generated_name) : NULL;
 	desktop_start(spec);
-	nested = nested_start((struct sbx_spec *)spec, desktop_nested_plan()); /* MERGE-TODO: plan */
+	nested = nested_start(spec, desktop_nested_plan());
 	bus = dbus_start(spec, &plan->dbus);
 	{
 		cleanup_free char *withheld = env_withheld_line(&spec->env);

@@ -6,8 +6,9 @@
  * screen as one window on the host's display, and the sandbox gets only
  * its socket and a fresh cookie.  The app's windows, keystrokes and
  * screenshots stay inside that one window; the host's windows do not exist
- * for it.  Xephyr picks a free display number (-displayfd), reads its
- * cookie from a memfd, and gets SIGTERM when sbx dies (so it removes its
+ * for it.  The plan picks a free display number and the cookie, so
+ * --dry-run names the socket the sandbox gets; Xephyr takes that number,
+ * says when it is ready on -displayfd, reads its cookie from a memfd, and gets SIGTERM when sbx dies (so it removes its
  * socket and lock) and when the sandbox ends.
  */
 #include "nested.h"
@@ -192,9 +193,24 @@ static void wait_ready(struct nested_x *x, int fd)
 	die("--display=nested: " XEPHYR " did not get ready within %d seconds", READY_TENTHS / 10);
 }
 
-struct nested_x *nested_start(struct sbx_spec *spec, const struct nested_plan *plan)
+unsigned nested_free_display(void)
 {
-	unsigned char cookie[16], entry[64];
+	for (unsigned n = 100; n < 1000; n++) {
+		char sock[64], lock[64];
+
+		snprintf(sock, sizeof(sock), "/tmp/.X11-unix/X%u", n);
+		snprintf(lock, sizeof(lock), "/tmp/.X%u-lock", n);
+		if (access(sock, F_OK) < 0 && errno == ENOENT && access(lock, F_OK) < 0 && errno == ENOENT)
+			return n;
+	}
+	return 0;
+}
+
+struct nested_x *nested_start(const struct sbx_spec *spec, const struct nested_plan *plan)
+{
+	const unsigned char *cookie = plan->cookie;
+	unsigned char entry[64];
+	char display[16];
 	cleanup_free char *prog = NULL;
 	cleanup_free char *screen = NULL;
 	cleanup_free char *title = NULL;
@@ -209,8 +225,6 @@ struct nested_x *nested_start(struct sbx_spec *spec, const struct nested_plan *p
 	prog = find_in_path(XEPHYR);
 	if (!prog)
 		die("--display=nested: " XEPHYR " is not installed (Debian package xserver-xephyr)");
-	if (getrandom(cookie, sizeof(cookie), 0) != sizeof(cookie))
-		die_errno("--display=nested: getrandom");
 	x = xcalloc(1, sizeof(*x));
 	x->log_fd = spawn_log_create("sbx-xephyr-log");
 	/* Xephyr's -auth file: one FamilyWild cookie for any display number. */
@@ -223,9 +237,9 @@ struct nested_x *nested_start(struct sbx_spec *spec, const struct nested_plan *p
 	entry[n++] = 0, entry[n++] = 18;
 	memcpy(entry + n, "MIT-MAGIC-COOKIE-1", 18);
 	n += 18;
-	entry[n++] = 0, entry[n++] = sizeof(cookie);
-	memcpy(entry + n, cookie, sizeof(cookie));
-	n += sizeof(cookie);
+	entry[n++] = 0, entry[n++] = sizeof(plan->cookie);
+	memcpy(entry + n, cookie, sizeof(plan->cookie));
+	n += sizeof(plan->cookie);
 	if (write_all(x->auth_fd, entry, n) != (ssize_t)n)
 		die_errno("--display=nested: cannot write the cookie file");
 	at_die(stop, x);
@@ -234,7 +248,9 @@ struct nested_x *nested_start(struct sbx_spec *spec, const struct nested_plan *p
 
 	screen = xasprintf("%ux%u", plan->width, plan->height);
 	title = xasprintf("sbx: %s", plan->title);
+	snprintf(display, sizeof(display), ":%u", plan->num);
 	strv_push(&argv, prog);
+	strv_push(&argv, display);
 	strv_push(&argv, "-displayfd");
 	strv_push(&argv, "3");
 	strv_push(&argv, "-auth");
@@ -252,14 +268,9 @@ struct nested_x *nested_start(struct sbx_spec *spec, const struct nested_plan *p
 	close(ready[1]);
 	wait_ready(x, ready[0]);
 	close(ready[0]);
+	if (strcmp(x->num, display + 1) != 0)
+		die("--display=nested: " XEPHYR " took display :%s, not the planned %s", x->num, display);
 	trace(XEPHYR " is pid %d, display :%s, %ux%u", (int)x->pid, x->num, plan->width, plan->height);
-
-	{
-		cleanup_free char *sock = xasprintf("/tmp/.X11-unix/X%s", x->num);
-		cleanup_free char *display = xasprintf(":%s", x->num);
-
-		desktop_add_x11(spec, sock, display, x->num, cookie, sizeof(cookie));
-	}
 	return x;
 }
 

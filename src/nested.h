@@ -12,15 +12,23 @@ struct nested_plan {
 	bool ok;                 /* a host display to show it on exists */
 	unsigned width, height;  /* its screen */
 	char *title;             /* the app, for the window title */
+	unsigned num;            /* the display number Xephyr is to take */
+	unsigned char cookie[16];/* its MIT-MAGIC-COOKIE-1, the sandbox's only key */
 };
+
+/* In the plan: a display number no X server on this host uses now (no
+ * socket, no lock file), so the plan can name the socket the sandbox
+ * gets; 0 when none is free between 100 and 999. */
+unsigned nested_free_display(void);
 
 struct nested_x;
 
 /* Before the sandbox exists: starts Xephyr as the caller (outside, dies with
- * sbx) and passes only its socket and a fresh cookie into the sandbox
- * (desktop_add_x11).  NULL unless --display=nested and plan->ok.  Dies when
- * Xephyr is missing or fails to start. */
-struct nested_x *nested_start(struct sbx_spec *spec, const struct nested_plan *plan);
+ * sbx) on the planned display number with the planned cookie; the plan
+ * already binds its socket into the sandbox (desktop_add_x11).  NULL unless
+ * --display=nested and plan->ok.  Dies when Xephyr is missing, fails to
+ * start, or another server took the number since the plan. */
+struct nested_x *nested_start(const struct sbx_spec *spec, const struct nested_plan *plan);
 /* After the sandbox ended: SIGTERM (it removes its socket), then reaps. */
 void nested_stop(struct nested_x *x);
 /* The size of the first screen of the host's display :num, read from the
