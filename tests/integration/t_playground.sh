@@ -231,12 +231,13 @@ test_playground_harness_skip_in_subshell() {
 	cp "$SBX_ROOT/tests/integration/run.sh" "$SBX_ROOT/tests/integration/lib.sh" "$T/tree/tests/integration/"
 	ln -s "$SBX" "$T/tree/sbx"
 	ln -s "$PROBE" "$T/tree/build/sbx-probe"
-	# Indented (<<-), so run.sh does not take these for tests of this file.
-	cat >"$T/tree/tests/integration/t_fake.sh" <<-'SH'
-	test_fake_skip() { local x; x=$(need no-such-tool-sbx no-such-package); fail "not reached: $x"; }
-	test_fake_fail() { local x; x=$(fail "inner failure") || true; return 0; }
-	test_fake_pass() { local x; x=$(echo ok); [ "$x" = ok ]; }
-	SH
+	# Indented here (run.sh takes a line starting with test_ for a test of
+	# this file), not in the fake file.
+	sed 's/^ //' >"$T/tree/tests/integration/t_fake.sh" <<'SH'
+ test_fake_skip() { local x; x=$(need no-such-tool-sbx no-such-package); fail "not reached: $x"; }
+ test_fake_fail() { local x; x=$(fail "inner failure") || true; return 0; }
+ test_fake_pass() { local x; x=$(echo ok); [ "$x" = ok ]; }
+SH
 	local out
 	out=$("$T/tree/tests/integration/run.sh" fake 2>&1)
 	expect_match "skip inside \$(...)" "$out" "SKIP  test_fake_skip: no-such-tool-sbx is not installed \(Debian package no-such-package\)"
