@@ -188,7 +188,8 @@ test_desktop_home_tmp_is_private_and_thrown_away() {
 test_desktop_app_home_persists() {
 	local app="sbxtest-$$" dir out
 	dir="$HOME/.local/share/sbx/apps/$app"
-	trap 'rm -rf "$dir"; cleanup_tmp' EXIT
+	# Expanded now: the function's locals are gone when the EXIT trap runs.
+	trap "rm -rf $(printf %q "$HOME/.local/share/sbx/apps/$app"); cleanup_tmp" EXIT
 	out=$(desk --display=no --app "$app" -- sh -c 'echo "kept $$" >"$HOME/state"; pwd' 2>&1) || fail "$out"
 	[ -f "$dir/home/state" ] || fail "the app's home is not in $dir/home: $out"
 	expect_eq "app home owner and mode" "$(stat -c '%u %a' "$dir/home" "$dir")" "$(id -u) 700
@@ -207,7 +208,7 @@ test_desktop_app_home_refuses_symlinks() {
 	base="$HOME/.local/share/sbx/apps"
 	mkdir -p "$base" "$T/elsewhere"
 	ln -s "$T/elsewhere" "$base/$app"
-	trap 'rm -f "$base/$app"; cleanup_tmp' EXIT
+	trap "rm -f $(printf %q "$base/$app"); cleanup_tmp" EXIT
 	out=$(desk --display=no --app "$app" -- true 2>&1) && fail "a symlinked app directory was followed: $out"
 	expect_match "message" "$out" "symbolic link"
 	[ -z "$(ls -A "$T/elsewhere")" ] || fail "sbx created something through the symlink"

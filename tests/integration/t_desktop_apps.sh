@@ -303,7 +303,8 @@ echo "other=$(ls -A "$HOME/.config" | tr "\n" " ")"' 2>&1) || fail "$out"
 test_desktop_app_home_keeps_no_empty_mount_points() {
 	local app="sbxtest-mp-$$" dir out
 	dir="$HOME/.local/share/sbx/apps/$app/home"
-	trap 'rm -rf "$HOME/.local/share/sbx/apps/$app"; cleanup_tmp' EXIT
+	# Expanded now: the function's locals are gone when the EXIT trap runs.
+	trap "rm -rf $(printf %q "$HOME/.local/share/sbx/apps/$app"); cleanup_tmp" EXIT
 	echo paper >"$T/paper.pdf"
 	mkdir "$T/dl"
 	out=$(desk --display=no --look=no --app "$app" --ro-bind "$T/paper.pdf:$HOME/Documents/paper.pdf" \
@@ -390,7 +391,7 @@ print("run=" + " ".join(sorted(os.listdir("/run"))))
 browser_profile_checks() { # browser_profile_checks PROFILE
 	canary_file
 	local app="sbxtest-$1-$$" out
-	trap 'rm -rf "$HOME/.local/share/sbx/apps/$app"; desktop_cleanup' EXIT
+	trap "rm -rf $(printf %q "$HOME/.local/share/sbx/apps/$app"); desktop_cleanup" EXIT
 	out=$(sbx --profile "$1" --app "$app" --net=none --audio=no --dbus=no --display=no -- python3 -c "$BROWSER_PROBE" "$CANARY" 2>&1) ||
 		fail "$out"
 	expect_eq "$1: nested user namespace" "$(probe_get userns <<<"$out")" ok
@@ -412,10 +413,9 @@ test_desktop_firefox_profile_lets_its_sandbox_work() { browser_profile_checks fi
 test_desktop_chromium_profile_lets_its_sandbox_work() { browser_profile_checks chromium; }
 
 test_desktop_browser_profile_downloads() {
-	local app="sbxtest-dl-$$" made= out
-	trap 'rm -rf "$HOME/.local/share/sbx/apps/$app"; [ -z "$made" ] || rm -rf "$HOME/Downloads"; [ -z "${f:-}" ] || rm -f "$f"; cleanup_tmp' EXIT
+	local app="sbxtest-dl-$$" made= out f="$HOME/Downloads/sbx-dl-test-$$"
 	[ -e "$HOME/Downloads" ] || { mkdir "$HOME/Downloads" && made=1; }
-	f="$HOME/Downloads/sbx-dl-test-$$"
+	trap "rm -rf $(printf %q "$HOME/.local/share/sbx/apps/$app"); rm -f $(printf %q "$f"); [ -z '$made' ] || rmdir $(printf %q "$HOME/Downloads"); cleanup_tmp" EXIT
 	out=$(sbx --profile firefox --app "$app" --net=none --audio=no --dbus=no --display=no -- sh -c 'echo data >"$1"; echo x >"$HOME/.not-downloads"' _ "$f" 2>&1) ||
 		fail "$out"
 	expect_eq "download landed in ~/Downloads" "$(cat "$f" 2>&1)" data
@@ -466,7 +466,8 @@ test_desktop_single_instance_gtk_app() {
 test_desktop_chromium_runs_with_its_sandbox() {
 	need chromium chromium
 	local app="sbxtest-chromium-$$" out
-	trap 'rm -rf "$HOME/.local/share/sbx/apps/$app"; cleanup_tmp' EXIT
+	# Expanded now: the function's locals are gone when the EXIT trap runs.
+	trap "rm -rf $(printf %q "$HOME/.local/share/sbx/apps/$app"); cleanup_tmp" EXIT
 	out=$(timeout 100 "$SBX" --profile chromium --app "$app" --net=none --audio=no --dbus=no --display=no -- \
 		chromium --headless=new --dump-dom 'data:text/html,<p>hello-sbx</p>' 2>"$T/err") ||
 		fail "chromium failed under the chromium profile: $(tail -5 "$T/err")"
@@ -487,7 +488,8 @@ test_desktop_firefox_runs_with_its_sandbox() {
 	local ff
 	ff=$(command -v firefox-esr || command -v firefox) || skip "firefox is not installed (Debian package firefox-esr)"
 	local app="sbxtest-firefox-$$" out
-	trap 'rm -rf "$HOME/.local/share/sbx/apps/$app"; cleanup_tmp' EXIT
+	# Expanded now: the function's locals are gone when the EXIT trap runs.
+	trap "rm -rf $(printf %q "$HOME/.local/share/sbx/apps/$app"); cleanup_tmp" EXIT
 	out=$(timeout 100 "$SBX" --profile firefox --app "$app" --net=none --audio=no --dbus=no --display=no -- sh -c \
 		'"$1" --headless --screenshot /tmp/shot.png "data:text/html,<p>hi</p>" 2>&1; [ -s /tmp/shot.png ] && echo shot=yes' _ "$ff" 2>&1) ||
 		fail "$out"
@@ -502,15 +504,14 @@ test_desktop_firefox_runs_with_its_sandbox() {
 # README's desktop example, pasted (with cat for evince, and a file of the
 # test's own): the file it opens is bound in.
 test_desktop_readme_example_binds_its_file() {
-	local line f out
+	local line out f="$HOME/Downloads/paper.pdf" made=
 	line=$(grep -m1 -E '^sbx --profile desktop .*evince ~/Downloads/paper.pdf' "$SBX_ROOT/README.md") ||
 		fail "README has no evince example"
 	line=${line%%#*}
-	[ -e "$HOME/Downloads" ] || { mkdir "$HOME/Downloads" && DL_MADE=1; }
-	f="$HOME/Downloads/paper.pdf"
 	[ -e "$f" ] && skip "$f exists; not overwriting it"
+	[ -e "$HOME/Downloads" ] || { mkdir "$HOME/Downloads" && made=1; }
+	trap "rm -f $(printf %q "$f"); [ -z '$made' ] || rmdir $(printf %q "$HOME/Downloads"); cleanup_tmp" EXIT
 	echo "%PDF-sbx" >"$f"
-	trap 'rm -f "$f"; [ -z "${DL_MADE:-}" ] || rmdir "$HOME/Downloads"; cleanup_tmp' EXIT
 	line=${line//evince/cat}
 	line=${line//'~'/$HOME}
 	out=$(eval "${line/#sbx/\"\$SBX\" --audio=no --dbus=no --display=no}" 2>&1) || fail "$line: $out"
