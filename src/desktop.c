@@ -740,8 +740,6 @@ void desktop_prepare(struct sbx_spec *spec)
 		cleanup_free char *resolv = realpath("/etc/resolv.conf", NULL);
 		desktop_keep_resolv(spec, resolv);
 	}
-	if (spec->desktop.home == SBX_HOME_APP)
-		desktop_home_record(spec, p.home, p.app_home);
 	plan_free(&p);
 }
 
@@ -753,6 +751,9 @@ void desktop_start(const struct sbx_spec *spec)
 		return;
 	make_plan(spec, &p);
 	make_app_home(&p, spec->desktop.app);
+	/* Once the home exists: which of the planned mount points are new in
+	 * it, to be removed again after the run. */
+	desktop_home_record(spec, p.home, p.app_home);
 	plan_free(&p);
 }
 
