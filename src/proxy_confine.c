@@ -33,6 +33,15 @@ static void allow(scmp_filter_ctx ctx, int nr)
 		die("proxy: cannot build its seccomp filter (syscall %d)", nr);
 }
 
+/* Allows nr when its argument arg compares (op) to a (and b). */
+static void allow_if(scmp_filter_ctx ctx, int nr, unsigned arg, enum scmp_compare op, scmp_datum_t a, scmp_datum_t b)
+{
+	struct scmp_arg_cmp cmp = { .arg = arg, .op = op, .datum_a = a, .datum_b = b };
+
+	if (seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, 1, &cmp) < 0)
+		die("proxy: cannot build its seccomp filter (syscall %d)", nr);
+}
+
 static void seccomp_confine(void)
 {
 	static const char *const calls[] = {
@@ -44,8 +53,8 @@ static void seccomp_confine(void)
 		"gettid", "wait4", "waitid", "exit", "exit_group", "rt_sigaction", "rt_sigprocmask",
 		"rt_sigreturn", "alarm", "setitimer", "futex", "getrandom", "uname", "getuid", "geteuid",
 		"getgid", "getegid", "sched_yield", "restart_syscall", "close_range", "set_robust_list",
-		"rseq", "access", "faccessat", "faccessat2", "readlink", "readlinkat", "pread64", "getdents64",
-		"sysinfo", "bind",
+		"rseq", "access", "faccessat", "faccessat2", "readlink", "readlinkat", "pread64",
+		"sysinfo",
 	};
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
 
@@ -56,19 +65,17 @@ static void seccomp_confine(void)
 	/* Sockets of the families name resolution and the relay use only. */
 	for (int fam = 0; fam < 3; fam++) {
 		static const int fams[] = { AF_INET, AF_INET6, AF_UNIX };
-		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fams[fam])) < 0)
-			die("proxy: cannot build its seccomp filter (socket)");
+		allow_if(ctx, SCMP_SYS(socket), 0, SCMP_CMP_EQ, (scmp_datum_t)fams[fam], 0);
 	}
 	/* fork (a process per connection), never threads or namespaces. */
-	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-			     SCMP_A0(SCMP_CMP_MASKED_EQ,
-				     (scmp_datum_t)(CLONE_VM | CLONE_THREAD | CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET |
-						    CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP),
-				     0)) < 0 ||
-	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) < 0 ||
-	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, PR_SET_PDEATHSIG)) < 0 ||
-	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, FIONREAD)) < 0)
-		die("proxy: cannot build its seccomp filter");
+	allow_if(ctx, SCMP_SYS(clone), 0, SCMP_CMP_MASKED_EQ,
+		 (scmp_datum_t)(CLONE_VM | CLONE_THREAD | CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID |
+				CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP),
+		 0);
+	allow_if(ctx, SCMP_SYS(prctl), 0, SCMP_CMP_EQ, PR_SET_PDEATHSIG, 0);
+	allow_if(ctx, SCMP_SYS(ioctl), 1, SCMP_CMP_EQ, FIONREAD, 0);
+	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) < 0)
+		die("proxy: cannot build its seccomp filter (clone3)");
 	if (seccomp_load(ctx) < 0)
 		die("proxy: cannot load its seccomp filter");
 	seccomp_release(ctx);
