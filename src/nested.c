@@ -250,7 +250,6 @@ struct nested_x *nested_start(const struct sbx_spec *spec, const struct nested_p
 	title = xasprintf("sbx: %s", plan->title);
 	snprintf(display, sizeof(display), ":%u", plan->num);
 	strv_push(&argv, prog);
-	strv_push(&argv, display);
 	strv_push(&argv, "-displayfd");
 	strv_push(&argv, "3");
 	strv_push(&argv, "-auth");
@@ -263,6 +262,7 @@ struct nested_x *nested_start(const struct sbx_spec *spec, const struct nested_p
 	strv_push(&argv, title);
 	strv_push(&argv, "-screen");
 	strv_push(&argv, screen);
+	strv_push(&argv, display); /* the planned number (X servers take it anywhere) */
 	x->pid = spawn_helper_in(argv.v, x->log_fd, ready[1], x->auth_fd, die_with_sbx_term, &parent);
 	strv_free(&argv);
 	close(ready[1]);

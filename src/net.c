@@ -264,7 +264,7 @@ void net_prepare(struct sbx_spec *spec, const char *hostname)
 			die("--net=auto: neither pasta nor slirp4netns is installed (install the Debian package passt or slirp4netns)");
 		spec->net.mode = mode;
 		plan.auto_why = xasprintf("%s (%s)", sbx_net_mode_names[mode], why);
-		trace("--net=auto: using %s", plan.auto_why);
+		trace("--net=auto: using %s: %s", sbx_net_mode_names[mode], why);
 	} else if (!(plan.path = find_in_path(sbx_net_mode_names[mode]))) {
 		die("--net=%s: %s is not installed (install the Debian package %s)", sbx_net_mode_names[mode],
 		    sbx_net_mode_names[mode], mode == SBX_NET_PASTA ? "passt" : "slirp4netns");

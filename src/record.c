@@ -228,8 +228,10 @@ char *record_dir_path(void)
 	path = xasprintf("%s/sbx-%u", tmp && tmp[0] == '/' ? tmp : "/tmp", (unsigned)getuid());
 	/* Decided here already, so the plan names the directory the run uses. */
 	if (lstat(path, &st) == 0 && (!S_ISDIR(st.st_mode) || st.st_uid != getuid())) {
-		cleanup_free char *why = xasprintf("%s is %s", path,
-						   !S_ISDIR(st.st_mode) ? "not a directory" : "not yours");
+		cleanup_free char *why = !S_ISDIR(st.st_mode)
+						 ? xasprintf("%s is a symlink or not a directory", path)
+						 : xasprintf("%s belongs to uid %u, not to you (uid %u)", path,
+							     (unsigned)st.st_uid, (unsigned)getuid());
 
 		free(path);
 		choose_fallback(why);
