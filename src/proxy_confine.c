@@ -55,6 +55,8 @@ static void seccomp_confine(void)
 		"getgid", "getegid", "sched_yield", "restart_syscall", "close_range", "set_robust_list",
 		"rseq", "access", "faccessat", "faccessat2", "readlink", "readlinkat", "pread64",
 		"sysinfo",
+		/* Set up per thread by libc's and sanitizers' signal handling. */
+		"sigaltstack",
 	};
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
 
