@@ -188,13 +188,19 @@ static void map_nested(pid_t cmd)
 	}
 }
 
-/* Reaps children until cmd exits, forwarding every signal in set to it;
- * returns cmd's wait status. */
-static int wait_command(const sigset_t *set, pid_t cmd, bool pty)
+/* Reaps children until cmd exits (with wait_all: until no process is
+ * left), passing every signal in set on: to cmd, or with wait_all (and
+ * once cmd is gone) to every process of the namespace, for which the
+ * sandbox is all of its processes.  Returns cmd's wait status. */
+static int wait_command(const sigset_t *set, pid_t cmd, bool pty, bool wait_all, bool pid_ns)
 {
+	bool cmd_done = false;
+	int status = 0;
+
 	for (;;) {
 		siginfo_t info;
 		int sig = sigwaitinfo(set, &info);
+		bool none_left = false;
 
 		if (sig < 0) {
 			if (errno == EINTR)
@@ -203,24 +209,34 @@ static int wait_command(const sigset_t *set, pid_t cmd, bool pty)
 		}
 		if (sig != SIGCHLD) {
 			trace("forwarding signal %d", sig);
-			kill(cmd, sig);
+			if (cmd_done || wait_all)
+				signal_all(pid_ns, sig);
+			else
+				kill(cmd, sig);
 			continue;
 		}
 		for (;;) {
 			int st;
 			pid_t w = waitpid(-1, &st, WNOHANG | (pty ? WUNTRACED : 0));
 
+			if (w < 0 && errno == ECHILD)
+				none_left = true;
 			if (w <= 0)
 				break;
-			/* ^Z on a command that is not a shell: there is nothing
-			 * to return to inside, so it goes on at once. */
+			/* ^Z on a command that is not a shell (--pty): there is
+			 * nothing to return to inside, so it goes on at once. */
 			if (w == cmd && WIFSTOPPED(st)) {
 				kill(cmd, SIGCONT);
 				continue;
 			}
-			if (w == cmd)
-				return st;
+			if (w == cmd) {
+				status = st;
+				cmd_done = true;
+				trace("command exited with status %d", init_exit_code(status));
+			}
 		}
+		if (cmd_done && (!wait_all || none_left))
+			return status;
 	}
 }
 
@@ -288,7 +304,7 @@ static __attribute__((noreturn)) void run_nested(const struct sbx_spec *spec, in
 	 * it offers nothing to inject into.  (Its capabilities stay: the
 	 * command's own drop needs CAP_SETPCAP, which it may not keep.) */
 	seccomp_install(&spec->seccomp);
-	_exit(init_exit_code(wait_command(set, fork_command(spec), spec->pty)));
+	_exit(init_exit_code(wait_command(set, fork_command(spec), spec->pty, false, true)));
 }
 
 int init_run(const struct sbx_spec *spec)
@@ -298,7 +314,6 @@ int init_run(const struct sbx_spec *spec)
 	pid_t cmd;
 	int status;
 	bool pid_ns = !spec->share[SBX_NS_PID];
-	bool cmd_done = false;
 
 	close_inherited_fds(spec);
 	/* PID 1 only receives signals from outside its namespace when it has a
@@ -349,48 +364,7 @@ int init_run(const struct sbx_spec *spec)
 	notify_init_close();
 	trace("command started as pid %d", (int)cmd);
 
-	for (;;) {
-		siginfo_t info;
-		int sig = sigwaitinfo(&set, &info);
-		bool none_left = false;
-
-		if (sig < 0) {
-			if (errno == EINTR)
-				continue;
-			die_errno("sigwaitinfo");
-		}
-		if (sig != SIGCHLD) {
-			trace("forwarding signal %d", sig);
-			/* With --wait=all the sandbox is all of its processes:
-			 * a Ctrl-C or `sbx stop` is for each of them. */
-			if (cmd_done || spec->wait == SBX_WAIT_ALL)
-				signal_all(pid_ns, sig);
-			else
-				kill(cmd, sig);
-			continue;
-		}
-		for (;;) {
-			int st;
-			pid_t w = waitpid(-1, &st, WNOHANG | (spec->pty ? WUNTRACED : 0));
-			if (w < 0 && errno == ECHILD)
-				none_left = true;
-			if (w <= 0)
-				break;
-			/* ^Z on a command that is not a shell (--pty): there is
-			 * nothing to return to inside, so it goes on at once. */
-			if (w == cmd && WIFSTOPPED(st)) {
-				kill(cmd, SIGCONT);
-				continue;
-			}
-			if (w == cmd) {
-				status = st;
-				cmd_done = true;
-				trace("command exited with status %d", init_exit_code(status));
-			}
-		}
-		if (cmd_done && (spec->wait == SBX_WAIT_FIRST || none_left))
-			break;
-	}
+	status = wait_command(&set, cmd, spec->pty, spec->wait == SBX_WAIT_ALL, pid_ns);
 	if (spec->wait == SBX_WAIT_FIRST) {
 		int left = count_others(pid_ns);
 
