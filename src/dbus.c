@@ -32,6 +32,7 @@
 #include "dbus_client.h"
 #include "dbus_jail.h"
 #include "desktop.h"
+#include "env.h"
 #include "launch.h"
 #include "record.h"
 #include "spawn.h"
@@ -211,17 +212,8 @@ void dbus_plan(struct sbx_spec *spec, const char *record_dir, struct dbus_plan *
 
 	dst = xasprintf("%s/bus", rundir);
 	spec_add_mount(spec, SBX_M_BIND, plan->sock, dst, "--dbus");
-	{
-		cleanup_free char *addr = xasprintf("unix:path=%s", dst);
-		size_t n = strlen("DBUS_SESSION_BUS_ADDRESS");
-		bool user_set = false;
-
-		for (size_t i = 0; i < spec->env.set.n; i++)
-			user_set |= !strncmp(spec->env.set.v[i], "DBUS_SESSION_BUS_ADDRESS", n) &&
-				    spec->env.set.v[i][n] == '=';
-		if (!user_set)
-			strv_push_owned(&spec->env.set, xasprintf("DBUS_SESSION_BUS_ADDRESS=%s", addr));
-	}
+	if (!env_is_set(&spec->env, "DBUS_SESSION_BUS_ADDRESS"))
+		strv_push_owned(&spec->env.set, xasprintf("DBUS_SESSION_BUS_ADDRESS=unix:path=%s", dst));
 }
 
 void dbus_plan_print(const struct sbx_spec *spec, const struct dbus_plan *plan, FILE *out)

@@ -37,6 +37,7 @@
 #include "appid.h"
 #include "desktop_home.h"
 #include "nested.h"
+#include "env.h"
 #include "util.h"
 
 #define FAMILY_LOCAL 256
@@ -460,20 +461,10 @@ struct sbx_mount *desktop_insert_mount(struct sbx_spec *spec, size_t at, enum sb
 	return &spec->mounts[at];
 }
 
-static bool env_is_set(const struct sbx_spec *spec, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (size_t i = 0; i < spec->env.set.n; i++)
-		if (!strncmp(spec->env.set.v[i], name, n) && spec->env.set.v[i][n] == '=')
-			return true;
-	return false;
-}
-
 /* NAME=VALUE unless the user set NAME already (--setenv wins). */
 static void env_default(struct sbx_spec *spec, const char *name, const char *value)
 {
-	if (!env_is_set(spec, name))
+	if (!env_is_set(&spec->env, name))
 		strv_push_owned(&spec->env.set, xasprintf("%s=%s", name, value));
 }
 

@@ -163,3 +163,13 @@ char *env_withheld_line(const struct sbx_env *env)
 	strv_free(&names);
 	return line;
 }
+
+bool env_is_set(const struct sbx_env *env, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < env->set.n; i++)
+		if (!strncmp(env->set.v[i], name, n) && env->set.v[i][n] == '=')
+			return true;
+	return false;
+}

@@ -14,5 +14,7 @@ void env_withheld(const struct sbx_env *env, char *const *environ_in, struct str
 /* The same from sbx's own environment, "A, B" (malloc'd), NULL if none. */
 char *env_withheld_line(const struct sbx_env *env);
 bool env_glob_match(const char *glob, const char *name);
+/* Whether env's set list (--setenv, profiles, sbx's own) sets name. */
+bool env_is_set(const struct sbx_env *env, const char *name);
 
 #endif

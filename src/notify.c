@@ -72,27 +72,10 @@ static bool is_listener(int fd)
  * notifications with ENOSYS instead of leaving C waiting forever. */
 static void send_listener(int sock, int fd)
 {
-	char data = 'L';
-	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c;
-
-	memset(&u, 0, sizeof(u));
-	c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
-		if (errno != EINTR) {
-			close(fd);
-			_exit(SBX_EXIT_FAILURE);
-		}
+	if (fd_send(sock, fd, 'L') < 0) {
+		close(fd);
+		_exit(SBX_EXIT_FAILURE);
+	}
 }
 
 /* H: fd is where the listener will appear (the lowest free fd when C
@@ -355,28 +338,9 @@ void notify_json_escape(char *buf, size_t len, const char *s)
 
 static int receive_listener(int sock)
 {
-	char data = 0;
-	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c;
-	int fd = -1;
-	ssize_t n;
+	int fd = fd_recv(sock, 'L');
 
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n != 1 || data != 'L' || (msg.msg_flags & MSG_CTRUNC))
-		return -1;
-	c = CMSG_FIRSTHDR(&msg);
-	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
-		return -1;
-	memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	if (!is_listener(fd)) {
+	if (fd >= 0 && !is_listener(fd)) {
 		close(fd);
 		return -1;
 	}

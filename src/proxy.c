@@ -24,6 +24,7 @@
 #include "launch.h"
 #include "net.h"
 #include "proxy_serve.h"
+#include "env.h"
 #include "util.h"
 
 struct proxy {
@@ -47,16 +48,6 @@ bool proxy_policy_from_spec(const struct sbx_network *net, struct proxy_policy *
 	return true;
 }
 
-static bool env_is_set(const struct sbx_spec *spec, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (size_t i = 0; i < spec->env.set.n; i++)
-		if (!strncmp(spec->env.set.v[i], name, n) && spec->env.set.v[i][n] == '=')
-			return true;
-	return false;
-}
-
 void proxy_plan_env(struct sbx_spec *spec)
 {
 	static const char *const names[] = { "http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY",
@@ -67,7 +58,7 @@ void proxy_plan_env(struct sbx_spec *spec)
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		const char *v;
 
-		if (env_is_set(spec, names[i]))
+		if (env_is_set(&spec->env, names[i]))
 			continue;
 		if (strcasestr(names[i], "no_proxy"))
 			v = "localhost,127.0.0.1,::1";
@@ -120,14 +111,6 @@ void proxy_listen_in_sandbox(int sock)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(SBX_PROXY_PORT),
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	char one = 'L';
-	struct iovec iov = { .iov_base = &one, .iov_len = 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *cm;
 	int s;
 
 	/* 127.0.0.1 exists only once lo is up; init brings it up again. */
@@ -139,41 +122,14 @@ void proxy_listen_in_sandbox(int sock)
 		die("--net=proxy: cannot listen on 127.0.0.1:%d in the sandbox: %s", SBX_PROXY_PORT, strerror(errno));
 	if (listen(s, 128) < 0)
 		die_errno("--net=proxy: listen");
-	memset(&u, 0, sizeof(u));
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &s, sizeof(int));
-	if (sendmsg(sock, &msg, MSG_NOSIGNAL) != 1)
+	if (fd_send(sock, s, 'L') < 0)
 		die_errno("--net=proxy: cannot hand the listening socket to sbx");
 	close(s);
 }
 
 int proxy_receive_listener(int sock)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	char one;
-	struct iovec iov = { .iov_base = &one, .iov_len = 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *cm;
-	ssize_t r;
-	int fd;
-
-	memset(&u, 0, sizeof(u));
-	do
-		r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (r < 0 && errno == EINTR);
-	if (r != 1 || (msg.msg_flags & MSG_CTRUNC))
-		return -1;
-	cm = CMSG_FIRSTHDR(&msg);
-	if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int)))
-		return -1;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
+	return fd_recv(sock, 'L');
 }
 
 /* The proxy process: fds 0-2 (stdin /dev/null), the socket and the log. */

@@ -67,15 +67,7 @@ void pty_close_child_fd(struct pty *p)
 
 void pty_inside(int sock)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cmsg = { 0 };
 	char name[64], ack = 0;
-	struct iovec iov = { .iov_base = "M", .iov_len = 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cmsg.buf,
-			      .msg_controllen = sizeof(cmsg.buf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 	int master, slave;
 
 	/* The sandbox's own devpts (fs.c): ttyname() and tty work inside. */
@@ -93,11 +85,7 @@ void pty_inside(int sock)
 		if (dup2(slave, fd) < 0)
 			die_errno("--pty: dup2");
 	close(slave);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &master, sizeof(int));
-	if (sendmsg(sock, &msg, MSG_NOSIGNAL) != 1)
+	if (fd_send(sock, master, 'M') < 0)
 		die_errno("--pty: cannot pass the terminal to sbx");
 	close(master);
 	/* sbx sets the size and modes before anything runs on it. */
@@ -109,24 +97,9 @@ void pty_inside(int sock)
 
 bool pty_receive(struct pty *p)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cmsg = { 0 };
-	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cmsg.buf,
-			      .msg_controllen = sizeof(cmsg.buf) };
-	struct cmsghdr *c;
-	ssize_t n;
-
-	do
-		n = recvmsg(p->sock[0], &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	c = n == 1 ? CMSG_FIRSTHDR(&msg) : NULL;
-	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
+	p->master = fd_recv(p->sock[0], 'M');
+	if (p->master < 0)
 		return false; /* the sandbox failed and said why */
-	memcpy(&p->master, CMSG_DATA(c), sizeof(int));
 	if (p->tty) {
 		struct winsize ws;
 

@@ -63,6 +63,12 @@ void strv_print(FILE *out, const char *key, const struct strv *s);
 /* Full-buffer I/O that retries on EINTR and short transfers. */
 ssize_t read_all(int fd, void *buf, size_t len);
 ssize_t write_all(int fd, const void *buf, size_t len);
+/* Passes fd over the unix socket sock (SCM_RIGHTS) with one tag byte:
+ * 0, or -1 with errno.  No SIGPIPE. */
+int fd_send(int sock, int fd, char tag);
+/* Takes one fd that fd_send sent with tag, close-on-exec: -1 on EOF, an
+ * error, another tag, a truncated or missing fd. */
+int fd_recv(int sock, char tag);
 /* Writes a string to a file such as /proc/PID/uid_map; -1 with errno set. */
 int write_file_at(int dirfd, const char *path, const char *content);
 /* Reads a small file into a NUL-terminated malloc'd buffer; NULL on error. */
