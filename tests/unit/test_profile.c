@@ -344,7 +344,7 @@ START_TEST(error_unknown_key)
 {
 	expect_load_error("err_key", "err_key.ini:3", "unknown key \"bnd\" in [filesystem] (did you mean \"bind\"?)");
 	expect_load_error("err_key_nohint", "err_key_nohint.ini:3",
-			  "unknown key \"frobnicate\" in [network] (known: mode, publish, host-loopback)");
+			  "unknown key \"frobnicate\" in [network] (known: mode, publish, host-loopback, allow, add-host, log)");
 }
 END_TEST
 
