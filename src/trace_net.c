@@ -245,6 +245,26 @@ keep:
 	*v = out;
 }
 
+/* Whether the command line (not the base profile) gave key = value; a
+ * value may list several, separated by commas or blanks. */
+static bool from_command_line(const char *key, const char *value)
+{
+	size_t kl = strlen(key), vl = strlen(value);
+
+	for (size_t i = 0; i < trace_options.n; i++) {
+		const char *o = trace_options.v[i];
+
+		if (strncmp(o, key, kl) || o[kl] != '\t')
+			continue;
+		for (const char *v = o + kl + 1; (v = strstr(v, value)); v++)
+			if ((v == o + kl + 1 || strchr(", \t", v[-1])) && strchr(", \t", v[vl]))
+				return true;
+		if (!value[0])
+			return true;
+	}
+	return false;
+}
+
 void trace_net_write_proxy(const struct trace *t, FILE *out)
 {
 	const struct sbx_network *net = &t->spec->net;
@@ -288,10 +308,28 @@ void trace_net_write_proxy(const struct trace *t, FILE *out)
 		fprintf(out, "# No name was allowed during the run: every request is refused.\n");
 	for (size_t i = 0; i < sn.allowed.n; i++)
 		fprintf(out, "allow = %s\n", sn.allowed.v[i]);
-	if (net->host_loopback)
+	/* What the base profile says comes with its include: only the
+	 * command line's are repeated. */
+	if (net->host_loopback && from_command_line("net-host-loopback", ""))
 		fprintf(out, "host-loopback = yes\n");
 	for (size_t i = 0; i < net->add_host.n; i++)
-		fprintf(out, "add-host = %s\n", net->add_host.v[i]);
+		if (from_command_line("add-host", net->add_host.v[i]))
+			fprintf(out, "add-host = %s\n", net->add_host.v[i]);
+	{
+		bool any = false;
+
+		for (size_t i = 0; i < net->allow.n; i++) {
+			if (from_command_line("allow-host", net->allow.v[i]))
+				continue;
+			if (!any)
+				fprintf(out, "# NOTE: the included profile allows these too (lists add up across\n"
+					     "# include); drop them there for the list above alone:");
+			fprintf(out, " %s", net->allow.v[i]);
+			any = true;
+		}
+		if (any)
+			fputc('\n', out);
+	}
 	strv_free(&sn.allowed);
 	strv_free(&sn.refused);
 }

@@ -233,3 +233,33 @@ test_trace_proxy_learns_allowed_names() {
 	grep -q 'stale\.test' "$T/net2.ini" && fail "an earlier run's line was used"
 	return 0
 }
+
+test_trace_proxy_from_base_profile() {
+	command -v curl >/dev/null 2>&1 || skip "curl is not installed (Debian package curl)"
+	local port prof=$T/learned.ini out rc
+	port=$(free_port)
+	trace_web_server "$port"
+	cat >"$T/base.ini" <<-EOF
+	[profile]
+	include = default
+	[network]
+	mode = proxy
+	allow = web.test:$port
+	allow = other.test:1
+	add-host = web.test:127.0.0.1
+	add-host = other.test:127.0.0.1
+	host-loopback = yes
+	EOF
+	out=$(cd "$T" && trace_proxy_run trace --output "$prof" --profile "$T/base.ini" 2>/dev/null); rc=$?
+	expect_eq "traced exit" "$rc" 0
+	expect_match "allowed body" "$out" "hello through the proxy"
+	out=$(sbx profile check "$prof" 2>&1) || fail "profile check: $out ($(cat "$prof"))"
+	net_section "$prof" | grep -qx 'mode = proxy' || fail "not mode = proxy: $(cat "$prof")"
+	expect_eq "allow lines" "$(net_section "$prof" | grep '^allow')" "allow = web.test:$port"
+	# The base's pins come with its include, not twice; its wider list is named.
+	net_section "$prof" | grep -q '^add-host' && fail "add-host repeated from the base: $(cat "$prof")"
+	net_section "$prof" | grep -q '^# NOTE: the included profile allows these too' || fail "the base's list is not named"
+	out=$(cd "$T" && trace_proxy_run --profile "$prof" 2>&1) || fail "under the learned profile: $out"
+	expect_match "allowed under the learned profile" "$out" "hello through the proxy"
+	expect_match "refused under the learned profile" "$out" "other=403"
+}
