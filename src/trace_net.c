@@ -107,7 +107,7 @@ static bool parse_line(const char *s, const char *end, struct decision *d)
 			}
 		}
 		if (s < end && *s == '}')
-			return true;
+			return s + 1 == end;
 		if (s >= end || *s++ != ',')
 			return false;
 	}
@@ -125,17 +125,21 @@ struct seen {
  * is not exactly a normalized host name or address. */
 static char *as_pattern(const struct decision *d)
 {
-	char norm[PROXY_HOST_MAX + 1], err[256];
-	bool literal;
+	char norm[PROXY_HOST_MAX + 1], err[256], in[PROXY_HOST_MAX + 3];
+	bool literal, v6;
 	struct proxy_addr addr;
 	char *pat;
 
-	if (!d->host_ok || !d->host[0] ||
-	    !proxy_host_normalize(d->host, strlen(d->host), norm, sizeof(norm), &literal, &addr) ||
-	    strcmp(norm, d->host) || !d->port)
+	if (!d->host_ok || !d->host[0] || !d->port)
 		return NULL;
-	pat = literal && addr.family == AF_INET6 ? xasprintf("[%s]:%lu", norm, d->port)
-						   : xasprintf("%s:%lu", norm, d->port);
+	/* An IPv6 literal may be logged with or without its brackets. */
+	v6 = strchr(d->host, ':') != NULL;
+	snprintf(in, sizeof(in), v6 && d->host[0] != '[' ? "[%s]" : "%s", d->host);
+	if (!proxy_host_normalize(in, strlen(in), norm, sizeof(norm), &literal, &addr))
+		return NULL;
+	if (v6 ? !literal || addr.family != AF_INET6 : strcmp(norm, d->host))
+		return NULL;
+	pat = v6 ? xasprintf("[%s]:%lu", norm, d->port) : xasprintf("%s:%lu", norm, d->port);
 	if (!proxy_policy_add(NULL, pat, err, sizeof(err))) {
 		free(pat);
 		return NULL;
