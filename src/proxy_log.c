@@ -36,7 +36,7 @@ static void put_str(struct out *o, const char *key, const char *v)
 		return;
 	}
 	tmp[t++] = '"';
-	for (size_t i = 0; v[i] && i < FIELD_MAX; i++) {
+	for (size_t i = 0; i < FIELD_MAX && v[i]; i++) {
 		unsigned char c = (unsigned char)v[i];
 		if (c == '"' || c == '\\') {
 			tmp[t++] = '\\';

@@ -212,7 +212,7 @@ static int str_cmp(const void *a, const void *b)
 static void put_quoted(FILE *out, const char *s)
 {
 	fputc('"', out);
-	for (size_t i = 0; s[i] && i < 300; i++) {
+	for (size_t i = 0; i < 300 && s[i]; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c < 0x20 || c >= 0x7f || c == '\\' || c == '"')
