@@ -263,3 +263,10 @@ test_trace_proxy_from_base_profile() {
 	expect_match "allowed under the learned profile" "$out" "hello through the proxy"
 	expect_match "refused under the learned profile" "$out" "other=403"
 }
+
+test_trace_proxy_sigkill_leaves_nothing() {
+	# The proxy, its private log and the trace all go with sbx.
+	sigkill_leaves_nothing trace --output "$T/kp.ini" --allow-host web.test:1 --add-host web.test:127.0.0.1
+	[ -e "$T/kp.ini" ] && fail "a killed trace wrote a profile"
+	return 0
+}
