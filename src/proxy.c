@@ -133,16 +133,22 @@ int proxy_log_reader(const struct sbx_spec *spec, off_t *start)
 		warn("trace: cannot make the proxy's decision log: %s", strerror(errno));
 		return -1;
 	}
+	/* A FIFO or terminal cannot be read back. */
+	if (fstat(log_fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		warn("trace: --net-log %s is not a regular file: the proxy's decisions cannot be read back",
+		     spec->net.log ? spec->net.log : "");
+		return -1;
+	}
 	/* The same file, read-only, whatever its name points to by now. */
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", log_fd);
-	fd = open(self, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = open(self, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		warn("trace: cannot read the proxy's decision log back: %s", strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
-	*start = S_ISREG(st.st_mode) ? st.st_size : 0;
+	*start = st.st_size;
 	log_wanted = true;
 	return fd;
 }
