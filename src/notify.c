@@ -36,6 +36,7 @@
 
 #include "audit.h"
 #include "launch.h"
+#include "proxy.h"
 #include "seccomp.h"
 #include "trace.h"
 #include "util.h"
@@ -378,13 +379,13 @@ static int cmp_int(const void *a, const void *b)
 }
 
 /* Closes every fd above 2 but the given ones (-1 for none). */
-static void keep_only(int a, int b, int c)
+static void keep_only(int a, int b, int c, int d)
 {
-	int keep[3] = { a, b, c };
+	int keep[4] = { a, b, c, d };
 	unsigned int from = 3;
 
-	qsort(keep, 3, sizeof(int), cmp_int);
-	for (int i = 0; i < 3; i++) {
+	qsort(keep, 4, sizeof(int), cmp_int);
+	for (int i = 0; i < 4; i++) {
 		if (keep[i] < (int)from)
 			continue;
 		if ((unsigned int)keep[i] > from && syscall(SYS_close_range, from, (unsigned int)keep[i] - 1, 0U) < 0)
@@ -396,7 +397,7 @@ static void keep_only(int a, int b, int c)
 }
 
 static __attribute__((noreturn)) void server_run(const struct sbx_spec *spec, int sock, int done, int logfd,
-						 pid_t parent)
+						 int netlog, off_t netlog_start, pid_t parent)
 {
 	struct server s = { .spec = spec, .listener = -1 };
 	struct seccomp_notif_sizes sz;
@@ -408,7 +409,7 @@ static __attribute__((noreturn)) void server_run(const struct sbx_spec *spec, in
 	sbx_role = spec->trace_output ? "trace" : "audit";
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
 		_exit(SBX_EXIT_FAILURE);
-	keep_only(sock, done, logfd);
+	keep_only(sock, done, logfd, netlog);
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
 		die_errno("notify: SECCOMP_GET_NOTIF_SIZES");
 	/* The kernel's structs may be larger than ours: allocate its sizes. */
@@ -418,8 +419,11 @@ static __attribute__((noreturn)) void server_run(const struct sbx_spec *spec, in
 		sz.seccomp_notif = sizeof(*req);
 	if (sz.seccomp_notif_resp < sizeof(*resp))
 		sz.seccomp_notif_resp = sizeof(*resp);
-	if (spec->trace_output)
+	if (spec->trace_output) {
 		trace_init(&s.trace, spec);
+		s.trace.netlog_fd = netlog;
+		s.trace.netlog_start = netlog_start;
+	}
 	else
 		audit_init(&s.audit, spec, logfd);
 
@@ -471,7 +475,8 @@ static __attribute__((noreturn)) void server_run(const struct sbx_spec *spec, in
 
 void notify_start(const struct sbx_spec *spec, struct notify *n)
 {
-	int sv[2], p[2], logfd = -1;
+	int sv[2], p[2], logfd = -1, netlog = -1;
+	off_t netlog_start = 0;
 	pid_t parent = getpid();
 
 	*n = (struct notify){ .server = 0, .done = -1 };
@@ -481,8 +486,11 @@ void notify_start(const struct sbx_spec *spec, struct notify *n)
 	 * the caller, before the sandbox could plant a symlink there. */
 	if (spec->audit_log && !spec->trace_output)
 		logfd = audit_open_log(spec);
-	if (spec->trace_output)
+	if (spec->trace_output) {
 		logfd = trace_open_output_dir(spec);
+		/* Under --net=proxy the proxy's decisions name the hosts. */
+		netlog = proxy_log_reader(spec, &netlog_start);
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 || pipe2(p, O_CLOEXEC) < 0)
 		die_errno("notify: socketpair");
 	fflush(NULL);
@@ -492,12 +500,14 @@ void notify_start(const struct sbx_spec *spec, struct notify *n)
 	if (n->server == 0) {
 		close(sv[1]);
 		close(p[1]);
-		server_run(spec, sv[0], p[0], logfd, parent);
+		server_run(spec, sv[0], p[0], logfd, netlog, netlog_start, parent);
 	}
 	close(sv[0]);
 	close(p[0]);
 	if (logfd >= 0)
 		close(logfd);
+	if (netlog >= 0)
+		close(netlog);
 	n->done = p[1];
 	notify_sandbox_fd = sv[1];
 }

@@ -16,9 +16,11 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "launch.h"
@@ -34,6 +36,7 @@ struct proxy {
 };
 
 static int log_fd = -1; /* opened by proxy_prepare */
+static bool log_wanted; /* sbx trace reads the log: let connections finish it */
 
 bool proxy_policy_from_spec(const struct sbx_network *net, struct proxy_policy *pol, char *err, size_t errlen)
 {
@@ -105,6 +108,40 @@ void proxy_prepare(const struct sbx_spec *spec)
 	log_fd = open(spec->net.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
 	if (log_fd < 0)
 		die("--net-log %s: cannot open it for writing: %s", spec->net.log, strerror(errno));
+}
+
+int proxy_log_reader(const struct sbx_spec *spec, off_t *start)
+{
+	char self[64];
+	struct stat st;
+	int fd;
+
+	*start = 0;
+	if (spec->net.mode != SBX_NET_PROXY)
+		return -1;
+	/* A memfd: nothing on disk to leave behind, even after SIGKILL. */
+	if (log_fd < 0 && (log_fd = memfd_create("sbx-net-log", MFD_CLOEXEC)) < 0) {
+		warn("trace: cannot make the proxy's decision log: %s", strerror(errno));
+		return -1;
+	}
+	/* A FIFO or terminal cannot be read back. */
+	if (fstat(log_fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		warn("trace: --net-log %s is not a regular file: the proxy's decisions cannot be read back",
+		     spec->net.log ? spec->net.log : "");
+		return -1;
+	}
+	/* The same file, read-only, whatever its name points to by now. */
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", log_fd);
+	fd = open(self, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		warn("trace: cannot read the proxy's decision log back: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	*start = st.st_size;
+	log_wanted = true;
+	return fd;
 }
 
 void proxy_listen_in_sandbox(int sock)
@@ -229,6 +266,9 @@ void proxy_stop(struct proxy *p)
 
 	if (!p)
 		return;
+	/* A connection logs when it ends: give the last ones a moment. */
+	for (int i = 0; log_wanted && i < 150 && __atomic_load_n(&p->stats->active, __ATOMIC_RELAXED); i++)
+		usleep(10000);
 	/* Its pid is its process group's and cannot be reused before the
 	 * waitpid below: the whole group, connections included. */
 	kill(-p->pid, SIGKILL);

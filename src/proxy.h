@@ -28,6 +28,11 @@ void proxy_print(const struct sbx_spec *spec, FILE *out);
 /* Launching. */
 /* In sbx before any process starts: opens --net-log.  Dies with one line. */
 void proxy_prepare(const struct sbx_spec *spec);
+/* For sbx trace, after proxy_prepare: a read-only fd of the decision log
+ * (--net-log, else a private memfd made now) and in *start its size, where
+ * this run's lines begin; proxy_stop then lets open connections log.  -1
+ * (with a warning) when it cannot be had. */
+int proxy_log_reader(const struct sbx_spec *spec, off_t *start);
 /* In the sandbox's network namespace (the user namespace's first
  * process): listens on 127.0.0.1:SBX_PROXY_PORT and sends the socket
  * through the unix socket sock (SCM_RIGHTS).  Dies on failure. */

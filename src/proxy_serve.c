@@ -617,6 +617,7 @@ void proxy_serve(struct proxy_conf *conf)
 		int c;
 
 		active = reap(active);
+		__atomic_store_n(&conf->stats->active, active, __ATOMIC_RELAXED);
 		if (poll(&p, 1, active ? 200 : 1000) <= 0)
 			continue;
 		c = accept4(conf->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -639,7 +640,7 @@ void proxy_serve(struct proxy_conf *conf)
 			_exit(0);
 		}
 		if (pid > 0)
-			active++;
+			__atomic_store_n(&conf->stats->active, ++active, __ATOMIC_RELAXED);
 		close(c);
 	}
 }

@@ -14,6 +14,7 @@
 struct proxy_stats {
 	unsigned allowed, refused;
 	unsigned next;
+	unsigned active; /* connections not yet reaped */
 	char last[PROXY_LAST_MAX][96]; /* "host:port" of recent refusals */
 };
 

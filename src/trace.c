@@ -226,6 +226,7 @@ void trace_init(struct trace *t, const struct sbx_spec *spec)
 {
 	memset(t, 0, sizeof(*t));
 	t->spec = spec;
+	t->netlog_fd = -1;
 }
 
 enum kind {

@@ -7,6 +7,7 @@
 #include <linux/seccomp.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "spec.h"
 
@@ -39,6 +40,8 @@ struct trace {
 	unsigned long unreadable; /* path arguments that could not be read */
 	int listener;             /* to check a notification is still pending */
 	const struct seccomp_notif *req; /* the one being recorded */
+	int netlog_fd;                   /* --net=proxy: the proxy's decision log, read-only, or -1 */
+	off_t netlog_start;              /* where this run's decisions start in it */
 };
 
 /* `sbx trace [--output FILE] [OPTIONS] -- COMMAND`: takes "trace" and
@@ -66,6 +69,9 @@ int trace_filter_load(const struct sock_fprog *prog);
 /* Syscalls the trace filter lets through unseen; every learned profile
  * allows them. */
 extern const char *const trace_always_allowed[];
+
+/* trace_net.c: [network] for a run under --net=proxy. */
+void trace_net_write_proxy(const struct trace *t, FILE *out);
 
 /* trace_profile.c */
 int trace_profile_write(const struct trace *t, int status, FILE *out);

@@ -372,7 +372,7 @@ static void write_profile_section(const struct trace *t, FILE *out)
 }
 
 /* The options given to sbx trace, where a profile can say them. */
-static void write_options(FILE *out)
+static void write_options(const struct trace *t, FILE *out)
 {
 	if (!trace_options.n)
 		return;
@@ -391,6 +391,9 @@ static void write_options(FILE *out)
 			fprintf(out, "# --%s %s: no profile key says this; pass it again on the command line\n", kv, "");
 			continue;
 		}
+		/* Under the proxy, [network] says these from what it decided. */
+		if (t->spec->net.mode == SBX_NET_PROXY && !strcmp(section, "network") && strcmp(key, "publish"))
+			continue;
 		fprintf(out, "[%s]\n%s = %s\n", section, key, *value ? value : "yes");
 	}
 }
@@ -535,6 +538,11 @@ static void write_network(const struct trace *t, FILE *out)
 {
 	bool outside = false;
 
+	if (t->spec->net.mode == SBX_NET_PROXY) {
+		trace_net_write_proxy(t, out);
+		put_counts(out, "sockets connected, bound or sent to", &t->net, 60);
+		return;
+	}
 	for (size_t i = 0; i < t->net.n; i++)
 		if ((strstr(t->net.v[i].key, " inet ") || strstr(t->net.v[i].key, " inet6 ")) &&
 		    strncmp(t->net.v[i].key, "bind", 4) && !loopback(t->net.v[i].key))
@@ -555,7 +563,7 @@ int trace_profile_write(const struct trace *t, int status, FILE *out)
 {
 	write_header(t, status, out);
 	write_profile_section(t, out);
-	write_options(out);
+	write_options(t, out);
 	fputc('\n', out);
 	{
 		/* execvp tries every PATH entry: keep the programs that exist. */

@@ -183,3 +183,90 @@ test_trace_and_audit_sigkill_leave_nothing() {
 	[ -e "$T/k.ini" ] && fail "a killed trace wrote a profile"
 	sigkill_leaves_nothing --audit "$T/k.log"
 }
+
+# --net=proxy: [network] names what the proxy allowed, from its own log.
+trace_web_server() { # PORT: serves $T/www on the host's 127.0.0.1:PORT
+	mkdir -p "$T/www"
+	echo "hello through the proxy" >"$T/www/ok.txt"
+	python3 -m http.server --bind 127.0.0.1 --directory "$T/www" "$1" >"$T/http.log" 2>&1 &
+	track $!
+	wait_for "\"\$PROBE\" connect:127.0.0.1:$1 | grep -q =OK" 50 || fail "the host's test server did not start"
+}
+
+net_section() { awk '/^\[/ { s = $0 } s == "[network]"' "$1"; }
+
+trace_proxy_run() { # SBX-ARGS...: the job of the proxy tests
+	sbx "$@" -- sh -c 'curl -sS -m 20 "http://web.test:$1/ok.txt"; curl -sS -m 20 -o /dev/null -w "other=%{http_code}\n" "http://other.test:$1/ok.txt"' _ "$port"
+}
+
+test_trace_proxy_learns_allowed_names() {
+	command -v curl >/dev/null 2>&1 || skip "curl is not installed (Debian package curl)"
+	local port prof=$T/net.ini out rc
+	port=$(free_port)
+	trace_web_server "$port"
+	local o=(--allow-host "web.test:$port" --allow-host "other.test:1" --allow-host unused.test
+		--add-host web.test:127.0.0.1 --add-host other.test:127.0.0.1 --net-host-loopback)
+	out=$(cd "$T" && trace_proxy_run trace --output "$prof" "${o[@]}" 2>/dev/null); rc=$?
+	expect_eq "traced exit" "$rc" 0
+	expect_match "allowed body" "$out" "hello through the proxy"
+	expect_match "refused while traced" "$out" "other=403"
+	[ -s "$prof" ] || fail "no profile written"
+	out=$(sbx profile check "$prof" 2>&1) || fail "profile check: $out ($(cat "$prof"))"
+	grep -qx 'mode = proxy' "$prof" || fail "not mode = proxy: $(cat "$prof")"
+	expect_eq "allow lines" "$(net_section "$prof" | grep '^allow')" "allow = web.test:$port"
+	grep -q "^# refused during the run, not allowed here: \"other\.test:$port\" (\"host not in the allow-list\")" "$prof" || fail "the refused name is not named: $(cat "$prof")"
+	grep -qx 'host-loopback = yes' "$prof" || fail "host-loopback not carried over"
+	grep -qx 'add-host = web.test:127.0.0.1' "$prof" || fail "add-host not carried over"
+	# No private log left anywhere: the decisions went through a memfd.
+	ls -a "$T" | grep -qi 'net-log\|netlog' && fail "a log file was left in $T"
+	# Rerun under the learned profile alone: the allowed name works, the
+	# refused one is still refused.
+	out=$(cd "$T" && trace_proxy_run --profile "$prof" 2>&1); rc=$?
+	expect_eq "exit under the learned profile" "$rc" 0
+	expect_match "allowed under the learned profile" "$out" "hello through the proxy"
+	expect_match "refused under the learned profile" "$out" "other=403"
+	# With --net-log the user's log is read (and kept), only this run's lines.
+	echo '{"host":"stale.test","port":80,"verdict":"allow"}' >"$T/user.log"
+	out=$(cd "$T" && trace_proxy_run trace --output "$T/net2.ini" --net-log "$T/user.log" "${o[@]}" 2>&1) || fail "$out"
+	grep -q '"verdict":"allow"' "$T/user.log" || fail "--net-log not written"
+	expect_eq "allow from --net-log" "$(net_section "$T/net2.ini" | grep '^allow')" "allow = web.test:$port"
+	grep -q 'stale\.test' "$T/net2.ini" && fail "an earlier run's line was used"
+	return 0
+}
+
+test_trace_proxy_from_base_profile() {
+	command -v curl >/dev/null 2>&1 || skip "curl is not installed (Debian package curl)"
+	local port prof=$T/learned.ini out rc
+	port=$(free_port)
+	trace_web_server "$port"
+	cat >"$T/base.ini" <<-EOF
+	[profile]
+	include = default
+	[network]
+	mode = proxy
+	allow = web.test:$port
+	allow = other.test:1
+	add-host = web.test:127.0.0.1
+	add-host = other.test:127.0.0.1
+	host-loopback = yes
+	EOF
+	out=$(cd "$T" && trace_proxy_run trace --output "$prof" --profile "$T/base.ini" 2>/dev/null); rc=$?
+	expect_eq "traced exit" "$rc" 0
+	expect_match "allowed body" "$out" "hello through the proxy"
+	out=$(sbx profile check "$prof" 2>&1) || fail "profile check: $out ($(cat "$prof"))"
+	net_section "$prof" | grep -qx 'mode = proxy' || fail "not mode = proxy: $(cat "$prof")"
+	expect_eq "allow lines" "$(net_section "$prof" | grep '^allow')" "allow = web.test:$port"
+	# The base's pins come with its include, not twice; its wider list is named.
+	net_section "$prof" | grep -q '^add-host' && fail "add-host repeated from the base: $(cat "$prof")"
+	net_section "$prof" | grep -q '^# NOTE: the included profile allows these too' || fail "the base's list is not named"
+	out=$(cd "$T" && trace_proxy_run --profile "$prof" 2>&1) || fail "under the learned profile: $out"
+	expect_match "allowed under the learned profile" "$out" "hello through the proxy"
+	expect_match "refused under the learned profile" "$out" "other=403"
+}
+
+test_trace_proxy_sigkill_leaves_nothing() {
+	# The proxy, its private log and the trace all go with sbx.
+	sigkill_leaves_nothing trace --output "$T/kp.ini" --allow-host web.test:1 --add-host web.test:127.0.0.1
+	[ -e "$T/kp.ini" ] && fail "a killed trace wrote a profile"
+	return 0
+}

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -165,6 +166,73 @@ START_TEST(test_profile_generalizes)
 }
 END_TEST
 
+/* [network] under --net=proxy from a decision log with hostile lines:
+ * only valid names the proxy allowed become allow entries. */
+START_TEST(test_proxy_log_to_network)
+{
+	static const char log[] =
+		"{\"host\":\"stale.test\",\"port\":80,\"verdict\":\"allow\"}\n" /* an earlier run's */
+		"{\"time\":\"x\",\"client\":\"http\",\"method\":\"GET\",\"host\":\"web.test\",\"port\":8080,\"address\":\"127.0.0.1\",\"verdict\":\"allow\",\"reason\":\"allowed\",\"bytes_up\":1,\"bytes_down\":2,\"duration_ms\":0.5}\n"
+		"{\"host\":\"web.test\",\"port\":8080,\"verdict\":\"allow\"}\n"
+		"{\"host\":\"a.test\",\"port\":443,\"verdict\":\"allow\"}\n"
+		"{\"host\":\"a.test\",\"port\":80,\"verdict\":\"allow\"}\n"
+		"{\"host\":\"b.test\",\"port\":443,\"verdict\":\"allow\"}\n"
+		"{\"host\":\"::1\",\"port\":8080,\"verdict\":\"allow\"}\n"
+		"{\"host\":\"evil.test\\u000aallow = x.test\",\"port\":80,\"verdict\":\"allow\"}\n"
+		"{\"host\":\"*.wild.test\",\"port\":80,\"verdict\":\"allow\"}\n"
+		"{\"host\":\"UPPER.test\",\"port\":80,\"verdict\":\"allow\"}\n"
+		"{\"host\":\"zero.test\",\"port\":0,\"verdict\":\"allow\"}\n"
+		"{\"host\":\"big.test\",\"port\":70000,\"verdict\":\"allow\"}\n"
+		"{\"host\":\"half.test\",\"port\":\n"
+		"{\"host\":\"c.test\",\"port\":80,\"verdict\":\"allow\"} trailing\n"
+		"{\"host\":\"other.test\",\"port\":9,\"verdict\":\"deny\",\"reason\":\"host not in the allow-list\"}\n"
+		"{\"host\":\"other.test\",\"port\":9,\"verdict\":\"deny\",\"reason\":\"again\"}\n"
+		"{\"host\":\"q\\\"uote.test\",\"port\":9,\"verdict\":\"deny\"}\n"
+		"{\"host\":\"cut.test\",\"port\":80,\"verdict\":\"allow\"}"; /* no newline: cut short */
+	struct sbx_spec spec;
+	struct trace t;
+	char *buf = NULL, *net;
+	size_t len = 0;
+	FILE *out;
+	int fd = memfd_create("test", 0);
+	char longline[8192];
+	size_t stale = (size_t)(strchr(log, '\n') + 1 - log);
+
+	ck_assert_int_ge(fd, 0);
+	memset(longline, 'a', sizeof(longline));
+	memcpy(longline, "{\"host\":\"", 9);
+	ck_assert_int_eq(write(fd, log, stale), (ssize_t)stale);
+	ck_assert_int_eq(write(fd, longline, sizeof(longline)), (ssize_t)sizeof(longline));
+	ck_assert_int_eq(write(fd, "\n", 1), 1);
+	ck_assert_int_eq(write(fd, log + stale, sizeof(log) - 1 - stale), (ssize_t)(sizeof(log) - 1 - stale));
+	spec_init(&spec);
+	spec.net.mode = SBX_NET_PROXY;
+	trace_init(&t, &spec);
+	t.netlog_fd = fd;
+	t.netlog_start = (off_t)stale;
+	out = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(out);
+	trace_net_write_proxy(&t, out);
+	fclose(out);
+	net = strstr(buf, "[network]\n");
+	ck_assert_ptr_nonnull(net);
+	ck_assert_msg(strstr(net, "\nmode = proxy\nallow = [::1]:8080\nallow = a.test\nallow = b.test:443\n"
+				  "allow = web.test:8080\n"), "%s", net);
+	ck_assert_int_eq(strstr(net, "allow = ") - net, strstr(net, "allow = [::1]") - net);
+	ck_assert_ptr_nonnull(strstr(net, "# refused during the run, not allowed here: \"other.test:9\" "
+					  "(\"host not in the allow-list\")\n"));
+	ck_assert_ptr_null(strstr(net, "again"));
+	for (const char *bad = "stale\0evil\0x.test\0wild\0upper\0UPPER\0zero\0big\0half\0c.test\0cut\0uote\0aaaa\0"; *bad;
+	     bad += strlen(bad) + 1)
+		ck_assert_msg(!strstr(net, bad), "%s in %s", bad, net);
+	ck_assert_ptr_nonnull(strstr(net, "# 8 log entries could not be used"));
+	free(buf);
+	close(fd);
+	spec.argv = NULL;
+	spec_free(&spec);
+}
+END_TEST
+
 static Suite *trace_suite(void)
 {
 	Suite *s = suite_create("trace");
@@ -172,6 +240,7 @@ static Suite *trace_suite(void)
 
 	tcase_add_test(tc, test_parse_args);
 	tcase_add_test(tc, test_profile_generalizes);
+	tcase_add_test(tc, test_proxy_log_to_network);
 	suite_add_tcase(s, tc);
 	return s;
 }
