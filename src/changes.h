@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -70,6 +71,12 @@ struct change_set {
  * it cannot get past (unreadable upper files). */
 void changes_scan(struct change_set *set, int upper, int lower, const char *upper_name, enum changes_driver driver);
 void change_set_free(struct change_set *set);
+/* Dies unless st is the caller's alone: owned by the caller and not
+ * writable by group or others.  what names it (quoted) in the message. */
+void changes_check_ours(const struct stat *st, const char *what);
+/* Opens the changes directory dir (never through a symlink) and checks it
+ * with changes_check_ours; st gets its stat.  Dies naming it as what. */
+int changes_open_dir(const char *dir, const char *what, struct stat *st);
 
 /* Keeps only the changes at or under one of paths (relative to the tree),
  * plus the directories they need created; returns how many paths matched

@@ -97,9 +97,7 @@ static char *trim(char *s)
 	return s;
 }
 
-/* Dies unless st (what, already quoted) is the caller's and only the
- * caller's to write. */
-static void check_ours(const struct stat *st, const char *what)
+void changes_check_ours(const struct stat *st, const char *what)
 {
 	if (st->st_uid != geteuid())
 		die("%s belongs to uid %u, not to you (uid %u): another user could have prepared it to steer sbx; "
@@ -110,25 +108,21 @@ static void check_ours(const struct stat *st, const char *what)
 		    st->st_mode & 020 ? "its group" : "others", (unsigned)(st->st_mode & 07777));
 }
 
-static int open_changes_dir(const char *dir, struct stat *st)
+int changes_open_dir(const char *dir, const char *what, struct stat *st)
 {
-	cleanup_free char *q = quote_str(dir);
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd < 0 && (errno == ELOOP || errno == ENOTDIR) && lstat(dir, st) == 0 && S_ISLNK(st->st_mode))
 		errno = ELOOP;
 	if (fd < 0 && errno == ELOOP)
-		die("the changes directory %s is a symlink: sbx uses a changes directory only where it really is "
+		die("%s is a symlink: sbx uses a changes directory only where it really is "
 		    "(give its real path, if the symlink is yours)",
-		    q);
+		    what);
 	if (fd < 0)
-		die_errno("cannot open the changes directory %s", q);
+		die_errno("cannot open %s", what);
 	if (fstat(fd, st) < 0)
-		die_errno("cannot stat %s", q);
-	{
-		cleanup_free char *what = xasprintf("the changes directory %s", q);
-		check_ours(st, what);
-	}
+		die_errno("cannot stat %s", what);
+	changes_check_ours(st, what);
 	return fd;
 }
 
@@ -152,7 +146,7 @@ static void read_info(int dirfd, const char *dir, struct info *info)
 		die("%s/%s is not a regular file: not written by sbx", q, CHANGES_INFO);
 	{
 		cleanup_free char *what = xasprintf("%s/%s", q, CHANGES_INFO);
-		check_ours(&st, what);
+		changes_check_ours(&st, what);
 	}
 	text = xmalloc(INFO_MAX + 1);
 	n = read_all(fd, text, INFO_MAX);
@@ -375,7 +369,12 @@ int changes_main(int argc, char **argv)
 		die("sbx diff: -z and --json exclude each other");
 	qdir = quote_str(dir);
 
-	dfd = open_changes_dir(dir, &dst);
+	{
+		cleanup_free char *q = quote_str(dir);
+		cleanup_free char *what = xasprintf("the changes directory %s", q);
+
+		dfd = changes_open_dir(dir, what, &dst);
+	}
 	read_info(dfd, dir, &info);
 	ao.driver = parse_driver(&info, dir);
 	if (!lower)

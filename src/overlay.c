@@ -125,21 +125,6 @@ static char *info_get(const char *info, const char *key)
 	return NULL;
 }
 
-/* Dies unless st is the caller's alone. */
-static void changes_check_ours(const char *dir, const char *part, const struct stat *st)
-{
-	cleanup_free char *q = quote_str(dir);
-
-	if (st->st_uid != getuid())
-		die("--changes %s%s: belongs to uid %u, not to you (uid %u): another user may have made it to steer "
-		    "what sbx apply writes; choose a directory of yours (a new one is made 0700)",
-		    q, part, (unsigned)st->st_uid, (unsigned)getuid());
-	if (st->st_mode & 022)
-		die("--changes %s%s: is writable by %s (mode %04o): others could plant changes there (chmod go-w it, "
-		    "or choose a new directory)",
-		    q, part, st->st_mode & 020 ? "its group" : "others", (unsigned)(st->st_mode & 07777));
-}
-
 /* The overlay whose writes --changes keeps: its host tree and its place
  * inside (the first overlay, as fs_prepare adds them). */
 static void changes_overlay(const struct sbx_spec *spec, const char **lower, const char **target)
@@ -178,18 +163,11 @@ void overlay_changes_open(const struct sbx_spec *spec)
 	made = mkdir(dir, 0700) == 0;
 	if (!made && errno != EEXIST)
 		die_errno("--changes %s: cannot create the directory", q);
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && (errno == ELOOP || errno == ENOTDIR) && lstat(dir, &st) == 0 && S_ISLNK(st.st_mode))
-		errno = ELOOP;
-	if (fd < 0 && errno == ELOOP)
-		die("--changes %s: is a symlink: sbx keeps changes only in a real directory of yours (give the path it "
-		    "points to, if the symlink is yours)",
-		    q);
-	if (fd < 0)
-		die_errno("--changes %s: cannot open the directory", q);
-	if (fstat(fd, &st) < 0)
-		die_errno("--changes %s: cannot stat the directory", q);
-	changes_check_ours(dir, "", &st);
+	{
+		cleanup_free char *what = xasprintf("--changes %s", q);
+
+		fd = changes_open_dir(dir, what, &st);
+	}
 	/* Compared resolved, so "proj/../review" or a symlink on the way is
 	 * judged by where it really is. */
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
@@ -215,7 +193,9 @@ void overlay_changes_open(const struct sbx_spec *spec)
 		if (ifd >= 0) {
 			if (fstat(ifd, &st) < 0 || !S_ISREG(st.st_mode))
 				die("--changes %s: " CHANGES_INFO " is not a regular file", q);
-			changes_check_ours(dir, "/" CHANGES_INFO, &st);
+			cleanup_free char *what = xasprintf("--changes %s/" CHANGES_INFO, q);
+
+			changes_check_ours(&st, what);
 			info = xmalloc(65537);
 			ssize_t n = read_all(ifd, info, 65536);
 			if (n < 0)
