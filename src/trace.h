@@ -70,6 +70,10 @@ int trace_filter_load(const struct sock_fprog *prog);
  * allows them. */
 extern const char *const trace_always_allowed[];
 
+/* Writes s into a profile comment, so no newline or control byte can end
+ * it early: bytes outside printable ASCII and backslashes as \xNN; quoted, in
+ * double quotes (a '"' escaped too) and at most 300 bytes of s. */
+void trace_put_comment(FILE *out, const char *s, bool quoted);
 /* trace_net.c: [network] for a run under --net=proxy. */
 void trace_net_write_proxy(const struct trace *t, FILE *out);
 

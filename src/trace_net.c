@@ -208,21 +208,6 @@ static int str_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Writes s into a comment: printable ASCII, quoted, escapes for the rest. */
-static void put_quoted(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (size_t i = 0; i < 300 && s[i]; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c >= 0x7f || c == '\\' || c == '"')
-			fprintf(out, "\\x%02x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
 /* Folds "name:80" and "name:443" into "name" (the pattern's default). */
 static void fold_default_ports(struct strv *v)
 {
@@ -296,10 +281,10 @@ void trace_net_write_proxy(const struct trace *t, FILE *out)
 
 		*tab = '\0';
 		fprintf(out, "# refused during the run, not allowed here: ");
-		put_quoted(out, sn.refused.v[i]);
+		trace_put_comment(out, sn.refused.v[i], true);
 		if (tab[1]) {
 			fputs(" (", out);
-			put_quoted(out, tab + 1);
+			trace_put_comment(out, tab + 1, true);
 			fputc(')', out);
 		}
 		fputc('\n', out);

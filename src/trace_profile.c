@@ -37,17 +37,20 @@ static const char *const libc_minimum[] = {
 	"access", "getrandom", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "exit", "exit_group", NULL,
 };
 
-/* Writes s for a comment: no newline or control byte can end it early. */
-static void put_escaped(FILE *out, const char *s)
+void trace_put_comment(FILE *out, const char *s, bool quoted)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	if (quoted)
+		fputc('"', out);
+	for (size_t i = 0; s[i] && (!quoted || i < 300); i++) {
+		unsigned char c = (unsigned char)s[i];
 
-		if (c < 0x20 || c >= 0x7f || c == '\\')
+		if (c < 0x20 || c >= 0x7f || c == '\\' || (quoted && c == '"'))
 			fprintf(out, "\\x%02x", c);
 		else
 			fputc(c, out);
 	}
+	if (quoted)
+		fputc('"', out);
 }
 
 /* Whether a path can stand in a profile as it is: landlock lists split on
@@ -271,7 +274,7 @@ static void put_counts(FILE *out, const char *title, const struct tr_set *s, siz
 		}
 		fputs(col ? " " : "#   ", out);
 		col += col ? 1 : 4;
-		put_escaped(out, v[i].key);
+		trace_put_comment(out, v[i].key, false);
 		fputs(buf, out);
 		fputs(i + 1 < s->n && i + 1 < max ? "," : "", out);
 		col += strlen(v[i].key) + strlen(buf) + 1;
@@ -323,7 +326,7 @@ static void write_header(const struct trace *t, int status, FILE *out)
 	fprintf(out, "# Learned by `sbx trace` on %s from one run of:\n", when);
 	put_command(t, out);
 	fprintf(out, "# under the profile \"");
-	put_escaped(out, t->spec->profile ? t->spec->profile : "none");
+	trace_put_comment(out, t->spec->profile ? t->spec->profile : "none", false);
 	fprintf(out, "\"; it exited with status %d after %lu traced calls.\n", status, t->events);
 	fprintf(out, "#\n"
 		     "# It allows what that run was seen to do and nothing else: a run that\n"
@@ -452,7 +455,7 @@ static void write_seccomp(const struct trace *t, FILE *out)
 			     "# native syscalls, so these stay refused:");
 		for (size_t i = 0; i < other_abi.n; i++) {
 			fputc(' ', out);
-			put_escaped(out, other_abi.v[i]);
+			trace_put_comment(out, other_abi.v[i], false);
 		}
 		fputc('\n', out);
 	}
@@ -520,7 +523,7 @@ static void write_landlock(const struct trace *t, FILE *out)
 
 		*tab = '\0';
 		fprintf(out, "# not allowed: ");
-		put_escaped(out, r.refused.v[i]);
+		trace_put_comment(out, r.refused.v[i], false);
 		fprintf(out, " (%s); the run used something there\n", tab + 1);
 	}
 	for (size_t i = 0; i < r.n; i++)
