@@ -556,7 +556,7 @@ void fs_prepare(const struct sbx_spec *spec, struct fs_sources *src)
 		src->hides[i].mask = -1;
 		/* Looked at again, not taken from validation: a secret made
 		 * since then is hidden too.  (An unmatched glob stays unmatched.) */
-		if (stat(spec->hides[i].path, &st) < 0)
+		if (spec->hides[i].same_as || stat(spec->hides[i].path, &st) < 0)
 			continue;
 		src->hides[i] = (struct fs_hide){ .present = true, .dev = st.st_dev, .ino = st.st_ino, .mask = -1 };
 	}

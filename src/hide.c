@@ -77,11 +77,19 @@ bool hide_unhide(struct sbx_spec *spec, const char *value, char *err, size_t err
 	return true;
 }
 
-/* Named by an unhide: the path or a parent of it, or the pattern as written. */
-static bool unhidden(const struct sbx_spec *spec, const char *path, const char *pattern)
+/* Named by an unhide: the path or a parent of it, or the pattern as written.
+ * Both sides are compared as written and as the host resolves them, so
+ * --unhide /run/docker.sock also lifts a hide of /var/run/docker.sock. */
+static bool unhidden(const struct sbx_spec *spec, const struct strv *unhide_real, const char *path,
+		     const char *pattern)
 {
+	cleanup_free char *real = realpath(path, NULL);
+
 	for (size_t i = 0; i < spec->unhide.n; i++)
 		if (path_within(path, spec->unhide.v[i]) || !strcmp(pattern, spec->unhide.v[i]))
+			return true;
+	for (size_t i = 0; real && i < unhide_real->n; i++)
+		if (path_within(real, unhide_real->v[i]))
 			return true;
 	return false;
 }
@@ -101,11 +109,45 @@ static bool absent_on_host(const char *path)
 	return lstat(path, &st) < 0;
 }
 
+/* A path the host has is hidden where it really is: /var/run/docker.sock
+ * and /run/docker.sock are one mask at /run/docker.sock, as the mount
+ * table of the real run shows it, and the other name is listed as the
+ * same file.  An absent path stays as written. */
+static void push_resolved(struct sbx_spec *spec, const struct strv *unhide_real, const char *path,
+			  const char *pattern, const char *origin)
+{
+	char *real;
+
+	if (unhidden(spec, unhide_real, path, pattern) || known(spec->hides, spec->n_hides, path))
+		return;
+	real = realpath(path, NULL);
+	if (!real) {
+		push(spec, xstrdup(path), origin, absent_on_host(path));
+		return;
+	}
+	if (strcmp(real, path)) {
+		push(spec, xstrdup(path), origin, false);
+		spec->hides[spec->n_hides - 1].same_as = xstrdup(real);
+	}
+	if (known(spec->hides, spec->n_hides, real))
+		free(real);
+	else
+		push(spec, real, origin, false);
+}
+
 void hide_resolve(struct sbx_spec *spec)
 {
 	struct sbx_hide *in = spec->hides;
 	size_t n_in = spec->n_hides;
+	struct strv unhide_real = { 0 };
 
+	for (size_t i = 0; i < spec->unhide.n; i++) {
+		char *real = realpath(spec->unhide.v[i], NULL);
+
+		if (real)
+			strv_push(&unhide_real, real);
+		free(real);
+	}
 	spec->hides = NULL;
 	spec->n_hides = 0;
 	for (size_t i = 0; i < n_in; i++) {
@@ -114,8 +156,7 @@ void hide_resolve(struct sbx_spec *spec)
 		int r;
 
 		if (!has_glob(h->path)) {
-			if (!unhidden(spec, h->path, h->path) && !known(spec->hides, spec->n_hides, h->path))
-				push(spec, xstrdup(h->path), h->origin, absent_on_host(h->path));
+			push_resolved(spec, &unhide_real, h->path, h->path, h->origin);
 			continue;
 		}
 		r = glob(h->path, GLOB_BRACE | GLOB_NOSORT, NULL, &g);
@@ -126,24 +167,22 @@ void hide_resolve(struct sbx_spec *spec)
 			die("%s: hide %s matches %zu paths (at most %d): name the secrets themselves", h->origin, h->path,
 			    g.gl_pathc, HIDE_GLOB_MAX);
 		/* No match: shown once as absent, so --dry-run still lists it. */
-		if (r == GLOB_NOMATCH && !unhidden(spec, h->path, h->path))
+		if (r == GLOB_NOMATCH && !unhidden(spec, &unhide_real, h->path, h->path))
 			push(spec, xstrdup(h->path), h->origin, true);
 		for (size_t k = 0; r == 0 && k < g.gl_pathc; k++) {
-			char *p = path_normalize(g.gl_pathv[k]);
+			cleanup_free char *p = path_normalize(g.gl_pathv[k]);
 
-			if (unhidden(spec, p, h->path) || known(spec->hides, spec->n_hides, p)) {
-				free(p);
-				continue;
-			}
-			push(spec, p, h->origin, false);
+			push_resolved(spec, &unhide_real, p, h->path, h->origin);
 		}
 		globfree(&g);
 	}
 	for (size_t i = 0; i < n_in; i++) {
 		free(in[i].path);
 		free(in[i].origin);
+		free(in[i].same_as);
 	}
 	free(in);
+	strv_free(&unhide_real);
 }
 
 /* The mount that shows something other than the host's own file at path,
@@ -182,7 +221,10 @@ void hide_print(const struct sbx_spec *spec, FILE *out)
 		const struct sbx_hide *h = &spec->hides[i];
 		const struct sbx_mount *by = h->absent || spec->rootfs ? NULL : hide_shadowed_by(spec, h->path);
 
-		if (!h->absent && spec->rootfs)
+		if (h->same_as)
+			fprintf(out, "hide: %s (the same file as %s: nothing more to hide)  (%s)\n", h->path, h->same_as,
+				h->origin);
+		else if (!h->absent && spec->rootfs)
 			fprintf(out, "hide: %s (not in the --rootfs view: nothing to hide)  (%s)\n", h->path, h->origin);
 		else if (by)
 			fprintf(out, "hide: %s (under %s's %s %s: nothing of the host's to hide)  (%s)\n", h->path,
@@ -198,7 +240,7 @@ void hide_print(const struct sbx_spec *spec, FILE *out)
 bool hide_covers(const struct sbx_spec *spec, const char *dst)
 {
 	for (size_t i = 0; i < spec->n_hides; i++)
-		if (!spec->hides[i].absent && path_within(dst, spec->hides[i].path))
+		if (!spec->hides[i].absent && !spec->hides[i].same_as && path_within(dst, spec->hides[i].path))
 			return true;
 	return false;
 }
@@ -208,6 +250,7 @@ void hide_free(struct sbx_spec *spec)
 	for (size_t i = 0; i < spec->n_hides; i++) {
 		free(spec->hides[i].path);
 		free(spec->hides[i].origin);
+		free(spec->hides[i].same_as);
 	}
 	free(spec->hides);
 	spec->hides = NULL;

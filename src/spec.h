@@ -77,6 +77,7 @@ struct sbx_hide {
 	char *path;   /* absolute; glob patterns are expanded by spec_validate */
 	char *origin; /* "secrets.inc.ini:14" or "--hide" */
 	bool absent;  /* nothing there on the host (when validated): nothing to hide */
+	char *same_as; /* a link to a path hidden already (/var/run -> /run): no mount of its own */
 };
 
 struct sbx_env {

@@ -143,6 +143,60 @@ START_TEST(test_unhide)
 }
 END_TEST
 
+/* /var/run -> /run: one mask where the file really is, the other name
+ * listed as the same file, and an unhide by either name lifts both. */
+START_TEST(test_links)
+{
+	struct sbx_spec spec;
+	char p[4096 + 64], real[4096 + 64];
+	const struct sbx_hide *h;
+
+	make_tree();
+	snprintf(p, sizeof(p), "%s/run", dir);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	touch("run/engine.sock");
+	snprintf(p, sizeof(p), "%s/varrun", dir);
+	ck_assert_int_eq(symlink("run", p), 0);
+	snprintf(real, sizeof(real), "%s/run/engine.sock", dir);
+	for (int order = 0; order < 2; order++) {
+		spec_init(&spec);
+		add(&spec, "hide", order ? "run/engine.sock" : "varrun/engine.sock");
+		add(&spec, "hide", order ? "varrun/engine.sock" : "run/engine.sock");
+		hide_resolve(&spec);
+		ck_assert_uint_eq(spec.n_hides, 2);
+		h = find(&spec, "varrun/engine.sock");
+		ck_assert_ptr_nonnull(h);
+		ck_assert_ptr_nonnull(h->same_as);
+		ck_assert_str_eq(h->same_as, real);
+		h = find(&spec, "run/engine.sock");
+		ck_assert_ptr_nonnull(h);
+		ck_assert_ptr_null(h->same_as);
+		ck_assert(!h->absent);
+		/* Only the real path orders mounts: an alias is no mount. */
+		snprintf(p, sizeof(p), "%s/varrun/engine.sock", dir);
+		ck_assert(!hide_covers(&spec, p));
+		ck_assert(hide_covers(&spec, real));
+		spec_free(&spec);
+	}
+	/* A hide of the link alone still masks the real file. */
+	spec_init(&spec);
+	add(&spec, "hide", "varrun/engine.sock");
+	hide_resolve(&spec);
+	ck_assert_ptr_nonnull(find(&spec, "run/engine.sock"));
+	spec_free(&spec);
+	for (int by = 0; by < 2; by++) {
+		spec_init(&spec);
+		add(&spec, "hide", "run/engine.sock");
+		add(&spec, "hide", "varrun/engine.sock");
+		add(&spec, "unhide", by ? "varrun/engine.sock" : "run/engine.sock");
+		hide_resolve(&spec);
+		ck_assert_uint_eq(spec.n_hides, 0);
+		spec_free(&spec);
+	}
+	rm_tree();
+}
+END_TEST
+
 START_TEST(test_bad_values)
 {
 	struct sbx_spec spec;
@@ -216,6 +270,7 @@ int main(void)
 
 	tcase_add_test(tc, test_glob_and_absent);
 	tcase_add_test(tc, test_unhide);
+	tcase_add_test(tc, test_links);
 	tcase_add_test(tc, test_bad_values);
 	tcase_add_test(tc, test_shipped_profiles);
 	suite_add_tcase(s, tc);
