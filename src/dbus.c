@@ -1,4 +1,5 @@
-/* dbus.c - a filtered session bus through xdg-dbus-proxy.
+/* dbus.c - the sandbox's session bus: the caller's, filtered through
+ * xdg-dbus-proxy, or one of the sandbox's own (dbus_private.c).
  *
  * The sandbox never sees the caller's session bus.  xdg-dbus-proxy runs
  * outside, as the caller, a child of sbx (PDEATHSIG, and it exits when its
@@ -10,8 +11,11 @@
  * appid.c) and the names under it, which lets a single-instance app
  * register.  Owning implies talking, so when a program outside the sandbox
  * already owns one of those names (a host instance of the same app), the
- * sandbox gets neither: it could otherwise hand that instance files and
- * URLs.  --dbus-own ID (or --dbus-talk ID) reaches it on purpose.
+ * filtered bus could give the sandbox neither, and the app would not
+ * start; it could otherwise hand that instance files and URLs.  The plan
+ * gives it a private bus then, where it starts as a separate instance.
+ * --dbus-own ID (or --dbus-talk ID) reaches the host instance on purpose,
+ * through the proxy.
  *
  * The proxy runs in namespaces of its own with a /.flatpak-info naming the
  * app (dbus_jail.c): portals identify the app's connection by that peer.
@@ -31,6 +35,7 @@
 #include "appid.h"
 #include "dbus_client.h"
 #include "dbus_jail.h"
+#include "dbus_private.h"
 #include "desktop.h"
 #include "env.h"
 #include "launch.h"
@@ -154,18 +159,53 @@ static void plan_socket_path(struct dbus_plan *plan, const char *record_dir, con
 	plan->sock = xasprintf("%s/%s.bus", plan->sock_dir, name);
 }
 
+/* Sets DBUS_SESSION_BUS_ADDRESS to the bus at path inside, unless the
+ * user set it. */
+static void set_address(struct sbx_spec *spec, const char *path)
+{
+	if (!env_is_set(&spec->env, "DBUS_SESSION_BUS_ADDRESS"))
+		strv_push_owned(&spec->env.set, xasprintf("DBUS_SESSION_BUS_ADDRESS=unix:path=%s", path));
+}
+
+/* A bus of the sandbox's own, for reason (taken).  false (and *missing,
+ * malloc'd) when dbus-daemon is not there; with --dbus=private, dies. */
+static bool plan_private(struct sbx_spec *spec, struct dbus_plan *plan, char *reason, char **missing)
+{
+	const char *rundir = desktop_runtime_dir();
+	char *daemon = dbus_private_find(spec, missing);
+
+	if (!daemon && spec->dbus.private_bus)
+		die("--dbus=private: %s; install it, or use --dbus=yes for your session bus through the filter", *missing);
+	if (!daemon) {
+		free(reason);
+		return false;
+	}
+	if (!rundir)
+		die("--dbus: internal error: no runtime directory");
+	spec->dbus.daemon = daemon;
+	spec->dbus.daemon_sock = xasprintf("%s/bus", rundir);
+	set_address(spec, spec->dbus.daemon_sock);
+	plan->private_why = reason;
+	return true;
+}
+
 void dbus_plan(struct sbx_spec *spec, const char *record_dir, struct dbus_plan *plan)
 {
 	const char *address = getenv("DBUS_SESSION_BUS_ADDRESS");
 	const char *rundir = desktop_runtime_dir();
 	cleanup_free char *dst = NULL;
 	struct strv host_names = { 0 };
-	char *why = NULL, *conflict = NULL;
+	char *why = NULL, *conflict = NULL, *missing = NULL;
 	int checked;
 
 	memset(plan, 0, sizeof(*plan));
 	if (!spec->dbus.enabled)
 		return;
+	if (spec->dbus.private_bus) {
+		plan->app_id = appid_derive(spec, &plan->id_source);
+		plan_private(spec, plan, xstrdup("asked with --dbus=private"), &missing);
+		return;
+	}
 	if (!address || !*address) {
 		plan->why = xstrdup("DBUS_SESSION_BUS_ADDRESS is not set (no session bus)");
 		warn("--dbus: %s; the app runs without a bus", plan->why);
@@ -194,17 +234,28 @@ void dbus_plan(struct sbx_spec *spec, const char *record_dir, struct dbus_plan *
 		note("--dbus: cannot check which names the session bus at %s has (%s); the app may own its id %s",
 		     address, why, plan->app_id);
 	dbus_app_rules(spec, plan->app_id, checked == 0 ? &host_names : NULL, &plan->own_rules, &conflict);
-	if (conflict && (strv_contains(&spec->dbus.own, conflict) || strv_contains(&spec->dbus.talk, conflict) ||
-			 strv_contains(&spec->dbus.own, plan->app_id) || strv_contains(&spec->dbus.talk, plan->app_id)))
-		trace("--dbus: %s is owned outside the sandbox; reached through your explicit rule", conflict);
-	else if (conflict)
-		warn("--dbus: %s is owned on your session bus by a program outside the sandbox (another instance of the app?); the app may neither own nor reach %s or names under it (--dbus-own %s lets it register with or reach that instance on purpose)",
-		     conflict, plan->app_id, conflict);
-	else
-		trace("the app may own %s and %s.* (from %s)", plan->app_id, plan->app_id, plan->id_source);
 	strv_free(&host_names);
-	free(conflict);
 	free(why);
+	if (conflict && (strv_contains(&spec->dbus.own, conflict) || strv_contains(&spec->dbus.talk, conflict) ||
+			 strv_contains(&spec->dbus.own, plan->app_id) || strv_contains(&spec->dbus.talk, plan->app_id))) {
+		trace("--dbus: %s is owned outside the sandbox; reached through your explicit rule", conflict);
+	} else if (conflict &&
+		   plan_private(spec, plan, xasprintf("%s is owned on your session bus by a program outside the sandbox (another instance of the app?)", conflict),
+				&missing)) {
+		note("--dbus: %s is owned on your session bus by a program outside the sandbox (another instance of the app?): the app gets a private session bus of its own, where it owns %s and starts as a separate instance, without notifications, portals or your session's services (--dbus-own %s reaches that instance on purpose)",
+		     conflict, plan->app_id, conflict);
+		free(plan->prog);
+		plan->prog = NULL;
+		plan->conflict = conflict;
+		return;
+	} else if (conflict) {
+		warn("--dbus: %s is owned on your session bus by a program outside the sandbox (another instance of the app?), and a private bus is not possible: %s; the app may neither own nor reach %s or names under it (install it for a bus of the sandbox's own; --dbus-own %s reaches that instance on purpose)",
+		     conflict, missing, plan->app_id, conflict);
+	} else {
+		trace("the app may own %s and %s.* (from %s)", plan->app_id, plan->app_id, plan->id_source);
+	}
+	free(conflict);
+	free(missing);
 	if (!rundir)
 		die("--dbus: internal error: no runtime directory");
 	plan->address = xstrdup(address);
@@ -212,14 +263,28 @@ void dbus_plan(struct sbx_spec *spec, const char *record_dir, struct dbus_plan *
 
 	dst = xasprintf("%s/bus", rundir);
 	spec_add_mount(spec, SBX_M_BIND, plan->sock, dst, "--dbus");
-	if (!env_is_set(&spec->env, "DBUS_SESSION_BUS_ADDRESS"))
-		strv_push_owned(&spec->env.set, xasprintf("DBUS_SESSION_BUS_ADDRESS=unix:path=%s", dst));
+	set_address(spec, dst);
+}
+
+static void print_private(const struct sbx_spec *spec, const struct dbus_plan *plan, FILE *out)
+{
+	fprintf(out, "dbus: private: %s inside the sandbox at %s, because %s\n", spec->dbus.daemon,
+		spec->dbus.daemon_sock, plan->private_why);
+	fprintf(out, "dbus private bus: the app owns its id %s (from %s) and any name there; nothing of your session bus is there: no notifications, no portals, none of your session's services (the talk/own/see/call rules have nothing to reach); services it activates run inside the sandbox\n",
+		plan->app_id, plan->id_source);
+	if (plan->conflict)
+		fprintf(out, "dbus host instance: not reachable; --dbus-own %s (or --dbus-talk) reaches it on purpose through the filtered bus\n",
+			plan->conflict);
 }
 
 void dbus_plan_print(const struct sbx_spec *spec, const struct dbus_plan *plan, FILE *out)
 {
 	if (!spec->dbus.enabled)
 		return;
+	if (plan->private_why) {
+		print_private(spec, plan, out);
+		return;
+	}
 	if (!plan->prog) {
 		fprintf(out, "dbus: none: %s\n", plan->why ? plan->why : "no proxy");
 		return;
@@ -245,6 +310,8 @@ void dbus_plan_free(struct dbus_plan *plan)
 	free(plan->why);
 	free(plan->app_id);
 	strv_free(&plan->own_rules);
+	free(plan->private_why);
+	free(plan->conflict);
 	memset(plan, 0, sizeof(*plan));
 }
 

@@ -9,5 +9,10 @@
  * seccomp (in that order), then execs.  Never returns: 126/127 when the
  * command cannot be run. */
 __attribute__((noreturn)) void exec_command(const struct sbx_spec *spec);
+/* The same for a helper sbx runs inside (the private bus): argv with the
+ * command's environment and restrictions, but no capabilities, no
+ * --keep-fd fds and no seccomp listener; only keep_fd (when >= 0) stays
+ * open beyond 0-2. */
+__attribute__((noreturn)) void exec_helper(const struct sbx_spec *spec, char *const *argv, int keep_fd);
 
 #endif

@@ -21,6 +21,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "dbus_private.h"
 #include "exec.h"
 #include "launch.h"
 #include "nest.h"
@@ -42,10 +43,11 @@ int init_exit_code(int status)
 	return SBX_EXIT_FAILURE;
 }
 
-/* The processes of the sandbox other than this one: the entries of its
- * /proc with a PID namespace, else this subreaper's children (which is a
- * lower bound: their own children are counted as they are reparented). */
-static int count_others(bool pid_ns)
+/* The processes of the sandbox other than this one and the private bus
+ * (bus, and what it started): the entries of its /proc with a PID
+ * namespace, else this subreaper's children (which is a lower bound: their
+ * own children are counted as they are reparented). */
+static int count_others(bool pid_ns, pid_t bus)
 {
 	char path[64];
 	cleanup_free char *children = NULL;
@@ -58,7 +60,8 @@ static int count_others(bool pid_ns)
 		if (!d)
 			return 0;
 		while ((e = readdir(d)))
-			if (e->d_name[0] >= '1' && e->d_name[0] <= '9' && strcmp(e->d_name, "1"))
+			if (e->d_name[0] >= '1' && e->d_name[0] <= '9' && strcmp(e->d_name, "1") &&
+			    !dbus_private_member(atoi(e->d_name), bus))
 				n++;
 		closedir(d);
 		return n;
@@ -67,7 +70,8 @@ static int count_others(bool pid_ns)
 	children = read_file_at(-1, path, NULL);
 	for (char *save = NULL, *p = children ? strtok_r(children, " \n", &save) : NULL; p;
 	     p = strtok_r(NULL, " \n", &save))
-		n++;
+		if (atoi(p) != bus)
+			n++;
 	return n;
 }
 
@@ -189,12 +193,13 @@ static void map_nested(pid_t cmd)
 }
 
 /* Reaps children until cmd exits (with wait_all: until no process is
- * left), passing every signal in set on: to cmd, or with wait_all (and
- * once cmd is gone) to every process of the namespace, for which the
- * sandbox is all of its processes.  Returns cmd's wait status. */
-static int wait_command(const sigset_t *set, pid_t cmd, bool pty, bool wait_all, bool pid_ns)
+ * left but the private bus, when there is one), passing every signal in
+ * set on: to cmd, or with wait_all (and once cmd is gone) to every process
+ * of the namespace, for which the sandbox is all of its processes.
+ * Returns cmd's wait status. */
+static int wait_command(const sigset_t *set, pid_t cmd, bool pty, bool wait_all, bool pid_ns, pid_t bus)
 {
-	bool cmd_done = false;
+	bool cmd_done = false, broadcast = false;
 	int status = 0;
 
 	for (;;) {
@@ -209,10 +214,12 @@ static int wait_command(const sigset_t *set, pid_t cmd, bool pty, bool wait_all,
 		}
 		if (sig != SIGCHLD) {
 			trace("forwarding signal %d", sig);
-			if (cmd_done || wait_all)
+			if (cmd_done || wait_all) {
 				signal_all(pid_ns, sig);
-			else
+				broadcast = true;
+			} else {
 				kill(cmd, sig);
+			}
 			continue;
 		}
 		for (;;) {
@@ -234,7 +241,17 @@ static int wait_command(const sigset_t *set, pid_t cmd, bool pty, bool wait_all,
 				cmd_done = true;
 				trace("command exited with status %d", init_exit_code(status));
 			}
+			if (w == bus && bus > 0) {
+				/* Not when a signal for the sandbox reached it too. */
+				if (!broadcast && !cmd_done)
+					warn("the sandbox's private session bus exited (status %d); the app lost its bus",
+					     init_exit_code(st));
+				bus = 0;
+			}
 		}
+		/* The bus serves the app: it keeps no sandbox alive. */
+		if (cmd_done && wait_all && !none_left && bus > 0 && count_others(pid_ns, bus) == 0)
+			none_left = true;
 		if (cmd_done && (!wait_all || none_left))
 			return status;
 	}
@@ -304,14 +321,14 @@ static __attribute__((noreturn)) void run_nested(const struct sbx_spec *spec, in
 	 * it offers nothing to inject into.  (Its capabilities stay: the
 	 * command's own drop needs CAP_SETPCAP, which it may not keep.) */
 	seccomp_install(&spec->seccomp);
-	_exit(init_exit_code(wait_command(set, fork_command(spec), spec->pty, false, true)));
+	_exit(init_exit_code(wait_command(set, fork_command(spec), spec->pty, false, true, 0)));
 }
 
 int init_run(const struct sbx_spec *spec)
 {
 	struct sigaction sa;
 	sigset_t set;
-	pid_t cmd;
+	pid_t cmd, bus;
 	int status;
 	bool pid_ns = !spec->share[SBX_NS_PID];
 
@@ -331,6 +348,8 @@ int init_run(const struct sbx_spec *spec)
 		die_errno("sigprocmask");
 	if (!pid_ns && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		die_errno("cannot become a child subreaper");
+	/* Listening before the command starts, so its first call finds it. */
+	bus = dbus_private_start(spec);
 
 	if (init_nests_command(spec)) {
 		int flags = nest_clone_flags(spec);
@@ -364,9 +383,9 @@ int init_run(const struct sbx_spec *spec)
 	notify_init_close();
 	trace("command started as pid %d", (int)cmd);
 
-	status = wait_command(&set, cmd, spec->pty, spec->wait == SBX_WAIT_ALL, pid_ns);
+	status = wait_command(&set, cmd, spec->pty, spec->wait == SBX_WAIT_ALL, pid_ns, bus);
 	if (spec->wait == SBX_WAIT_FIRST) {
-		int left = count_others(pid_ns);
+		int left = count_others(pid_ns, bus);
 
 		if (left > 0)
 			note("%d process%s of the sandbox %s still running when the command exited and %s killed (--wait=all keeps the sandbox until the last one exits)",

@@ -1345,7 +1345,7 @@ static void write_desktop(const struct sbx_spec *spec, FILE *out)
 		fprintf(out, "\n[devices]\ngpu = yes\n");
 	if (b->enabled || b->talk.n || b->own.n || b->see.n || b->call.n || b->broadcast.n) {
 		fprintf(out, "\n[dbus]\n");
-		put(out, "enabled", yes_no(b->enabled));
+		put(out, "enabled", b->private_bus ? "private" : yes_no(b->enabled));
 		put_list(out, "talk", &b->talk);
 		put_list(out, "own", &b->own);
 		put_list(out, "see", &b->see);

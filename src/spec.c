@@ -108,7 +108,7 @@ const struct spec_key spec_keys[] = {
 	{ "audio", 2, NULL, "desktop: pass the PulseAudio and PipeWire sockets" },
 	{ "no-audio", 0, NULL, "same as --audio=no" },
 	{ "gpu", 2, NULL, "desktop: pass /dev/dri for GPU rendering" },
-	{ "dbus", 2, NULL, "desktop: a session bus filtered by xdg-dbus-proxy (never the real one)" },
+	{ "dbus", 2, "MODE", "desktop: the session bus: yes (filtered by xdg-dbus-proxy, never the real one; a private one when a host instance owns the app's id), private (a dbus-daemon of the sandbox's own), no" },
 	{ "dbus-talk", 1, "NAME", "D-Bus: allow calling NAME (a bus name, may end in .*)" },
 	{ "dbus-own", 1, "NAME", "D-Bus: allow owning NAME" },
 	{ "dbus-see", 1, "NAME", "D-Bus: allow seeing NAME" },
@@ -195,6 +195,8 @@ void spec_free(struct sbx_spec *spec)
 	strv_free(&spec->dbus.own);
 	strv_free(&spec->dbus.see);
 	strv_free(&spec->dbus.call);
+	free(spec->dbus.daemon);
+	free(spec->dbus.daemon_sock);
 	memset(spec, 0, sizeof(*spec));
 }
 
@@ -626,8 +628,8 @@ bool spec_set(struct sbx_spec *spec, const char *key, const char *value, const c
 		return fail(err, errlen, "unknown setting \"%s\"", key);
 	if (k->arg == 1 && !value)
 		return fail(err, errlen, "%s needs a value (%s)", key, k->metavar);
-	/* display takes yes/no and its modes. */
-	if (k->arg == 2 && strcmp(key, "display") && !parse_bool(value, &b))
+	/* display and dbus take yes/no and their modes. */
+	if (k->arg == 2 && strcmp(key, "display") && strcmp(key, "dbus") && !parse_bool(value, &b))
 		return fail(err, errlen, "%s: expected yes or no, got \"%s\"", key, value);
 	if (!strncmp(key, "seccomp", 7))
 		strv_push_owned(&spec->seccomp.origins, xasprintf("%s\t%s\t%s", key, k->arg == 2 ? (b ? "yes" : "no") : value,
@@ -855,7 +857,11 @@ bool spec_set(struct sbx_spec *spec, const char *key, const char *value, const c
 		spec->nnp_off = !b;
 		spec->nnp_off_cli = !b && origin && !strncmp(origin, "--", 2);
 	} else if (!strcmp(key, "dbus")) {
-		spec->dbus.enabled = b;
+		/* NULL (a bare --dbus) is yes. */
+		spec->dbus.private_bus = value && !strcmp(value, "private");
+		if (!spec->dbus.private_bus && !parse_bool(value, &b))
+			return fail(err, errlen, "unknown dbus mode \"%s\" (known: yes, no, private)", value);
+		spec->dbus.enabled = spec->dbus.private_bus || b;
 	} else if (!strcmp(key, "dbus-talk")) {
 		return set_bus_names(&spec->dbus.talk, key, value, err, errlen);
 	} else if (!strcmp(key, "dbus-own")) {

@@ -183,6 +183,11 @@ struct sbx_dbus {
 	struct strv talk, own, see; /* bus names, with an optional .* suffix */
 	struct strv call;       /* NAME=RULE */
 	struct strv broadcast;  /* NAME=RULE: signals let through */
+	bool private_bus;       /* --dbus=private: a bus of the sandbox's own, never the host's */
+	/* Set by the plan (dbus.c) when the sandbox gets a private bus: the
+	 * dbus-daemon init starts and the socket it listens on, inside. */
+	char *daemon;
+	char *daemon_sock;
 };
 
 struct sbx_spec {
