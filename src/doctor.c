@@ -442,7 +442,8 @@ int doctor_main(int argc, char **argv)
 		printf("usage: sbx doctor\n\n"
 		       "Checks what sandboxes need on this host (user namespaces, subordinate IDs and\n"
 		       "newuidmap/newgidmap, /dev/fuse, fuse-overlayfs, kernel overlayfs in a user\n"
-		       "namespace, slirp4netns, pasta, Landlock, cgroup v2 delegation, xdg-dbus-proxy)\n"
+		       "namespace, slirp4netns, pasta, Landlock, cgroup v2 delegation, xdg-dbus-proxy,\n"
+		       "dbus-daemon)\n"
 		       "and says how to fix what is missing.  Exits 0 when the default profile runs,\n"
 		       "1 when it cannot.\n");
 		return 0;
@@ -463,6 +464,8 @@ int doctor_main(int argc, char **argv)
 	check_landlock();
 	check_cgroup();
 	check_program("xdg-dbus-proxy", "xdg-dbus-proxy", "--dbus (the desktop profile's session bus) is left out");
+	check_program("dbus-daemon", "dbus-daemon",
+		      "--dbus=private fails, and an app beside a host instance of itself gets no bus of its own");
 
 	fflush(stdout);
 	runs = probe(run_default, NULL, msg, sizeof(msg));

@@ -138,6 +138,7 @@ _sbx_values()
 	--limits) list="strict best-effort" ;;
 	--display) list="auto wayland x11 host nested yes no" ;;
 	--wait) list="first all" ;;
+	--dbus) list="yes no private" ;;
 	--landlock) list="off best-effort required" ;;
 	--share) list="net ipc uts pid cgroup time" comma=1 ;;
 	--unshare) list="mnt pid net ipc uts cgroup time" comma=1 ;;
