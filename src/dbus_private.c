@@ -132,10 +132,13 @@ static void wait_ready(pid_t pid, int fd, int log_fd)
 		}
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			cleanup_free char *last = log_fd >= 0 ? spawn_log_last_line(log_fd, NULL) : NULL;
+			/* exec_helper's own failure already says "sbx: ". */
+			const char *what = last && !strncmp(last, "sbx: ", 5) ? last + 5 : last;
 
-			if (last)
-				die("--dbus: the sandbox's private session bus did not start: %s", last);
-			die("--dbus: the sandbox's private session bus did not start: " DAEMON " exited with status %d (sbx -v shows its output)",
+			if (what)
+				die("--dbus: the sandbox's private session bus did not start: %s (--dbus=no runs the app without a bus)",
+				    what);
+			die("--dbus: the sandbox's private session bus did not start: " DAEMON " exited with status %d (sbx -v shows its output; --dbus=no runs the app without a bus)",
 			    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 		}
 		if (pfd.revents & POLLHUP)

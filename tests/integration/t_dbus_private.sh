@@ -112,6 +112,12 @@ exit 3' 2>&1)
 	# Control: through the filtered bus, the same call reaches it.
 	out=$(desk --dbus=yes --display=no --dbus-talk org.example.Allowed -- "${PING[@]}" org.example.Allowed 2>&1) || fail "control: $out"
 	expect_eq "control: the host service" "$out" "('pong',)"
+	# A daemon that cannot run: one line, and the command does not run.
+	out=$(desk --dbus=private --display=no --mask "$(command -v dbus-daemon)" -- echo command-ran 2>&1)
+	expect_eq "a failed bus: sbx's failure status" "$?" 125
+	expect_no_match "a failed bus: the command did not run" "$out" "command-ran"
+	expect_match "a failed bus: what and why" "$out" "^sbx: --dbus: the sandbox's private session bus did not start: cannot run \"[^\"]*dbus-daemon\": Permission denied \(--dbus=no runs the app without a bus\)"
+	expect_eq "a failed bus: one line about it" "$(grep -c -i "bus\|dbus" <<<"$out")" 1
 	# The profile key, and a bad mode.
 	printf '[profile]\ninclude = desktop\n[dbus]\nenabled = private\n' >"$T/priv.ini"
 	out=$(sbx --profile "$T/priv.ini" --audio=no --display=no --dry-run -- true 2>&1) || fail "$out"
