@@ -212,6 +212,7 @@ test_dbus_private_single_instance_gtk_app_beside_host_instance() {
 		fail "the sandboxed mousepad did not open its window: $(cat "$T/mp.log")"
 	kill -0 "$pid" 2>/dev/null || fail "the sandboxed mousepad did not stay (it handed over?): $(cat "$T/mp.log")"
 	expect_match "sbx says why" "$(cat "$T/mp.log")" "org.xfce.mousepad is owned on your session bus by a program outside the sandbox.*private session bus"
+	expect_no_match "the app does not complain (no bus errors, dconf, a11y)" "$(grep -v '^sbx: note:' "$T/mp.log")" "WARNING|CRITICAL|rror|sbx"
 	sleep 1
 	expect_eq "calls that reached the host instance" "$(calls_to org.xfce.mousepad "$owner")" ""
 	# The window is the sandboxed instance's: it goes with the sandbox.
