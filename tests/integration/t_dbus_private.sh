@@ -6,6 +6,7 @@
 # the host instance; every control shows that it would see it.
 # The helpers (Xvfb, a session bus, a python D-Bus service) are t_desktop's.
 source "$(dirname "${BASH_SOURCE[0]}")/t_desktop_apps.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/t_plan.sh"
 
 # The command line of the sandbox's dbus-daemon (dbus_private.c).
 PRIVATE_BUS="--nosyslog --address=unix:path=/run/user/$(id -u)/bus"
@@ -151,6 +152,17 @@ test_dbus_private_dry_run_says_why_and_what_is_lost() {
 	out=$(PATH=$T/bin "$SBX" --profile desktop --audio=no --display=no --app-id org.example.App --dry-run -- true 2>&1) || fail "$out"
 	expect_match "no dbus-daemon, automatic: said" "$out" "a private bus is not possible: dbus-daemon is not installed"
 	expect_match "no dbus-daemon, automatic: the proxy" "$out" "dbus: filtered by xdg-dbus-proxy"
+}
+
+# What the dry run promises is what a real run with a private bus has:
+# no proxy socket mounted, the same environment.
+test_dbus_private_dry_run_matches_the_real_run() {
+	start_bus
+	host_service hostapp org.example.App
+	compare_plan --profile desktop --display=no --audio=no --app-id org.example.App
+	expect_match "automatic: private" "$(cat "$T/last-dry")" "dbus: private: "
+	compare_plan --profile desktop --display=no --audio=no --dbus=private
+	expect_match "on request: private" "$(cat "$T/last-dry")" "dbus: private: "
 }
 
 test_dbus_private_bus_leaves_nothing() {
