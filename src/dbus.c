@@ -189,19 +189,71 @@ static bool plan_private(struct sbx_spec *spec, struct dbus_plan *plan, char *re
 	return true;
 }
 
+/* Whether a --dbus-own or --dbus-talk rule names the app's id or the
+ * name a program outside owns (conflict, when known): reaching it is
+ * then on purpose. */
+static bool explicit_rule(const struct sbx_spec *spec, const char *app_id, const char *conflict)
+{
+	return strv_contains(&spec->dbus.own, app_id) || strv_contains(&spec->dbus.talk, app_id) ||
+	       (conflict && (strv_contains(&spec->dbus.own, conflict) || strv_contains(&spec->dbus.talk, conflict)));
+}
+
+/* When a program outside owns the app's id or a name under it (*conflict)
+ * or sbx cannot tell (unknown says why), and no explicit rule reaches it:
+ * a private bus (true; *conflict moves into the plan).  Says what it
+ * decided, and when dbus-daemon is missing, that the filtered bus stays. */
+static bool take_private(struct sbx_spec *spec, struct dbus_plan *plan, const char *address, const char *unknown,
+			 char **conflict)
+{
+	const char *id = plan->app_id;
+	cleanup_free char *missing = NULL;
+
+	if (unknown && explicit_rule(spec, id, NULL)) {
+		trace("--dbus: cannot check who owns %s (%s); your explicit rule lets the app reach it", id, unknown);
+	} else if (unknown &&
+		   plan_private(spec, plan, xasprintf("sbx cannot check whether a program outside owns %s on your session bus (%s)", id, unknown),
+				&missing)) {
+		/* Unknown is treated as taken: a host instance stays out of reach. */
+		note("--dbus: cannot check which names the session bus at %s has (%s), so whether another instance of the app owns %s: the app gets a private session bus of its own, without notifications, portals or your session's services (--dbus-own %s keeps your session bus, and reaches such an instance)",
+		     address, unknown, id, id);
+		return true;
+	} else if (unknown) {
+		note("--dbus: cannot check which names the session bus at %s has (%s), and a private bus is not possible: %s; the app may own its id %s",
+		     address, unknown, missing, id);
+	} else if (*conflict && explicit_rule(spec, id, *conflict)) {
+		trace("--dbus: %s is owned outside the sandbox; reached through your explicit rule", *conflict);
+	} else if (*conflict &&
+		   plan_private(spec, plan, xasprintf("%s is owned on your session bus by a program outside the sandbox (another instance of the app?)", *conflict),
+				&missing)) {
+		note("--dbus: %s is owned on your session bus by a program outside the sandbox (another instance of the app?): the app gets a private session bus of its own, where it owns %s and starts as a separate instance, without notifications, portals or your session's services (--dbus-own %s reaches that instance on purpose)",
+		     *conflict, id, *conflict);
+		plan->conflict = *conflict;
+		*conflict = NULL;
+		return true;
+	} else if (*conflict) {
+		warn("--dbus: %s is owned on your session bus by a program outside the sandbox (another instance of the app?), and a private bus is not possible: %s; the app may neither own nor reach %s or names under it (install it for a bus of the sandbox's own; --dbus-own %s reaches that instance on purpose)",
+		     *conflict, missing, id, *conflict);
+	} else {
+		trace("the app may own %s and %s.* (from %s)", id, id, plan->id_source);
+	}
+	return false;
+}
+
 void dbus_plan(struct sbx_spec *spec, const char *record_dir, struct dbus_plan *plan)
 {
 	const char *address = getenv("DBUS_SESSION_BUS_ADDRESS");
 	const char *rundir = desktop_runtime_dir();
 	cleanup_free char *dst = NULL;
 	struct strv host_names = { 0 };
-	char *why = NULL, *conflict = NULL, *missing = NULL;
+	char *why = NULL, *conflict = NULL;
 	int checked;
 
 	memset(plan, 0, sizeof(*plan));
 	if (!spec->dbus.enabled)
 		return;
 	if (spec->dbus.private_bus) {
+		char *missing = NULL; /* stays NULL: plan_private dies instead */
+
 		plan->app_id = appid_derive(spec, &plan->id_source);
 		plan_private(spec, plan, xstrdup("asked with --dbus=private"), &missing);
 		return;
@@ -230,32 +282,17 @@ void dbus_plan(struct sbx_spec *spec, const char *record_dir, struct dbus_plan *
 		return;
 	}
 	plan->app_id = appid_derive(spec, &plan->id_source);
-	if (checked > 0)
-		note("--dbus: cannot check which names the session bus at %s has (%s); the app may own its id %s",
-		     address, why, plan->app_id);
 	dbus_app_rules(spec, plan->app_id, checked == 0 ? &host_names : NULL, &plan->own_rules, &conflict);
 	strv_free(&host_names);
-	free(why);
-	if (conflict && (strv_contains(&spec->dbus.own, conflict) || strv_contains(&spec->dbus.talk, conflict) ||
-			 strv_contains(&spec->dbus.own, plan->app_id) || strv_contains(&spec->dbus.talk, plan->app_id))) {
-		trace("--dbus: %s is owned outside the sandbox; reached through your explicit rule", conflict);
-	} else if (conflict &&
-		   plan_private(spec, plan, xasprintf("%s is owned on your session bus by a program outside the sandbox (another instance of the app?)", conflict),
-				&missing)) {
-		note("--dbus: %s is owned on your session bus by a program outside the sandbox (another instance of the app?): the app gets a private session bus of its own, where it owns %s and starts as a separate instance, without notifications, portals or your session's services (--dbus-own %s reaches that instance on purpose)",
-		     conflict, plan->app_id, conflict);
+	if (take_private(spec, plan, address, checked > 0 ? why : NULL, &conflict)) {
 		free(plan->prog);
 		plan->prog = NULL;
-		plan->conflict = conflict;
+		free(why);
+		free(conflict);
 		return;
-	} else if (conflict) {
-		warn("--dbus: %s is owned on your session bus by a program outside the sandbox (another instance of the app?), and a private bus is not possible: %s; the app may neither own nor reach %s or names under it (install it for a bus of the sandbox's own; --dbus-own %s reaches that instance on purpose)",
-		     conflict, missing, plan->app_id, conflict);
-	} else {
-		trace("the app may own %s and %s.* (from %s)", plan->app_id, plan->app_id, plan->id_source);
 	}
+	free(why);
 	free(conflict);
-	free(missing);
 	if (!rundir)
 		die("--dbus: internal error: no runtime directory");
 	plan->address = xstrdup(address);

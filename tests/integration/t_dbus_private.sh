@@ -86,6 +86,28 @@ exit 7
 	expect_no_match "no conflict: no private bus" "$out" "dbus: private"
 }
 
+# A bus address sbx cannot read (an escaped path, which the proxy can
+# use): whether a host instance owns the app's id is unknown, and treated
+# as taken.
+test_dbus_private_when_the_bus_cannot_be_checked() {
+	start_bus
+	host_service hostapp org.example.App
+	local out
+	mkdir "$T/b-d"
+	ln -s "$T/bus" "$T/b-d/bus"
+	export DBUS_SESSION_BUS_ADDRESS="unix:path=$T/b%2dd/bus"
+	out=$(desk --dbus=yes --display=no --app-id org.example.App --dry-run -- true 2>&1) || fail "$out"
+	expect_match "unknown: private" "$out" "dbus: private: .*because sbx cannot check whether a program outside owns org.example.App on your session bus \(not a unix: address sbx can check\)"
+	out=$(desk --dbus=yes --display=no --app-id org.example.App -- "${PING[@]}" org.example.App 2>&1) &&
+		fail "the sandbox reached the host instance through a bus sbx could not check: $out"
+	expect_match "unknown: out of reach" "$out" "ServiceUnknown"
+	expect_match "unknown: said" "$out" "cannot check which names the session bus at .* has.*private session bus of its own.*--dbus-own org.example.App keeps your session bus"
+	# Control: the explicit rule keeps the filtered bus, which reaches it.
+	out=$(desk --dbus=yes --display=no --app-id org.example.App --dbus-talk org.example.App -- "${PING[@]}" org.example.App 2>&1) ||
+		fail "control: $out"
+	expect_eq "control: the host instance through the proxy" "$out" "('pong',)"
+}
+
 test_dbus_private_on_request() {
 	need dbus-daemon dbus-daemon
 	need gdbus libglib2.0-bin
