@@ -227,15 +227,17 @@ static void plan_nested(const struct sbx_spec *spec, struct display_plan *dp)
 		dp->nested.server = NESTED_XEPHYR;
 		xephyr_size(dp);
 		dp->choice = xasprintf("nested: Xephyr, a window on the host's X11 display :%s%s", dp->x_num,
-				       !dp->wayland ? ""
-				       : xephyr     ? " (Wayland is there too: Xephyr's window can be sized and titled)"
-						    : " (Wayland is there too, but Xwayland is not installed)");
+				       !xephyr       ? " (Xephyr is not installed: Debian package xserver-xephyr)"
+				       : dp->wayland ? " (Wayland is there too: Xephyr's window can be sized and titled)"
+						     : "");
 	} else {
 		dp->nested.server = NESTED_XWAYLAND;
 		dp->nested.wayland = xstrdup(dp->wayland);
 		dp->choice = xasprintf("nested: Xwayland, rootful, a window on the host's Wayland compositor (%s)%s",
 				       dp->wayland,
-				       !dp->x_socket ? "" : " (X11 is there too, but Xephyr is not installed)");
+				       dp->x_socket            ? " (X11 is there too, but Xephyr is not installed)"
+				       : !installed("Xwayland") ? " (Xwayland is not installed: Debian package xwayland)"
+								: "");
 	}
 	dp->nested.title = xstrdup(title);
 	dp->nested.ok = true;
