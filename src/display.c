@@ -287,7 +287,7 @@ void display_plan_make(const struct sbx_spec *spec, struct display_plan *dp)
 		break;
 	case SBX_DISPLAY_AUTO:
 		dp->choice = dp->wayland    ? xstrdup("auto: Wayland, as the host has it (an X11 client could read and type into every other client of its display)")
-			     : dp->x_socket ? xasprintf("auto: the host's X11, as it has no Wayland (%s)", dp->wayland_why)
+			     : dp->x_socket ? xasprintf("auto: the host's X11, as there is %s", dp->wayland_why)
 					    : NULL;
 		break;
 	case SBX_DISPLAY_WAYLAND:

@@ -207,6 +207,19 @@ static void wait_ready(struct nested_x *x, int fd)
 	die("--display=nested: %s did not get ready within %d seconds", x->name, READY_TENTHS / 10);
 }
 
+bool nested_socket_ours(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_uid == getuid();
+}
+
+static bool absent(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) < 0 && errno == ENOENT;
+}
+
 unsigned nested_free_display(void)
 {
 	for (unsigned n = 100; n < 1000; n++) {
@@ -214,7 +227,9 @@ unsigned nested_free_display(void)
 
 		snprintf(sock, sizeof(sock), "/tmp/.X11-unix/X%u", n);
 		snprintf(lock, sizeof(lock), "/tmp/.X%u-lock", n);
-		if (access(sock, F_OK) < 0 && errno == ENOENT && access(lock, F_OK) < 0 && errno == ENOENT)
+		/* lstat: a dangling link there is taken too (a server could
+		 * not bind its socket, and the sandbox would get the target). */
+		if (absent(sock) && absent(lock))
 			return n;
 	}
 	return 0;
@@ -290,6 +305,9 @@ struct nested_x *nested_start(const struct sbx_spec *spec, const struct nested_p
 	strv_push(&argv, "-nolisten");
 	strv_push(&argv, "tcp");
 	strv_push(&argv, "-noreset");
+	/* No server with only the abstract socket: its path may be another
+	 * user's then (a symlink planted in /tmp/.X11-unix). */
+	strv_push(&argv, "-nopn");
 	server_args(&argv, plan, &screen, &title);
 	strv_push(&argv, display); /* the planned number (X servers take it anywhere) */
 	x->pid = spawn_helper_in(argv.v, x->log_fd, ready[1], x->auth_fd, die_with_sbx_term, &child);
@@ -299,6 +317,16 @@ struct nested_x *nested_start(const struct sbx_spec *spec, const struct nested_p
 	close(ready[0]);
 	if (strcmp(x->num, display + 1) != 0)
 		die("--display=nested: %s took display :%s, not the planned %s", x->name, x->num, display);
+	{
+		char sock[64];
+
+		/* What the sandbox gets bound is the server's own socket.  In
+		 * a sticky /tmp/.X11-unix no other user can replace it now. */
+		snprintf(sock, sizeof(sock), "/tmp/.X11-unix/X%s", x->num);
+		if (!nested_socket_ours(sock))
+			die("--display=nested: %s is not a socket of yours after %s started (another user's or a link); refusing to pass it in",
+			    sock, x->name);
+	}
 	if (plan->server == NESTED_XEPHYR)
 		trace("Xephyr is pid %d, display :%s, %ux%u", (int)x->pid, x->num, plan->width, plan->height);
 	else

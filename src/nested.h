@@ -23,9 +23,12 @@ struct nested_plan {
 };
 
 /* In the plan: a display number no X server on this host uses now (no
- * socket, no lock file), so the plan can name the socket the sandbox
- * gets; 0 when none is free between 100 and 999. */
+ * socket, no lock file, not even a dangling link), so the plan can name
+ * the socket the sandbox gets; 0 when none is free between 100 and 999. */
 unsigned nested_free_display(void);
+
+/* Whether path is a socket (not a link to one) that belongs to the caller. */
+bool nested_socket_ours(const char *path);
 
 struct nested_x;
 

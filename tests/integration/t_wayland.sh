@@ -115,7 +115,7 @@ test_wayland_display_auto_picks_wayland() {
 	# An X11-only host: auto falls back to X11, and the dry run says why.
 	out=$(env -u WAYLAND_DISPLAY "$SBX" --profile desktop --dry-run -- true 2>&1) || fail "$out"
 	expect_match "dry run: X11 fallback" "$out" \
-		"desktop display mode: auto: the host's X11, as it has no Wayland \(no Wayland \(WAYLAND_DISPLAY is not set\)\)"
+		"desktop display mode: auto: the host's X11, as there is no Wayland \(WAYLAND_DISPLAY is not set\)"
 }
 
 # The pid of the nested server sbx (pid $1) started: its child named $2.
@@ -257,4 +257,24 @@ test_wayland_nested_choice_and_failures() {
 	expect_match "one clear line" "$out" "sbx: --display=nested: Xwayland failed to start"
 	grep -qx ran <<<"$out" && fail "the command ran without its display: $out"
 	[ -z "$(pids_with "Xwayland -displayfd")" ] || fail "a failed Xwayland was left running"
+}
+
+# A dangling link another user plants at a free display number: the plan
+# takes the number as used (the server could not bind its socket there, and
+# the sandbox's bind of that path would follow the link).
+test_wayland_nested_skips_a_planted_link() {
+	local n out
+	[ -d /tmp/.X11-unix ] && [ -w /tmp/.X11-unix ] || skip "/tmp/.X11-unix is missing or not writable here"
+	for n in $(seq 100 999); do
+		[ -e "/tmp/.X11-unix/X$n" ] || [ -L "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || break
+	done
+	LINK=/tmp/.X11-unix/X$n
+	ln -s "$T/elsewhere" "$LINK" || skip "cannot create $LINK"
+	trap 'rm -f "$LINK"; cleanup_tmp' EXIT
+	mkdir -m 700 "$T/rt"
+	fake_socket "$T/rt/wayland-9"
+	out=$(env -u DISPLAY XDG_RUNTIME_DIR=$T/rt WAYLAND_DISPLAY=wayland-9 "$SBX" --profile desktop --display=nested \
+		--dry-run -- true 2>&1) || fail "$out"
+	expect_match "a nested socket is planned" "$out" "bind /tmp/.X11-unix/X[0-9]+ -> "
+	expect_no_match "not at the planted link" "$out" "bind $LINK -> "
 }

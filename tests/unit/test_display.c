@@ -12,6 +12,7 @@
 
 #include "desktop.h"
 #include "display.h"
+#include "nested.h"
 #include "spec.h"
 
 static char err[1024];
@@ -165,6 +166,30 @@ START_TEST(test_nested_without_any_display)
 }
 END_TEST
 
+/* The nested server's socket as the sandbox gets it: a socket of the
+ * caller's, not a file, not a link to a socket. */
+START_TEST(test_nested_socket_must_be_ours)
+{
+	char file[128], link[128];
+	FILE *f;
+
+	wayland_host();
+	ck_assert(nested_socket_ours(sock));
+	snprintf(file, sizeof(file), "%s/file", dir);
+	f = fopen(file, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	ck_assert(!nested_socket_ours(file));
+	snprintf(link, sizeof(link), "%s/link", dir);
+	ck_assert_int_eq(symlink(sock, link), 0);
+	ck_assert(!nested_socket_ours(link));
+	ck_assert(!nested_socket_ours("/nonexistent/X1"));
+	unlink(link);
+	unlink(file);
+	wayland_host_gone();
+}
+END_TEST
+
 static Suite *display_suite(void)
 {
 	Suite *s = suite_create("display");
@@ -173,6 +198,7 @@ static Suite *display_suite(void)
 	tcase_add_test(tc, test_nested_on_wayland_only_is_xwayland);
 	tcase_add_test(tc, test_auto_and_wayland_on_wayland_only);
 	tcase_add_test(tc, test_nested_without_any_display);
+	tcase_add_test(tc, test_nested_socket_must_be_ours);
 	suite_add_tcase(s, tc);
 	return s;
 }
