@@ -203,10 +203,20 @@ pix = data[pos + 1:]
 print(sum(1 for i in range(0, len(pix) - 2, 3) if pix[i:i + 3] == b"\xff\x00\x00"))
 '
 
+# The caller's files in the shared temporary places and the runtime dir
+# (sbx's records dir there is kept; its entries are not).
+own_files() {
+	{
+		find /tmp /var/tmp /dev/shm -maxdepth 2 -user "$(id -u)" 2>/dev/null | grep -v -e "^$T/" -e "^$T\$"
+		find "$WL_RT" -mindepth 1 -maxdepth 2 | grep -v -e "^$WL_RT/sbx\$"
+	} | sort
+}
+
 test_wayland_nested_xwayland_gone_with_sbx() {
 	start_weston
 	need Xwayland xwayland
-	local pid xw num i
+	local pid xw num i before
+	before=$(own_files)
 	for i in 1 2; do
 		# 1: the sandbox ends; 2: sbx is SIGKILLed.
 		env -u DISPLAY -u XAUTHORITY "$SBX" --profile desktop --audio=no --dbus=no --display=nested -- \
@@ -228,6 +238,10 @@ test_wayland_nested_xwayland_gone_with_sbx() {
 		wait_for "! kill -0 $xw 2>/dev/null" 100 || fail "Xwayland (pid $xw) outlived sbx (round $i)"
 		wait_for "[ ! -e /tmp/.X11-unix/X$num ] && [ ! -e /tmp/.X$num-lock ]" 50 ||
 			fail "Xwayland left $(ls -d "/tmp/.X11-unix/X$num" "/tmp/.X$num-lock" 2>/dev/null) (round $i)"
+		# The record of a SIGKILLed sbx goes with the next `sbx ps`.
+		[ $i = 1 ] || "$SBX" ps >/dev/null 2>&1
+		wait_for '[ "$(own_files)" = "$before" ]' 50 ||
+			fail "files left behind (round $i): $(comm -13 <(echo "$before") <(own_files))"
 	done
 }
 
