@@ -71,8 +71,12 @@ test_wayland_display_wayland_passes_no_x11() {
 	start_weston
 	start_xvfb_too # the host has X11 too: none of it may come in
 	local out
-	out=$(desk --display=wayland -- sh -c "$WL_PROBE" _ "$WL_RT/$WL_NAME" "$XN" 2>&1) || fail "$out"
+	# weston-simple-shm: a client that draws into shared memory buffers
+	# frame after frame; still running after 3 s (124) is a working one.
+	out=$(desk --display=wayland -- sh -c "$WL_PROBE"'
+timeout 3 weston-simple-shm >/dev/null 2>&1; echo "shm_rc=$?"' _ "$WL_RT/$WL_NAME" "$XN" 2>&1) || fail "$out"
 	expect_eq "a Wayland client connects to the compositor" "$(probe_get wl <<<"$out")" ok
+	expect_eq "a Wayland client draws (weston-simple-shm)" "$(probe_get shm_rc <<<"$out")" 124
 	expect_eq "it sees the compositor's 800x600 output" "$(probe_get wl_mode <<<"$out")" 1
 	expect_eq "WAYLAND_DISPLAY" "$(probe_get wl_name <<<"$out")" "$WL_NAME"
 	expect_eq "the host's path of the socket is not there" "$(probe_get wl_host_path <<<"$out")" fail
@@ -88,6 +92,12 @@ test_wayland_display_wayland_passes_no_x11() {
 	expect_eq "control: wayland-info on the host" "$(probe_get wl <<<"$out")" ok
 	expect_eq "control: the abstract X socket on the host" "$(probe_get abstract <<<"$out")" OK
 	expect_eq "control: the X display on the host" "$(probe_get host_x <<<"$out")" ok
+	# Without Wayland on the host, wayland still passes no X11.
+	out=$(env -u WAYLAND_DISPLAY "$SBX" --profile desktop --audio=no --dbus=no --display=wayland -- \
+		sh -c 'echo "display=${DISPLAY:-}"; echo "x11_dir=$(ls -A /tmp/.X11-unix 2>/dev/null)"' 2>&1) || fail "$out"
+	expect_eq "wayland, no Wayland there: no DISPLAY" "$(probe_get display <<<"$out")" ""
+	expect_eq "wayland, no Wayland there: no X socket" "$(probe_get x11_dir <<<"$out")" ""
+	expect_match "wayland, no Wayland there: said once" "$out" "nothing to show windows on"
 }
 
 test_wayland_display_auto_picks_wayland() {
