@@ -238,6 +238,9 @@ test_wayland_nested_xwayland_gone_with_sbx() {
 		track "$xw"
 		num=$(probe_get display <"$T/n$i.log" | tr -d :)
 		[ -S "/tmp/.X11-unix/X$num" ] || fail "no socket /tmp/.X11-unix/X$num on the host while it runs"
+		# Only the sandbox has the cookie (its xdpyinfo got in, above).
+		DISPLAY=:$num XAUTHORITY=/dev/null xdpyinfo >/dev/null 2>&1 &&
+			fail "a host client without the cookie got into the nested display :$num"
 		tr '\0' ' ' <"/proc/$xw/cmdline" | grep -q -- "-rootless" && fail "Xwayland runs rootless"
 		if [ $i = 1 ]; then
 			kill -TERM "$pid"
