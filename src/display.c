@@ -384,7 +384,9 @@ void desktop_add_x11(struct sbx_spec *spec, const char *socket, const char *disp
 
 	if (!desktop_runtime_dir() || len > 15 || cookie_len > 16)
 		die("--display: internal error: no runtime directory for the X cookie");
-	desktop_bind_socket(spec, socket, socket, "--display");
+	/* Not optional: the server made it before the sandbox is set up, and
+	 * an app must not run on without the display it was promised. */
+	spec_add_mount(spec, SBX_M_BIND, socket, socket, "--display");
 	desktop_env_default(spec, "DISPLAY", display);
 	buf[n++] = FAMILY_WILD >> 8;
 	buf[n++] = FAMILY_WILD & 0xff;

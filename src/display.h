@@ -36,8 +36,9 @@ void display_print(const struct sbx_spec *spec, const struct display_plan *dp, c
 
 /* What display_setup planned for --display=nested (see nested.h). */
 const struct nested_plan *desktop_nested_plan(void);
-/* Passes an X11 socket (bound at the same path), DISPLAY and a cookie file
- * holding one FamilyWild entry for display number num. */
+/* Passes an X11 socket (bound at the same path, which must exist at
+ * launch), DISPLAY and a cookie file holding one FamilyWild entry for
+ * display number num. */
 void desktop_add_x11(struct sbx_spec *spec, const char *socket, const char *display, const char *num,
 		     const unsigned char *cookie, size_t cookie_len);
 /* ":N", ":N.S", "unix:N.S" -> "N" (at most 15 digits) in number; false for

@@ -5,8 +5,11 @@
 # with Wayland only, --display=nested runs a rootful Xwayland outside the
 # sandbox, the app's only display, gone with sbx.  Every wait is bounded;
 # what the test starts is killed by PID.
-# The helpers (Xvfb, desk, the host key logger, X_PROBE) are t_desktop*.sh's.
+# The helpers (Xvfb, desk, the host key logger, X_PROBE) are t_desktop*.sh's,
+# compare_plan is t_plan.sh's.
 source "$(dirname "${BASH_SOURCE[0]}")/t_desktop_apps.sh"
+# compare_plan: a dry run's mounts and environment against a real run's.
+source "$(dirname "${BASH_SOURCE[0]}")/t_plan.sh"
 
 # Starts weston (headless, 800x600, kiosk shell: no helper clients) on
 # socket $WL_NAME in the private runtime dir $WL_RT, and exports both for
@@ -304,4 +307,19 @@ test_wayland_nested_skips_a_planted_link() {
 		--dry-run -- true 2>&1) || fail "$out"
 	expect_match "a nested socket is planned" "$out" "bind /tmp/.X11-unix/X[0-9]+ -> "
 	expect_no_match "not at the planted link" "$out" "bind $LINK -> "
+}
+
+# --dry-run promises the mounts and environment the real run makes, with
+# the compositor's socket (wayland) and with the nested Xwayland's (nested).
+test_wayland_dry_run_matches_a_real_run() {
+	start_weston
+	need Xwayland xwayland
+	unset DISPLAY XAUTHORITY DBUS_SESSION_BUS_ADDRESS
+	compare_plan --profile desktop --audio=no --dbus=no --display=wayland --name "plan-wl-$$"
+	grep -q "^mount: bind $WL_RT/$WL_NAME -> /run/user/$(id -u)/$WL_NAME" "$T/last-dry" ||
+		fail "no Wayland socket in the dry run: $(cat "$T/last-dry")"
+	compare_plan --profile desktop --audio=no --dbus=no --display=nested --name "plan-nx-$$"
+	grep -q "^mount: bind /tmp/.X11-unix/X[0-9]* -> " "$T/last-dry" || fail "no nested socket in the dry run: $(cat "$T/last-dry")"
+	grep -q "$WL_NAME" <(grep "^mount: " "$T/last-dry") && fail "the nested plan mounts the Wayland socket: $(cat "$T/last-dry")"
+	return 0
 }
