@@ -131,6 +131,13 @@ test_wayland_display_auto_picks_wayland() {
 		"desktop display mode: auto: the host's X11, as there is no Wayland \(WAYLAND_DISPLAY is not set\)"
 }
 
+# Nested Xwaylands of this user (another user's test may run one too).
+my_xwayland() {
+	local p
+	for p in $(pids_with "Xwayland -displayfd"); do [ -O "/proc/$p" ] && echo "$p"; done
+	return 0
+}
+
 # The pid of the nested server sbx (pid $1) started: its child named $2.
 server_of() { # server_of SBXPID NAME
 	local p
@@ -193,7 +200,7 @@ kill $p' _ "$WL_RT/$WL_NAME" "$XN" "$HOSTWIN" b "$RED_PIXELS" 2>&1) || fail "$ou
 	# Control: the logger logs a key the host sends it.
 	xdotool key --window "$HOSTWIN" a
 	wait_for 'grep -q "keysym 0x61, a)" "$T/xev.log"' 50 || fail "control: the host's key did not reach the logger"
-	[ -z "$(pids_with "Xwayland -displayfd")" ] || fail "Xwayland outlived the sandbox: $(pids_with "Xwayland -displayfd")"
+	[ -z "$(my_xwayland)" ] || fail "Xwayland outlived the sandbox: $(my_xwayland)"
 }
 
 # Counts pure red pixels of a P6 image on stdin.
@@ -286,7 +293,7 @@ test_wayland_nested_choice_and_failures() {
 		--display=nested -- sh -c 'echo ran' 2>&1) && fail "sbx ran without its nested display: $out"
 	expect_match "one clear line" "$out" "sbx: --display=nested: Xwayland failed to start"
 	grep -qx ran <<<"$out" && fail "the command ran without its display: $out"
-	[ -z "$(pids_with "Xwayland -displayfd")" ] || fail "a failed Xwayland was left running"
+	[ -z "$(my_xwayland)" ] || fail "a failed Xwayland was left running: $(my_xwayland)"
 }
 
 # A dangling link another user plants at a free display number: the plan
