@@ -432,6 +432,9 @@ static void setup_nested(struct sbx_spec *spec, const struct display_plan *dp)
 void display_setup(struct sbx_spec *spec, const struct display_plan *dp, const char *rundir)
 {
 	desktop_env_drop(spec, "WAYLAND_DISPLAY");
+	/* A connection by inherited fd number: never the sandbox's (sbx
+	 * closes inherited fds; the number could name another one inside). */
+	desktop_env_drop(spec, "WAYLAND_SOCKET");
 	desktop_env_drop(spec, "DISPLAY");
 	desktop_env_drop(spec, "XAUTHORITY");
 	if (spec->desktop.display == SBX_DISPLAY_NESTED) {

@@ -99,6 +99,7 @@ START_TEST(test_nested_on_wayland_only_is_xwayland)
 	snprintf(xsock, sizeof(xsock), "/tmp/.X11-unix/X%u", np->num);
 	ck_assert(has(&s.env.set, display));
 	ck_assert(has(&s.env.unset, "WAYLAND_DISPLAY"));
+	ck_assert(has(&s.env.unset, "WAYLAND_SOCKET"));
 	ck_assert(!has_prefix(&s.env.set, "WAYLAND_DISPLAY="));
 	for (size_t i = 0; i < s.n_mounts; i++)
 		ck_assert_msg(!s.mounts[i].src || strcmp(s.mounts[i].src, sock), "the Wayland socket is mounted");
@@ -140,6 +141,7 @@ START_TEST(test_auto_and_wayland_on_wayland_only)
 	spec_with(&s, "wayland");
 	desktop_prepare(&s);
 	ck_assert(has(&s.env.set, "WAYLAND_DISPLAY=wayland-9"));
+	ck_assert(has(&s.env.unset, "WAYLAND_SOCKET"));
 	ck_assert(!has_prefix(&s.env.set, "DISPLAY="));
 	ck_assert(!has_prefix(&s.env.set, "XAUTHORITY="));
 	ck_assert(has(&s.env.unset, "DISPLAY"));
