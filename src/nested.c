@@ -37,7 +37,8 @@
 #include "util.h"
 
 #define READY_TENTHS 150 /* an X server on a loaded machine: 15 s */
-#define STOP_TENTHS 30
+#define STOP_MS 3000 /* then SIGKILL */
+#define STOP_STEP_MS 10
 #define X_TIMEOUT_MS 2000
 
 const char *const nested_server_names[2] = { "Xephyr", "Xwayland" };
@@ -150,12 +151,14 @@ static void stop(void *arg)
 
 	if (x->pid > 0) {
 		kill(x->pid, SIGTERM);
-		for (int t = 0; t < STOP_TENTHS; t++) {
+		/* Small steps: it usually exits within a few ms, and every
+		 * sandboxed run waits for this. */
+		for (int t = 0; t < STOP_MS / STOP_STEP_MS; t++) {
 			if (waitpid(x->pid, &status, WNOHANG) == x->pid) {
 				x->pid = 0;
 				break;
 			}
-			usleep(100000);
+			usleep(STOP_STEP_MS * 1000);
 		}
 		spawn_kill(&x->pid);
 	}
