@@ -330,3 +330,22 @@ test_wayland_dry_run_matches_a_real_run() {
 	grep -q "$WL_NAME" <(grep "^mount: " "$T/last-dry") && fail "the nested plan mounts the Wayland socket: $(cat "$T/last-dry")"
 	return 0
 }
+
+# A Wayland desktop with X11 too (Xwayland's DISPLAY, here an Xvfb):
+# nested runs Xephyr on the X11 display, and the app still gets no Wayland.
+test_wayland_nested_with_x11_too_is_xephyr() {
+	start_weston
+	start_xvfb_too
+	need Xephyr xserver-xephyr
+	local out
+	out=$(desk --display=nested -- sh -c "$WL_PROBE"'
+echo "dims=$(xdpyinfo 2>&1 | sed -nE "s/^ *dimensions: *([0-9x]+) pixels.*/\1/p")"' _ "$WL_RT/$WL_NAME" "$XN" 2>&1) ||
+		fail "$out"
+	# Xephyr on the 320x240 Xvfb (Xwayland would have weston's 800x600).
+	expect_eq "both: Xephyr, sized from the X11 screen" "$(probe_get dims <<<"$out")" 320x240
+	expect_no_match "both: not the host's display" "$(probe_get display <<<"$out")" "^:$XN$"
+	expect_eq "both: no Wayland connection" "$(probe_get wl <<<"$out")" fail
+	expect_eq "both: no WAYLAND_DISPLAY" "$(probe_get wl_name <<<"$out")" ""
+	expect_eq "both: the runtime dir holds the cookie only" "$(probe_get runtime <<<"$out")" "Xauthority "
+	expect_eq "both: the host's X display unreachable" "$(probe_get host_x <<<"$out")" fail
+}
