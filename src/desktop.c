@@ -10,149 +10,34 @@
  *   runtime  /run/user/UID (UID the inside uid): an empty private tmpfs 0700
  *            with only the sockets passed below; XDG_RUNTIME_DIR points at
  *            it.  It is mounted after the profile's mask of /run/user.
- *   display  the Wayland socket, and the X11 socket /tmp/.X11-unix/XN of a
- *            local DISPLAY=:N at the same path.  The sandbox's network
- *            namespace is its own, so the abstract @/tmp/.X11-unix/XN
- *            socket of the host is out of its reach.  XAUTHORITY is a copy
- *            holding only that display's cookies.
+ *   display  what --display=MODE passes of the host's Wayland and X11, or
+ *            a nested X server (display.c, nested.c).
  *   audio    $XDG_RUNTIME_DIR/pulse/native and pipewire-0.
  *   gpu      /dev/dri with device access.
- *
- * The cookie file is a memfd passed as /proc/self/fd/N: the process that
- * opens the mount sources inherits it, and nothing is left on disk.
  */
 #include "desktop.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "appid.h"
 #include "desktop_home.h"
-#include "nested.h"
+#include "display.h"
 #include "env.h"
 #include "util.h"
 
-#define FAMILY_LOCAL 256
-#define FAMILY_WILD 65535
-#define XAUTH_MAX (1 << 20)
 #define CUPS_SOCKET "/run/cups/cups.sock"
 
 static char *runtime_dir; /* inside, once desktop_prepare made it */
-static struct nested_plan nested_plan; /* for nested_start */
 
 const char *desktop_runtime_dir(void)
 {
 	return runtime_dir;
-}
-
-const struct nested_plan *desktop_nested_plan(void)
-{
-	return &nested_plan;
-}
-
-/* ---- X11 ---- */
-
-bool desktop_parse_display(const char *display, char *number, size_t size)
-{
-	const char *p = display, *digits;
-	size_t n;
-
-	if (!display)
-		return false;
-	if (!strncmp(p, "unix:", 5))
-		p += 4;
-	if (*p++ != ':')
-		return false;
-	digits = p;
-	n = strspn(digits, "0123456789");
-	if (n == 0 || n > 15 || n >= size)
-		return false;
-	p += n;
-	/* An optional screen: ".S". */
-	if (*p == '.' && p[1] && p[1 + strspn(p + 1, "0123456789")] == '\0')
-		p = "";
-	if (*p)
-		return false;
-	memcpy(number, digits, n);
-	number[n] = '\0';
-	return true;
-}
-
-static bool get_u16(const unsigned char *buf, size_t len, size_t *pos, unsigned *v)
-{
-	if (len - *pos < 2)
-		return false;
-	*v = (unsigned)buf[*pos] << 8 | buf[*pos + 1];
-	*pos += 2;
-	return true;
-}
-
-struct field {
-	const unsigned char *p;
-	unsigned len;
-};
-
-static bool get_field(const unsigned char *buf, size_t len, size_t *pos, struct field *f)
-{
-	if (!get_u16(buf, len, pos, &f->len) || len - *pos < f->len)
-		return false;
-	f->p = buf + *pos;
-	*pos += f->len;
-	return true;
-}
-
-static bool field_is(const struct field *f, const char *s)
-{
-	return f->len == strlen(s) && !memcmp(f->p, s, f->len);
-}
-
-static void put_field(unsigned char *out, size_t *n, const void *p, size_t len)
-{
-	out[(*n)++] = (unsigned char)(len >> 8);
-	out[(*n)++] = (unsigned char)len;
-	memcpy(out + *n, p, len);
-	*n += len;
-}
-
-unsigned char *desktop_xauth_filter(const unsigned char *buf, size_t len, const char *host, const char *number,
-				    size_t *out_len)
-{
-	/* Each output entry is at most its input entry plus the number. */
-	unsigned char *out = xmalloc(len + len / 10 * strlen(number) + 64);
-	size_t pos = 0, n = 0;
-
-	while (pos < len) {
-		struct field addr, num, name, data;
-		unsigned family;
-
-		if (!get_u16(buf, len, &pos, &family) || !get_field(buf, len, &pos, &addr) ||
-		    !get_field(buf, len, &pos, &num) || !get_field(buf, len, &pos, &name) ||
-		    !get_field(buf, len, &pos, &data)) {
-			free(out);
-			return NULL;
-		}
-		if (!(family == FAMILY_WILD || (family == FAMILY_LOCAL && field_is(&addr, host))))
-			continue;
-		if (num.len && !field_is(&num, number))
-			continue;
-		/* The smallest entry is 10 bytes, so out has room for this one. */
-		out[n++] = FAMILY_WILD >> 8;
-		out[n++] = FAMILY_WILD & 0xff;
-		put_field(out, &n, "", 0);
-		put_field(out, &n, number, strlen(number));
-		put_field(out, &n, name.p, name.len);
-		put_field(out, &n, data.p, data.len);
-	}
-	*out_len = n;
-	return out;
 }
 
 /* ---- the plan: what would be passed, without side effects ---- */
@@ -161,16 +46,9 @@ struct plan {
 	char *home;        /* the caller's $HOME */
 	char *app_home;    /* ~/.local/share/sbx/apps/NAME/home */
 	char *rundir;      /* XDG_RUNTIME_DIR inside, when anything goes there */
-	char *wayland;     /* host socket */
-	char *wayland_name;
-	char *wayland_why; /* why there is none */
-	char x_num[16];
-	char *x_socket;
-	char *x_why;
+	struct display_plan display;
 	char *pulse, *pipewire;
 	bool dri;
-	struct nested_plan nested;
-	char *nested_why; /* why there is no nested display */
 };
 
 static void plan_free(struct plan *p)
@@ -178,18 +56,12 @@ static void plan_free(struct plan *p)
 	free(p->home);
 	free(p->app_home);
 	free(p->rundir);
-	free(p->wayland);
-	free(p->wayland_name);
-	free(p->wayland_why);
-	free(p->x_socket);
-	free(p->x_why);
+	display_plan_free(&p->display);
 	free(p->pulse);
 	free(p->pipewire);
-	free(p->nested_why);
-	free(p->nested.title);
 }
 
-static char *caller_home(void)
+char *desktop_caller_home(void)
 {
 	const char *h = getenv("HOME");
 	struct passwd *pw;
@@ -202,159 +74,33 @@ static char *caller_home(void)
 	return NULL;
 }
 
-static bool is_socket(const char *path)
+bool desktop_is_socket(const char *path)
 {
 	struct stat st;
 	return stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
 /* The caller's runtime directory on the host, when it is usable. */
-static const char *host_runtime_dir(void)
+const char *desktop_host_runtime_dir(void)
 {
 	const char *d = getenv("XDG_RUNTIME_DIR");
 	return d && d[0] == '/' ? d : NULL;
 }
 
-/* The caller's Xauthority file (malloc'd path, NULL when HOME is unknown). */
-static char *xauthority_path(void)
-{
-	const char *env = getenv("XAUTHORITY");
-	cleanup_free char *home = caller_home();
-
-	return env && *env ? xstrdup(env) : home ? xasprintf("%s/.Xauthority", home) : NULL;
-}
-
-/* The entries for display number of the caller's Xauthority, rewritten
- * (desktop_xauth_filter); NULL when there is no file, *malformed when it
- * is one. */
-static unsigned char *host_cookies(const char *path, const char *number, size_t *n, bool *malformed)
-{
-	cleanup_free unsigned char *buf = NULL;
-	unsigned char *mine;
-	char host[HOST_NAME_MAX + 1] = "";
-	size_t len = 0;
-	struct stat st;
-
-	*malformed = false;
-	*n = 0;
-	if (path && stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= XAUTH_MAX)
-		buf = (unsigned char *)read_file_at(AT_FDCWD, path, &len);
-	if (!buf)
-		return NULL;
-	gethostname(host, sizeof(host) - 1);
-	mine = desktop_xauth_filter(buf, len, host, number, n);
-	*malformed = !mine;
-	return mine;
-}
-
-/* Nested: shown on the host's X display, 3/4 of its screen (at least
- * 640x480 where the screen allows). */
-static void plan_nested(const struct sbx_spec *spec, struct plan *p)
-{
-	cleanup_free char *path = xauthority_path();
-	cleanup_free unsigned char *cookies = NULL;
-	unsigned w = 0, h = 0;
-	size_t n = 0, at = 0;
-	bool malformed;
-	const char *title = spec->desktop.app ? spec->desktop.app
-			    : spec->argv && spec->argv[0] ? spec->argv[0] : "shell";
-
-	if (!p->x_socket) {
-		p->nested_why = xasprintf("no display to show a nested one on: %s", p->x_why);
-		return;
-	}
-	cookies = host_cookies(path, p->x_num, &n, &malformed);
-	/* The first entry: family, address, number, name, then the cookie. */
-	if (cookies && n >= 10) {
-		size_t addr = (size_t)cookies[2] << 8 | cookies[3];
-		size_t num = (size_t)cookies[4 + addr] << 8 | cookies[5 + addr];
-		size_t name = (size_t)cookies[6 + addr + num] << 8 | cookies[7 + addr + num];
-
-		at = 8 + addr + num + name;
-		if (at + 2 > n || at + 2 + ((size_t)cookies[at] << 8 | cookies[at + 1]) > n)
-			at = 0;
-	}
-	if (at ? nested_host_screen(p->x_num, cookies + at + 2, (size_t)cookies[at] << 8 | cookies[at + 1], &w, &h)
-	       : nested_host_screen(p->x_num, NULL, 0, &w, &h)) {
-		p->nested.width = w * 3 / 4 < 640 ? (w < 640 ? w : 640) : w * 3 / 4;
-		p->nested.height = h * 3 / 4 < 480 ? (h < 480 ? h : 480) : h * 3 / 4;
-	} else {
-		p->nested.width = 1024;
-		p->nested.height = 768;
-	}
-	p->nested.title = xstrdup(title);
-	p->nested.ok = true;
-}
-
-static void plan_display(const struct sbx_spec *spec, struct plan *p)
-{
-	enum sbx_display_mode mode = spec->desktop.display;
-	const char *wl = getenv("WAYLAND_DISPLAY");
-	const char *xdg = host_runtime_dir();
-	const char *display = getenv("DISPLAY");
-
-	if (!wl || !*wl) {
-		p->wayland_why = xstrdup("no Wayland (WAYLAND_DISPLAY is not set)");
-	} else {
-		char *path = wl[0] == '/' ? xstrdup(wl) : xdg ? xasprintf("%s/%s", xdg, wl) : NULL;
-		const char *slash = strrchr(wl, '/');
-
-		if (!path)
-			p->wayland_why = xstrdup("no Wayland (WAYLAND_DISPLAY is relative and XDG_RUNTIME_DIR is not set)");
-		else if (!is_socket(path))
-			p->wayland_why = xasprintf("no Wayland (%s is not a socket)", path);
-		if (p->wayland_why) {
-			free(path);
-		} else {
-			p->wayland = path;
-			p->wayland_name = xstrdup(slash ? slash + 1 : wl);
-		}
-	}
-	if (!display || !*display) {
-		p->x_why = xstrdup("no X11 (DISPLAY is not set)");
-	} else if (!desktop_parse_display(display, p->x_num, sizeof(p->x_num))) {
-		p->x_why = xasprintf("no X11 (DISPLAY=%s is not a local display :N)", display);
-	} else {
-		char *sock = xasprintf("/tmp/.X11-unix/X%s", p->x_num);
-		if (is_socket(sock))
-			p->x_socket = sock;
-		else {
-			p->x_why = xasprintf("no X11 (%s is not a socket)", sock);
-			free(sock);
-		}
-	}
-	if (mode == SBX_DISPLAY_NESTED)
-		plan_nested(spec, p);
-	/* What the mode passes of what exists. */
-	if (mode == SBX_DISPLAY_X11 || mode == SBX_DISPLAY_NESTED || (mode == SBX_DISPLAY_WAYLAND && !p->wayland)) {
-		free(p->wayland);
-		p->wayland = NULL;
-		if (!p->wayland_why)
-			p->wayland_why = xasprintf("no Wayland (--display=%s)", sbx_display_mode_names[mode]);
-	}
-	if (mode == SBX_DISPLAY_WAYLAND || mode == SBX_DISPLAY_NESTED || (mode == SBX_DISPLAY_AUTO && p->wayland)) {
-		free(p->x_socket);
-		p->x_socket = NULL;
-		free(p->x_why);
-		p->x_why = xasprintf("no host X11 (--display=%s%s)", sbx_display_mode_names[mode],
-				     mode == SBX_DISPLAY_AUTO ? ": Wayland is there" : "");
-	}
-}
-
 static void plan_audio(struct plan *p)
 {
-	const char *xdg = host_runtime_dir();
+	const char *xdg = desktop_host_runtime_dir();
 	char *path;
 
 	if (!xdg)
 		return;
 	path = xasprintf("%s/pulse/native", xdg);
-	if (is_socket(path))
+	if (desktop_is_socket(path))
 		p->pulse = path;
 	else
 		free(path);
 	path = xasprintf("%s/pipewire-0", xdg);
-	if (is_socket(path))
+	if (desktop_is_socket(path))
 		p->pipewire = path;
 	else
 		free(path);
@@ -372,9 +118,9 @@ static void make_plan(const struct sbx_spec *spec, struct plan *p)
 
 	memset(p, 0, sizeof(*p));
 	if (spec->desktop.home == SBX_HOME_HOST) {
-		p->home = caller_home();
+		p->home = desktop_caller_home();
 	} else {
-		p->home = caller_home();
+		p->home = desktop_caller_home();
 		if (!p->home)
 			die("--home=%s: cannot find your home directory: HOME is not set and uid %u has no passwd entry",
 			    sbx_home_mode_names[spec->desktop.home], (unsigned)getuid());
@@ -394,7 +140,7 @@ static void make_plan(const struct sbx_spec *spec, struct plan *p)
 			p->rundir = xasprintf("/tmp/.sbx-runtime-%u", (unsigned)spec->uid);
 	}
 	if (spec->desktop.display)
-		plan_display(spec, p);
+		display_plan_make(spec, &p->display);
 	if (spec->desktop.audio)
 		plan_audio(p);
 	if (spec->desktop.gpu)
@@ -462,19 +208,19 @@ struct sbx_mount *desktop_insert_mount(struct sbx_spec *spec, size_t at, enum sb
 }
 
 /* NAME=VALUE unless the user set NAME already (--setenv wins). */
-static void env_default(struct sbx_spec *spec, const char *name, const char *value)
+void desktop_env_default(struct sbx_spec *spec, const char *name, const char *value)
 {
 	if (!env_is_set(&spec->env, name))
 		strv_push_owned(&spec->env.set, xasprintf("%s=%s", name, value));
 }
 
-static void env_drop(struct sbx_spec *spec, const char *name)
+void desktop_env_drop(struct sbx_spec *spec, const char *name)
 {
 	if (!strv_contains(&spec->env.unset, name))
 		strv_push(&spec->env.unset, name);
 }
 
-static void bind_socket(struct sbx_spec *spec, const char *src, const char *dst, const char *origin)
+void desktop_bind_socket(struct sbx_spec *spec, const char *src, const char *dst, const char *origin)
 {
 	spec_add_mount(spec, SBX_M_BIND, src, dst, origin)->optional = true;
 }
@@ -531,146 +277,35 @@ static void setup_home(struct sbx_spec *spec, const struct plan *p)
 		desktop_look(spec, p->home, at + 1);
 }
 
-/* A cookie file holding buf (n bytes) at $XDG_RUNTIME_DIR/Xauthority: a
- * memfd copied into the sandbox, read-only there. */
-static void put_xauthority(struct sbx_spec *spec, const unsigned char *buf, size_t n, const char *num)
-{
-	cleanup_free char *src = NULL;
-	cleanup_free char *dst = NULL;
-	int fd = memfd_create("sbx-xauthority", MFD_CLOEXEC);
-
-	if (fd < 0)
-		die_errno("--display: memfd_create");
-	if (write_all(fd, buf, n) != (ssize_t)n)
-		die_errno("--display: cannot write the cookie file");
-	src = xasprintf("/proc/self/fd/%d", fd);
-	dst = xasprintf("%s/Xauthority", runtime_dir);
-	spec_add_mount(spec, SBX_M_FILE, src, dst, "--display");
-	spec_add_mount(spec, SBX_M_REMOUNT_RO, NULL, dst, "--display");
-	env_default(spec, "XAUTHORITY", dst);
-	trace("display: %zu bytes of cookies for :%s at %s", n, num, dst);
-}
-
-/* The cookie file for display x_num: the host's cookies for it only. */
-static void setup_xauthority(struct sbx_spec *spec, const struct plan *p)
-{
-	cleanup_free char *path = xauthority_path();
-	cleanup_free unsigned char *mine = NULL;
-	size_t n = 0;
-	bool malformed;
-
-	env_drop(spec, "XAUTHORITY");
-	mine = host_cookies(path, p->x_num, &n, &malformed);
-	if (!mine && !malformed) {
-		note("--display: no Xauthority file (%s); the X server must accept the sandbox without a cookie",
-		     path ? path : "HOME is not set");
-		return;
-	}
-	if (!mine || n == 0) {
-		note("--display: %s holds no cookie for display :%s%s", path, p->x_num,
-		     mine ? "" : " (the file is malformed)");
-		return;
-	}
-	put_xauthority(spec, mine, n, p->x_num);
-}
-
-void desktop_add_x11(struct sbx_spec *spec, const char *socket, const char *display, const char *num,
-		     const unsigned char *cookie, size_t cookie_len)
-{
-	unsigned char buf[64];
-	size_t n = 0, len = strlen(num);
-
-	if (!runtime_dir || len > 15 || cookie_len > 16)
-		die("--display: internal error: no runtime directory for the X cookie");
-	bind_socket(spec, socket, socket, "--display");
-	env_default(spec, "DISPLAY", display);
-	buf[n++] = FAMILY_WILD >> 8;
-	buf[n++] = FAMILY_WILD & 0xff;
-	put_field(buf, &n, "", 0);
-	put_field(buf, &n, num, len);
-	put_field(buf, &n, "MIT-MAGIC-COOKIE-1", 18);
-	put_field(buf, &n, cookie, cookie_len);
-	put_xauthority(spec, buf, n, num);
-}
-
-static void setup_display(struct sbx_spec *spec, const struct plan *p)
-{
-	env_drop(spec, "WAYLAND_DISPLAY");
-	env_drop(spec, "DISPLAY");
-	env_drop(spec, "XAUTHORITY");
-	if (spec->desktop.display == SBX_DISPLAY_NESTED) {
-		/* Planned here: Xephyr's number, its cookie, the socket the
-		 * sandbox gets; nested_start runs it at launch. */
-		if (p->nested.ok && !(nested_plan.num = nested_free_display())) {
-			warn("--display=nested: no free X display number between :100 and :999; the app runs without a display");
-		} else if (p->nested.ok) {
-			cleanup_free char *sock = xasprintf("/tmp/.X11-unix/X%u", nested_plan.num);
-			cleanup_free char *display = xasprintf(":%u", nested_plan.num);
-			cleanup_free char *num = xasprintf("%u", nested_plan.num);
-			unsigned display_num = nested_plan.num;
-
-			nested_plan = p->nested;
-			nested_plan.num = display_num;
-			nested_plan.title = xstrdup(p->nested.title);
-			if (getrandom(nested_plan.cookie, sizeof(nested_plan.cookie), 0) != sizeof(nested_plan.cookie))
-				die_errno("--display=nested: getrandom");
-			desktop_add_x11(spec, sock, display, num, nested_plan.cookie, sizeof(nested_plan.cookie));
-		} else {
-			warn("--display=nested: %s; the app runs without a display", p->nested_why);
-		}
-		return;
-	}
-	if (!p->wayland && !p->x_socket) {
-		warn("--display: nothing to show windows on: %s, %s; the app runs without a display", p->wayland_why,
-		     p->x_why);
-		return;
-	}
-	if (p->wayland) {
-		cleanup_free char *dst = xasprintf("%s/%s", p->rundir, p->wayland_name);
-		bind_socket(spec, p->wayland, dst, "--display");
-		env_default(spec, "WAYLAND_DISPLAY", p->wayland_name);
-	} else {
-		/* X11-only hosts are common: only with -v. */
-		trace("--display: %s; X11 only", p->wayland_why);
-	}
-	if (p->x_socket) {
-		bind_socket(spec, p->x_socket, p->x_socket, "--display");
-		env_default(spec, "DISPLAY", getenv("DISPLAY"));
-		setup_xauthority(spec, p);
-	} else {
-		trace("--display: %s; Wayland only", p->x_why);
-	}
-}
-
 /* The accessibility bus: its address (the X root's AT_SPI_BUS property,
  * AT_SPI_BUS_ADDRESS) points at a host socket the sandbox cannot reach,
  * and toolkits warn about it on every start.  The app runs without one. */
 static void setup_no_a11y(struct sbx_spec *spec)
 {
-	env_drop(spec, "AT_SPI_BUS_ADDRESS");
-	env_default(spec, "NO_AT_BRIDGE", "1");  /* GTK 3 and atk-bridge */
-	env_default(spec, "GTK_A11Y", "none");   /* GTK 4 */
-	env_default(spec, "QT_ACCESSIBILITY", "0");
-	env_default(spec, "QT_LINUX_ACCESSIBILITY_ALWAYS_ON", "0");
+	desktop_env_drop(spec, "AT_SPI_BUS_ADDRESS");
+	desktop_env_default(spec, "NO_AT_BRIDGE", "1");  /* GTK 3 and atk-bridge */
+	desktop_env_default(spec, "GTK_A11Y", "none");   /* GTK 4 */
+	desktop_env_default(spec, "QT_ACCESSIBILITY", "0");
+	desktop_env_default(spec, "QT_LINUX_ACCESSIBILITY_ALWAYS_ON", "0");
 }
 
 static void setup_audio(struct sbx_spec *spec, const struct plan *p)
 {
-	env_drop(spec, "PULSE_SERVER");
+	desktop_env_drop(spec, "PULSE_SERVER");
 	if (!p->pulse && !p->pipewire) {
 		note("--audio: no PulseAudio or PipeWire socket in %s; the app runs without sound",
-		     host_runtime_dir() ? host_runtime_dir() : "XDG_RUNTIME_DIR (not set)");
+		     desktop_host_runtime_dir() ? desktop_host_runtime_dir() : "XDG_RUNTIME_DIR (not set)");
 		return;
 	}
 	if (p->pulse) {
 		cleanup_free char *dst = xasprintf("%s/pulse/native", p->rundir);
 		cleanup_free char *server = xasprintf("unix:%s", dst);
-		bind_socket(spec, p->pulse, dst, "--audio");
-		env_default(spec, "PULSE_SERVER", server);
+		desktop_bind_socket(spec, p->pulse, dst, "--audio");
+		desktop_env_default(spec, "PULSE_SERVER", server);
 	}
 	if (p->pipewire) {
 		cleanup_free char *dst = xasprintf("%s/pipewire-0", p->rundir);
-		bind_socket(spec, p->pipewire, dst, "--audio");
+		desktop_bind_socket(spec, p->pipewire, dst, "--audio");
 	}
 }
 
@@ -680,7 +315,7 @@ void desktop_prepare(struct sbx_spec *spec)
 
 	if (!desktop_active(spec)) {
 		/* --home=host under a profile that hides /home. */
-		cleanup_free char *home = caller_home();
+		cleanup_free char *home = desktop_caller_home();
 
 		if (home && strcmp(home, "/") && home_hidden(spec, home, first_under_home(spec, home))) {
 			desktop_insert_mount(spec, first_under_home(spec, home), SBX_M_RO_BIND, home, home, "--home=host");
@@ -699,13 +334,13 @@ void desktop_prepare(struct sbx_spec *spec)
 		if (!strncmp(p.rundir, "/run/user/", 10))
 			spec_add_mount(spec, SBX_M_TMPFS, NULL, "/run/user", "desktop")->size = 1 << 20;
 		spec_add_mount(spec, SBX_M_TMPFS, NULL, p.rundir, "desktop")->mode = 0700;
-		env_default(spec, "XDG_RUNTIME_DIR", p.rundir);
+		desktop_env_default(spec, "XDG_RUNTIME_DIR", p.rundir);
 		/* Set by dbus_start when a filtered bus exists. */
-		env_drop(spec, "DBUS_SESSION_BUS_ADDRESS");
+		desktop_env_drop(spec, "DBUS_SESSION_BUS_ADDRESS");
 		runtime_dir = xstrdup(p.rundir);
 	}
 	if (spec->desktop.display)
-		setup_display(spec, &p);
+		display_setup(spec, &p.display, p.rundir);
 	if (spec->desktop.audio)
 		setup_audio(spec, &p);
 	if (spec->desktop.gpu) {
@@ -717,8 +352,8 @@ void desktop_prepare(struct sbx_spec *spec)
 	if (spec->desktop.display)
 		setup_no_a11y(spec);
 	if (spec->desktop.printing) {
-		if (is_socket(CUPS_SOCKET))
-			bind_socket(spec, CUPS_SOCKET, CUPS_SOCKET, "--printing");
+		if (desktop_is_socket(CUPS_SOCKET))
+			desktop_bind_socket(spec, CUPS_SOCKET, CUPS_SOCKET, "--printing");
 		else
 			note("--printing: no CUPS socket at " CUPS_SOCKET "; the app cannot print");
 	}
@@ -726,7 +361,7 @@ void desktop_prepare(struct sbx_spec *spec)
 	 * bus hides: apps would warn on every write and lose their settings.
 	 * The keyfile backend keeps them in the private home, as flatpak does. */
 	if (spec->desktop.home != SBX_HOME_HOST)
-		env_default(spec, "GSETTINGS_BACKEND", "keyfile");
+		desktop_env_default(spec, "GSETTINGS_BACKEND", "keyfile");
 	{
 		cleanup_free char *resolv = realpath("/etc/resolv.conf", NULL);
 		desktop_keep_resolv(spec, resolv);
@@ -764,23 +399,8 @@ void desktop_print(const struct sbx_spec *spec, FILE *out)
 		fprintf(out, "desktop home: host\n");
 	if (p.rundir)
 		fprintf(out, "desktop runtime dir: %s (empty private tmpfs)\n", p.rundir);
-	if (spec->desktop.display == SBX_DISPLAY_NESTED) {
-		if (p.nested.ok)
-			fprintf(out, "desktop display: nested Xephyr %ux%u on the host's :%s, started at launch; the app sees only it\n",
-				p.nested.width, p.nested.height, p.x_num);
-		else
-			fprintf(out, "desktop display: none: %s\n", p.nested_why);
-	} else if (spec->desktop.display) {
-		fprintf(out, "desktop display mode: %s\n", sbx_display_mode_names[spec->desktop.display]);
-		if (p.wayland)
-			fprintf(out, "desktop display: wayland %s -> %s/%s\n", p.wayland, p.rundir, p.wayland_name);
-		else
-			fprintf(out, "desktop display: %s\n", p.wayland_why);
-		if (p.x_socket)
-			fprintf(out, "desktop display: x11 %s (cookies for :%s only)\n", p.x_socket, p.x_num);
-		else
-			fprintf(out, "desktop display: %s\n", p.x_why);
-	}
+	if (spec->desktop.display)
+		display_print(spec, &p.display, p.rundir, out);
 	if (spec->desktop.audio)
 		fprintf(out, "desktop audio: pulse %s, pipewire %s\n", p.pulse ? p.pulse : "(none)",
 			p.pipewire ? p.pipewire : "(none)");
@@ -789,7 +409,7 @@ void desktop_print(const struct sbx_spec *spec, FILE *out)
 	if (spec->desktop.look && spec->desktop.home != SBX_HOME_HOST)
 		fprintf(out, "desktop look: your GTK/Qt settings, fonts, icons and cursors read-only (those that exist)\n");
 	if (spec->desktop.printing)
-		fprintf(out, "desktop printing: %s\n", is_socket(CUPS_SOCKET) ? CUPS_SOCKET : "(no CUPS socket)");
+		fprintf(out, "desktop printing: %s\n", desktop_is_socket(CUPS_SOCKET) ? CUPS_SOCKET : "(no CUPS socket)");
 	if (spec->desktop.display)
 		fprintf(out, "desktop accessibility: no a11y bus (NO_AT_BRIDGE=1, GTK_A11Y=none, QT_ACCESSIBILITY=0)\n");
 	plan_free(&p);

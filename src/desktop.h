@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "nested.h"
+#include "display.h"
 #include "spec.h"
 
 /* In the plan, after validation: turns --home, --app, --display, --audio
@@ -20,24 +20,18 @@ void desktop_start(const struct sbx_spec *spec);
 /* The runtime directory (XDG_RUNTIME_DIR) inside, once desktop_prepare made
  * one; NULL otherwise. */
 const char *desktop_runtime_dir(void);
-/* What desktop_prepare planned for --display=nested (see nested.h). */
-const struct nested_plan *desktop_nested_plan(void);
-/* Passes an X11 socket (bound at the same path), DISPLAY and a cookie file
- * holding one FamilyWild entry for display number num. */
-void desktop_add_x11(struct sbx_spec *spec, const char *socket, const char *display, const char *num,
-		     const unsigned char *cookie, size_t cookie_len);
 /* The desktop lines of --dry-run; creates nothing. */
 void desktop_print(const struct sbx_spec *spec, FILE *out);
 
-/* ":N", ":N.S", "unix:N.S" -> "N" (at most 15 digits) in number; false for
- * anything that is not a local display (TCP, a path). */
-bool desktop_parse_display(const char *display, char *number, size_t size);
-/* The entries of the Xauthority file buf that a client of display number
- * on host would use (FamilyLocal for host, or FamilyWild; the display
- * number matching or empty), rewritten as FamilyWild for that number so the
- * sandbox's hostname does not matter.  Returns a malloc'd buffer (*out_len
- * bytes, 0 when none matched), or NULL when buf is malformed. */
-unsigned char *desktop_xauth_filter(const unsigned char *buf, size_t len, const char *host, const char *number,
-				    size_t *out_len);
+/* desktop.c, for display.c: NAME=VALUE unless the user set NAME (--setenv
+ * wins); NAME unset; a host socket bound (optional: gone is not fatal). */
+void desktop_env_default(struct sbx_spec *spec, const char *name, const char *value);
+void desktop_env_drop(struct sbx_spec *spec, const char *name);
+void desktop_bind_socket(struct sbx_spec *spec, const char *src, const char *dst, const char *origin);
+bool desktop_is_socket(const char *path);
+/* The caller's home (malloc'd; NULL when HOME is unset and uid has no
+ * passwd entry); the caller's XDG_RUNTIME_DIR on the host when absolute. */
+char *desktop_caller_home(void);
+const char *desktop_host_runtime_dir(void);
 
 #endif

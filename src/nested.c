@@ -1,15 +1,18 @@
-/* nested.c - --display=nested: a private X server (Xephyr) for one sandbox.
+/* nested.c - --display=nested: a private X server for one sandbox.
  *
  * Under X11 every client of a display can read the others' keystrokes and
  * screen and inject input.  A nested server is a display of the app's own:
- * Xephyr runs outside the sandbox as the caller, a child of sbx, shows its
- * screen as one window on the host's display, and the sandbox gets only
+ * it runs outside the sandbox as the caller, a child of sbx, shows its
+ * screen as one window on the host's desktop, and the sandbox gets only
  * its socket and a fresh cookie.  The app's windows, keystrokes and
  * screenshots stay inside that one window; the host's windows do not exist
- * for it.  The plan picks a free display number and the cookie, so
- * --dry-run names the socket the sandbox gets; Xephyr takes that number,
- * says when it is ready on -displayfd, reads its cookie from a memfd, and gets SIGTERM when sbx dies (so it removes its
- * socket and lock) and when the sandbox ends.
+ * for it.  The server is Xephyr, a client of the host's X display, or on a
+ * host with Wayland only a rootful Xwayland (no -rootless: one window with
+ * the whole X screen in it), a client of the host's compositor.  The plan
+ * picks which, a free display number and the cookie, so --dry-run names
+ * the socket the sandbox gets; the server takes that number, says when it
+ * is ready on -displayfd, reads its cookie from a memfd, and gets SIGTERM
+ * when sbx dies (so it removes its socket) and when the sandbox ends.
  */
 #include "nested.h"
 
@@ -33,15 +36,18 @@
 #include "spawn.h"
 #include "util.h"
 
-#define XEPHYR "Xephyr"
-#define READY_TENTHS 150 /* Xephyr on a loaded machine: 15 s */
-#define STOP_TENTHS 30
+#define READY_TENTHS 150 /* an X server on a loaded machine: 15 s */
+#define STOP_MS 3000 /* then SIGKILL */
+#define STOP_STEP_MS 10
 #define X_TIMEOUT_MS 2000
+
+const char *const nested_server_names[2] = { "Xephyr", "Xwayland" };
 
 struct nested_x {
 	pid_t pid;
 	int log_fd;
-	int auth_fd; /* Xephyr's cookie file */
+	int auth_fd; /* the server's cookie file */
+	const char *name;
 	char num[16];
 };
 
@@ -117,12 +123,21 @@ bool nested_host_screen(const char *num, const unsigned char *cookie, size_t coo
 
 /* ---- starting and stopping ---- */
 
+struct child_setup {
+	pid_t parent;
+	const char *wayland; /* Xwayland's WAYLAND_DISPLAY */
+};
+
 static void die_with_sbx_term(void *arg)
 {
-	pid_t parent = *(pid_t *)arg;
+	const struct child_setup *c = arg;
 
-	/* TERM, not KILL: Xephyr then removes its socket and lock file. */
-	if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) < 0 || getppid() != parent)
+	/* TERM, not KILL: the server then removes its socket and lock file. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) < 0 || getppid() != c->parent)
+		_exit(127);
+	/* The socket the plan checked, by absolute path: not whatever a
+	 * relative name would mean under another XDG_RUNTIME_DIR. */
+	if (c->wayland && setenv("WAYLAND_DISPLAY", c->wayland, 1) < 0)
 		_exit(127);
 	/* Out of the terminal's process group: a Ctrl-C is for the app (which
 	 * sbx forwards), not for its display, which sbx stops after it. */
@@ -136,16 +151,18 @@ static void stop(void *arg)
 
 	if (x->pid > 0) {
 		kill(x->pid, SIGTERM);
-		for (int t = 0; t < STOP_TENTHS; t++) {
+		/* Small steps: it usually exits within a few ms, and every
+		 * sandboxed run waits for this. */
+		for (int t = 0; t < STOP_MS / STOP_STEP_MS; t++) {
 			if (waitpid(x->pid, &status, WNOHANG) == x->pid) {
 				x->pid = 0;
 				break;
 			}
-			usleep(100000);
+			usleep(STOP_STEP_MS * 1000);
 		}
 		spawn_kill(&x->pid);
 	}
-	spawn_log_trace(x->log_fd, XEPHYR, NULL);
+	spawn_log_trace(x->log_fd, x->name, NULL);
 	if (x->log_fd >= 0)
 		close(x->log_fd);
 	if (x->auth_fd >= 0)
@@ -153,7 +170,7 @@ static void stop(void *arg)
 	x->log_fd = x->auth_fd = -1;
 }
 
-/* Reads the display number Xephyr writes to -displayfd when it is ready. */
+/* Reads the display number the server writes to -displayfd when ready. */
 static void wait_ready(struct nested_x *x, int fd)
 {
 	size_t n = 0;
@@ -173,10 +190,10 @@ static void wait_ready(struct nested_x *x, int fd)
 					x->num[strcspn(x->num, "\n")] = '\0';
 					if (x->num[0] && x->num[strspn(x->num, "0123456789")] == '\0')
 						return;
-					die("--display=nested: " XEPHYR " reported a bad display number");
+					die("--display=nested: %s reported a bad display number", x->name);
 				}
 				if (n == sizeof(x->num) - 1)
-					die("--display=nested: " XEPHYR " reported a bad display number");
+					die("--display=nested: %s reported a bad display number", x->name);
 				continue;
 			}
 		}
@@ -184,13 +201,26 @@ static void wait_ready(struct nested_x *x, int fd)
 			cleanup_free char *last = spawn_log_last_line(x->log_fd, NULL);
 
 			x->pid = 0;
-			die("--display=nested: " XEPHYR " failed to start%s%s", last ? ": " : " (see sbx -v)",
+			die("--display=nested: %s failed to start%s%s", x->name, last ? ": " : " (see sbx -v)",
 			    last ? last : "");
 		}
 		if (pfd.revents & (POLLHUP | POLLERR))
 			usleep(10000);
 	}
-	die("--display=nested: " XEPHYR " did not get ready within %d seconds", READY_TENTHS / 10);
+	die("--display=nested: %s did not get ready within %d seconds", x->name, READY_TENTHS / 10);
+}
+
+bool nested_socket_ours(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_uid == getuid();
+}
+
+static bool absent(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) < 0 && errno == ENOENT;
 }
 
 unsigned nested_free_display(void)
@@ -200,14 +230,33 @@ unsigned nested_free_display(void)
 
 		snprintf(sock, sizeof(sock), "/tmp/.X11-unix/X%u", n);
 		snprintf(lock, sizeof(lock), "/tmp/.X%u-lock", n);
-		if (access(sock, F_OK) < 0 && errno == ENOENT && access(lock, F_OK) < 0 && errno == ENOENT)
+		/* lstat: a dangling link there is taken too (a server could
+		 * not bind its socket, and the sandbox would get the target). */
+		if (absent(sock) && absent(lock))
 			return n;
 	}
 	return 0;
 }
 
+/* Xephyr: a resizable window on the host's display, sized and titled by
+ * the plan.  Xwayland 22.1 has no -geometry or -decorate: rootful, its
+ * screen is the size of the compositor's output, its window undecorated. */
+static void server_args(struct strv *argv, const struct nested_plan *plan, char **screen, char **title)
+{
+	if (plan->server != NESTED_XEPHYR)
+		return;
+	*screen = xasprintf("%ux%u", plan->width, plan->height);
+	*title = xasprintf("sbx: %s", plan->title);
+	strv_push(argv, "-resizeable");
+	strv_push(argv, "-title");
+	strv_push(argv, *title);
+	strv_push(argv, "-screen");
+	strv_push(argv, *screen);
+}
+
 struct nested_x *nested_start(const struct sbx_spec *spec, const struct nested_plan *plan)
 {
+	static const char *const packages[2] = { "xserver-xephyr", "xwayland" };
 	const unsigned char *cookie = plan->cookie;
 	unsigned char entry[64];
 	char display[16];
@@ -216,19 +265,21 @@ struct nested_x *nested_start(const struct sbx_spec *spec, const struct nested_p
 	cleanup_free char *title = NULL;
 	struct strv argv = { 0 };
 	struct nested_x *x;
-	pid_t parent = getpid();
+	struct child_setup child = { .parent = getpid() };
 	size_t n = 0;
 	int ready[2];
 
 	if (spec->desktop.display != SBX_DISPLAY_NESTED || !plan->ok)
 		return NULL;
-	prog = find_in_path(XEPHYR);
+	prog = find_in_path(nested_server_names[plan->server]);
 	if (!prog)
-		die("--display=nested: " XEPHYR " is not installed (Debian package xserver-xephyr)");
+		die("--display=nested: %s is not installed (Debian package %s)", nested_server_names[plan->server],
+		    packages[plan->server]);
 	x = xcalloc(1, sizeof(*x));
-	x->log_fd = spawn_log_create("sbx-xephyr-log");
-	/* Xephyr's -auth file: one FamilyWild cookie for any display number. */
-	x->auth_fd = memfd_create("sbx-xephyr-auth", MFD_CLOEXEC);
+	x->name = nested_server_names[plan->server];
+	x->log_fd = spawn_log_create("sbx-nested-x-log");
+	/* The server's -auth file: one FamilyWild cookie for any display number. */
+	x->auth_fd = memfd_create("sbx-nested-x-auth", MFD_CLOEXEC);
 	if (x->auth_fd < 0)
 		die_errno("--display=nested: memfd_create");
 	entry[n++] = 0xff, entry[n++] = 0xff;          /* FamilyWild */
@@ -246,8 +297,8 @@ struct nested_x *nested_start(const struct sbx_spec *spec, const struct nested_p
 	if (pipe2(ready, O_CLOEXEC) < 0)
 		die_errno("pipe");
 
-	screen = xasprintf("%ux%u", plan->width, plan->height);
-	title = xasprintf("sbx: %s", plan->title);
+	if (plan->server == NESTED_XWAYLAND)
+		child.wayland = plan->wayland;
 	snprintf(display, sizeof(display), ":%u", plan->num);
 	strv_push(&argv, prog);
 	strv_push(&argv, "-displayfd");
@@ -257,20 +308,32 @@ struct nested_x *nested_start(const struct sbx_spec *spec, const struct nested_p
 	strv_push(&argv, "-nolisten");
 	strv_push(&argv, "tcp");
 	strv_push(&argv, "-noreset");
-	strv_push(&argv, "-resizeable");
-	strv_push(&argv, "-title");
-	strv_push(&argv, title);
-	strv_push(&argv, "-screen");
-	strv_push(&argv, screen);
+	/* No server with only the abstract socket: its path may be another
+	 * user's then (a symlink planted in /tmp/.X11-unix). */
+	strv_push(&argv, "-nopn");
+	server_args(&argv, plan, &screen, &title);
 	strv_push(&argv, display); /* the planned number (X servers take it anywhere) */
-	x->pid = spawn_helper_in(argv.v, x->log_fd, ready[1], x->auth_fd, die_with_sbx_term, &parent);
+	x->pid = spawn_helper_in(argv.v, x->log_fd, ready[1], x->auth_fd, die_with_sbx_term, &child);
 	strv_free(&argv);
 	close(ready[1]);
 	wait_ready(x, ready[0]);
 	close(ready[0]);
 	if (strcmp(x->num, display + 1) != 0)
-		die("--display=nested: " XEPHYR " took display :%s, not the planned %s", x->num, display);
-	trace(XEPHYR " is pid %d, display :%s, %ux%u", (int)x->pid, x->num, plan->width, plan->height);
+		die("--display=nested: %s took display :%s, not the planned %s", x->name, x->num, display);
+	{
+		char sock[64];
+
+		/* What the sandbox gets bound is the server's own socket.  In
+		 * a sticky /tmp/.X11-unix no other user can replace it now. */
+		snprintf(sock, sizeof(sock), "/tmp/.X11-unix/X%s", x->num);
+		if (!nested_socket_ours(sock))
+			die("--display=nested: %s is not a socket of yours after %s started (another user's or a link); refusing to pass it in",
+			    sock, x->name);
+	}
+	if (plan->server == NESTED_XEPHYR)
+		trace("Xephyr is pid %d, display :%s, %ux%u", (int)x->pid, x->num, plan->width, plan->height);
+	else
+		trace("Xwayland (rootful) is pid %d, display :%s, on %s", (int)x->pid, x->num, plan->wayland);
 	return x;
 }
 

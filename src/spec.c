@@ -104,7 +104,7 @@ const struct spec_key spec_keys[] = {
 	{ "landlock-rw", 1, "PATH", "Landlock: allow everything under PATH" },
 	{ "app", 1, "NAME", "desktop: a persistent private home for app NAME (~/.local/share/sbx/apps/NAME/home)" },
 	{ "home", 1, "MODE", "the home directory: host (default, as the root shows it), tmp (empty, private), app (--app)" },
-	{ "display", 2, "MODE", "desktop: auto (Wayland, else X11), wayland, x11, host (both), nested (a private Xephyr), no" },
+	{ "display", 2, "MODE", "desktop: auto (Wayland, else X11), wayland, x11, host (both), nested (a private Xephyr or Xwayland), no" },
 	{ "audio", 2, NULL, "desktop: pass the PulseAudio and PipeWire sockets" },
 	{ "no-audio", 0, NULL, "same as --audio=no" },
 	{ "gpu", 2, NULL, "desktop: pass /dev/dri for GPU rendering" },

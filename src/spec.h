@@ -155,9 +155,10 @@ struct sbx_network {
 enum sbx_home_mode { SBX_HOME_HOST, SBX_HOME_TMP, SBX_HOME_APP };
 extern const char *const sbx_home_mode_names[3];
 
-/* What --display passes (src/desktop.c): no display; auto (Wayland when the
+/* What --display passes (src/display.c): no display; auto (Wayland when the
  * host has it, else the host's X11); wayland only; x11 (the host's) only;
- * host (both, as found); nested (a private Xephyr, started per sandbox). */
+ * host (both, as found); nested (a private Xephyr, or on a Wayland-only
+ * host a rootful Xwayland, started per sandbox). */
 enum sbx_display_mode { SBX_DISPLAY_NO, SBX_DISPLAY_AUTO, SBX_DISPLAY_WAYLAND, SBX_DISPLAY_X11, SBX_DISPLAY_HOST,
 			SBX_DISPLAY_NESTED };
 extern const char *const sbx_display_mode_names[6];

@@ -7,8 +7,9 @@ plan_need() { # plan_need PROGRAM PACKAGE
 	command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed (Debian package $2)"
 }
 
-# Mount points the dry run promises, one per mount made (a dir, a symlink or
-# a remount makes none; a --bind-try whose source is missing is skipped).
+# Mount points the dry run promises, one per mount made (a dir or a symlink
+# makes none, a remount one: the path bound onto itself read-only; a
+# --bind-try whose source is missing is skipped).
 planned_mounts() { # planned_mounts <<< "$dry_run_output"
 	local line kind rest src dst optional
 	while IFS= read -r line; do
@@ -28,7 +29,7 @@ planned_mounts() { # planned_mounts <<< "$dry_run_output"
 		[[ "$rest" == *" (optional)" ]] && optional=1 rest=${rest% (optional)}
 		src= dst=$rest
 		[[ "$rest" == *" -> "* ]] && src=${rest%% -> *} dst=${rest#* -> }
-		case $kind in dir | symlink | remount-ro) continue ;; esac
+		case $kind in dir | symlink) continue ;; esac
 		[ -n "$optional" ] && [ -n "$src" ] && [ ! -e "$src" ] && continue
 		echo "$dst"
 	done
