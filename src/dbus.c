@@ -83,12 +83,20 @@ void dbus_app_rules(const struct sbx_spec *spec, const char *app_id, const struc
 	(void)spec;
 }
 
-/* The sockets the sandbox got, as flatpak's [Context] names them. */
+static bool given(const struct sbx_spec *spec, const char *name)
+{
+	return env_is_set(&spec->env, name) && !strv_contains(&spec->env.unset, name);
+}
+
+/* The sockets the sandbox got, as flatpak's [Context] names them: what the
+ * display plan (run before this) passed, not the mode asked for, so a
+ * nested X server is "x11" only. */
 static char *context_sockets(const struct sbx_spec *spec)
 {
-	return xasprintf("%s%s%s", spec->desktop.display && spec->desktop.display != SBX_DISPLAY_X11 ? "wayland;" : "",
-			 spec->desktop.display && spec->desktop.display != SBX_DISPLAY_WAYLAND ? "x11;" : "",
-			 spec->desktop.audio ? "pulseaudio;" : "");
+	bool display = spec->desktop.display != SBX_DISPLAY_NO;
+
+	return xasprintf("%s%s%s", display && given(spec, "WAYLAND_DISPLAY") ? "wayland;" : "",
+			 display && given(spec, "DISPLAY") ? "x11;" : "", spec->desktop.audio ? "pulseaudio;" : "");
 }
 
 /* Ends the proxy for good: dbus_stop, and die() once it was started. */
