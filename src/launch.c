@@ -235,6 +235,8 @@ static __attribute__((noreturn)) void run_userns_child(struct launch *l)
 	 * sandbox's PID namespace, out of the command's sight and reach. */
 	if (unshare(flags & ~(CLONE_NEWPID | CLONE_NEWTIME)) < 0)
 		die_errno("cannot create the sandbox's namespaces");
+	if ((flags & CLONE_NEWNET) && net_has_helper(spec))
+		net_tap_create();
 	/* The proxy's socket, made in the sandbox's network namespace. */
 	if (l->fdpass[1] >= 0) {
 		proxy_listen_in_sandbox(l->fdpass[1]);

@@ -32,7 +32,6 @@
 /* slirp4netns repeats this on every packet it cannot deliver: not news. */
 #define SLIRP_NOISE "Failed to send "
 
-#define NET_TAP "tap0"
 #define NET_ADDR "10.0.2.100"
 #define NET_GW "10.0.2.2"
 #define NET_DNS "10.0.2.3"
