@@ -20,12 +20,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "util.h"
 
 void net_tap_create(void)
 {
-	cleanup_fd int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 	struct ifreq ifr;
 
 	/* Without it the helper cannot run either, and says so itself. */
@@ -41,4 +42,5 @@ void net_tap_create(void)
 		die_errno("cannot create the network device " NET_TAP);
 	if (ioctl(fd, TUNSETPERSIST, 1) < 0)
 		die_errno("cannot keep the network device " NET_TAP " for the helper");
+	close(fd);
 }

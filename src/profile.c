@@ -444,8 +444,9 @@ struct ebuf {
 
 static void ebuf_add(struct ebuf *b, const char *s, size_t n)
 {
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
+	/* cap >= len always; room for n bytes and the NUL. */
+	if (b->cap - b->len <= n) {
+		b->cap = 2 * (b->len + n) + 16;
 		b->s = xrealloc(b->s, b->cap);
 	}
 	memcpy(b->s + b->len, s, n);
