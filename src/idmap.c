@@ -162,34 +162,80 @@ static __attribute__((noreturn)) void lookup_child(int fd, const char *user)
 	_exit(write_all(fd, &r, sizeof(r)) == (ssize_t)sizeof(r) ? 0 : 1);
 }
 
-void idmap_plan_start(struct idmap *map, const struct sbx_spec *spec)
+/* Forks the libsubid lookup for the caller; false with why set when the
+ * caller has no user name to look up. */
+static bool lookup_fork(pid_t *pid, int *fd, char *why, size_t len)
 {
-	struct passwd *pw;
+	struct passwd *pw = getpwuid(getuid());
 	int fds[2];
 
-	memset(map, 0, sizeof(*map));
-	map->lookup_fd = -1;
-	/* root looks up its own ranges for the remap (unless --host-root). */
-	if (spec->map_mode == SBX_MAP_SINGLE && (geteuid() != 0 || spec->host_root))
-		return;
-	pw = getpwuid(getuid());
 	if (!pw) {
-		snprintf(map->reason, sizeof(map->reason), "uid %u has no user name in the passwd database",
-			 (unsigned)getuid());
-		return;
+		snprintf(why, len, "uid %u has no user name in the passwd database", (unsigned)getuid());
+		return false;
 	}
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		die_errno("pipe");
 	fflush(NULL);
-	map->lookup_pid = fork();
-	if (map->lookup_pid < 0)
+	*pid = fork();
+	if (*pid < 0)
 		die_errno("fork");
-	if (map->lookup_pid == 0) {
+	if (*pid == 0) {
 		close(fds[0]);
 		lookup_child(fds[1], pw->pw_name);
 	}
 	close(fds[1]);
-	map->lookup_fd = fds[0];
+	*fd = fds[0];
+	return true;
+}
+
+/* The lookup idmap_lookup_early started, until the plan takes it. */
+static pid_t early_pid;
+static int early_fd = -1;
+
+static void early_drop(void *arg)
+{
+	(void)arg;
+	if (early_pid <= 0)
+		return;
+	/* Our unreaped child: the pid cannot have been reused. */
+	kill(early_pid, SIGKILL);
+	close(early_fd);
+	while (waitpid(early_pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	early_pid = 0;
+	early_fd = -1;
+}
+
+void idmap_lookup_early(void)
+{
+	char why[256];
+
+	if (early_pid > 0)
+		return;
+	/* Without a user name idmap_plan_start says so itself. */
+	if (lookup_fork(&early_pid, &early_fd, why, sizeof(why)))
+		at_die(early_drop, NULL);
+}
+
+void idmap_plan_start(struct idmap *map, const struct sbx_spec *spec)
+{
+	memset(map, 0, sizeof(*map));
+	map->lookup_fd = -1;
+	/* root looks up its own ranges for the remap (unless --host-root). */
+	if (spec->map_mode == SBX_MAP_SINGLE && (geteuid() != 0 || spec->host_root)) {
+		at_die_cancel(early_drop, NULL);
+		early_drop(NULL);
+		return;
+	}
+	if (early_pid > 0) {
+		at_die_cancel(early_drop, NULL);
+		map->lookup_pid = early_pid;
+		map->lookup_fd = early_fd;
+		early_pid = 0;
+		early_fd = -1;
+		return;
+	}
+	lookup_fork(&map->lookup_pid, &map->lookup_fd, map->reason, sizeof(map->reason));
 }
 
 /* The lookup's answer; false with map->reason when there are no ranges. */
