@@ -240,7 +240,7 @@ test_net_profile_net_ini() {
 # reaches the host's.
 check_tap_persistent() { # check_tap_persistent MODE
 	need_helper "$1"
-	command -v ip >/dev/null 2>&1 || skip "ip is not installed (Debian package iproute2)"
+	need ip iproute2
 	local out before
 	before=$(ip -o link | wc -l)
 	out=$(sbx --net="$1" -- ip -d link show tap0) || fail "$out"
