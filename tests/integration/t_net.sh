@@ -250,3 +250,15 @@ check_tap_persistent() { # check_tap_persistent MODE
 }
 test_net_slirp_tap_persistent_and_gone_with_the_sandbox() { check_tap_persistent slirp4netns; }
 test_net_pasta_tap_persistent_and_gone_with_the_sandbox() { check_tap_persistent pasta; }
+
+# sbx ends pasta itself (net_stop, PDEATHSIG), so pasta's own watch for the
+# end of the namespace (inotify on /proc/PID/ns, whose teardown held up its
+# exit by 10-15 ms) is turned off where pasta has the option; the helper is
+# still gone after the run and after a SIGKILL of sbx (check_helper_gone).
+test_net_pasta_without_its_netns_watch() {
+	need_helper pasta
+	pasta --help 2>&1 | grep -q -e '--no-netns-quit' || skip "this pasta has no --no-netns-quit"
+	local out
+	out=$(sbx -v --net=pasta -- true 2>&1) || fail "$out"
+	expect_match "pasta's command line" "$(grep -m1 'running .*pasta' <<<"$out")" ' --no-netns-quit( |$)'
+}
