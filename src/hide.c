@@ -78,13 +78,12 @@ bool hide_unhide(struct sbx_spec *spec, const char *value, char *err, size_t err
 }
 
 /* Named by an unhide: the path or a parent of it, or the pattern as written.
- * Both sides are compared as written and as the host resolves them, so
- * --unhide /run/docker.sock also lifts a hide of /var/run/docker.sock. */
+ * Both sides are compared as written and as the host resolves them (real,
+ * NULL when the host has no such path), so --unhide /run/docker.sock also
+ * lifts a hide of /var/run/docker.sock. */
 static bool unhidden(const struct sbx_spec *spec, const struct strv *unhide_real, const char *path,
-		     const char *pattern)
+		     const char *real, const char *pattern)
 {
-	cleanup_free char *real = realpath(path, NULL);
-
 	for (size_t i = 0; i < spec->unhide.n; i++)
 		if (path_within(path, spec->unhide.v[i]) || !strcmp(pattern, spec->unhide.v[i]))
 			return true;
@@ -116,11 +115,14 @@ static bool absent_on_host(const char *path)
 static void push_resolved(struct sbx_spec *spec, const struct strv *unhide_real, const char *path,
 			  const char *pattern, const char *origin)
 {
-	char *real;
+	/* Resolved once, for the unhides and the mask's place alike: a
+	 * profile hides some 70 paths, each a walk of every component. */
+	char *real = realpath(path, NULL);
 
-	if (unhidden(spec, unhide_real, path, pattern) || known(spec->hides, spec->n_hides, path))
+	if (unhidden(spec, unhide_real, path, real, pattern) || known(spec->hides, spec->n_hides, path)) {
+		free(real);
 		return;
-	real = realpath(path, NULL);
+	}
 	if (!real) {
 		push(spec, xstrdup(path), origin, absent_on_host(path));
 		return;
@@ -167,8 +169,12 @@ void hide_resolve(struct sbx_spec *spec)
 			die("%s: hide %s matches %zu paths (at most %d): name the secrets themselves", h->origin, h->path,
 			    g.gl_pathc, HIDE_GLOB_MAX);
 		/* No match: shown once as absent, so --dry-run still lists it. */
-		if (r == GLOB_NOMATCH && !unhidden(spec, &unhide_real, h->path, h->path))
-			push(spec, xstrdup(h->path), h->origin, true);
+		if (r == GLOB_NOMATCH) {
+			cleanup_free char *real = realpath(h->path, NULL);
+
+			if (!unhidden(spec, &unhide_real, h->path, real, h->path))
+				push(spec, xstrdup(h->path), h->origin, true);
+		}
 		for (size_t k = 0; r == 0 && k < g.gl_pathc; k++) {
 			cleanup_free char *p = path_normalize(g.gl_pathv[k]);
 

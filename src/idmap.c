@@ -20,6 +20,7 @@
 #include <pwd.h>
 #include <shadow/subid.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -161,34 +162,80 @@ static __attribute__((noreturn)) void lookup_child(int fd, const char *user)
 	_exit(write_all(fd, &r, sizeof(r)) == (ssize_t)sizeof(r) ? 0 : 1);
 }
 
-void idmap_plan_start(struct idmap *map, const struct sbx_spec *spec)
+/* Forks the libsubid lookup for the caller; false with why set when the
+ * caller has no user name to look up. */
+static bool lookup_fork(pid_t *pid, int *fd, char *why, size_t len)
 {
-	struct passwd *pw;
+	struct passwd *pw = getpwuid(getuid());
 	int fds[2];
 
-	memset(map, 0, sizeof(*map));
-	map->lookup_fd = -1;
-	/* root looks up its own ranges for the remap (unless --host-root). */
-	if (spec->map_mode == SBX_MAP_SINGLE && (geteuid() != 0 || spec->host_root))
-		return;
-	pw = getpwuid(getuid());
 	if (!pw) {
-		snprintf(map->reason, sizeof(map->reason), "uid %u has no user name in the passwd database",
-			 (unsigned)getuid());
-		return;
+		snprintf(why, len, "uid %u has no user name in the passwd database", (unsigned)getuid());
+		return false;
 	}
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		die_errno("pipe");
 	fflush(NULL);
-	map->lookup_pid = fork();
-	if (map->lookup_pid < 0)
+	*pid = fork();
+	if (*pid < 0)
 		die_errno("fork");
-	if (map->lookup_pid == 0) {
+	if (*pid == 0) {
 		close(fds[0]);
 		lookup_child(fds[1], pw->pw_name);
 	}
 	close(fds[1]);
-	map->lookup_fd = fds[0];
+	*fd = fds[0];
+	return true;
+}
+
+/* The lookup idmap_lookup_early started, until the plan takes it. */
+static pid_t early_pid;
+static int early_fd = -1;
+
+static void early_drop(void *arg)
+{
+	(void)arg;
+	if (early_pid <= 0)
+		return;
+	/* Our unreaped child: the pid cannot have been reused. */
+	kill(early_pid, SIGKILL);
+	close(early_fd);
+	while (waitpid(early_pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	early_pid = 0;
+	early_fd = -1;
+}
+
+void idmap_lookup_early(void)
+{
+	char why[256];
+
+	if (early_pid > 0)
+		return;
+	/* Without a user name idmap_plan_start says so itself. */
+	if (lookup_fork(&early_pid, &early_fd, why, sizeof(why)))
+		at_die(early_drop, NULL);
+}
+
+void idmap_plan_start(struct idmap *map, const struct sbx_spec *spec)
+{
+	memset(map, 0, sizeof(*map));
+	map->lookup_fd = -1;
+	/* root looks up its own ranges for the remap (unless --host-root). */
+	if (spec->map_mode == SBX_MAP_SINGLE && (geteuid() != 0 || spec->host_root)) {
+		at_die_cancel(early_drop, NULL);
+		early_drop(NULL);
+		return;
+	}
+	if (early_pid > 0) {
+		at_die_cancel(early_drop, NULL);
+		map->lookup_pid = early_pid;
+		map->lookup_fd = early_fd;
+		early_pid = 0;
+		early_fd = -1;
+		return;
+	}
+	lookup_fork(&map->lookup_pid, &map->lookup_fd, map->reason, sizeof(map->reason));
 }
 
 /* The lookup's answer; false with map->reason when there are no ranges. */
@@ -376,9 +423,14 @@ void idmap_print(const struct idmap *map, FILE *out)
 static void helper_start(struct helper_run *run, const char *path, const char *name, pid_t target,
 			 const struct idmap_line *lines, size_t n)
 {
-	int errpipe[2];
+	int errpipe[2], err;
 	char **argv = xcalloc(3 + 3 * n, sizeof(char *));
 	size_t a = 0;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none;
+
+	sigemptyset(&none);
 
 	argv[a++] = (char *)path;
 	argv[a++] = xasprintf("%d", (int)target);
@@ -392,19 +444,20 @@ static void helper_start(struct helper_run *run, const char *path, const char *n
 		die_errno("pipe");
 	run->name = name;
 	run->err_fd = errpipe[0];
-	run->pid = fork();
-	if (run->pid < 0)
-		die_errno("cannot start %s", name);
-	if (run->pid == 0) {
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (dup2(errpipe[1], STDERR_FILENO) < 0)
-			_exit(127);
-		execv(path, argv);
-		dprintf(STDERR_FILENO, "cannot run %s: %s", path, strerror(errno));
-		_exit(127);
-	}
+	/* posix_spawn (a vfork): no copy of the supervisor's page tables and
+	 * no copy-on-write faults on either side, for each of the two
+	 * helpers on the start's critical path.  Its stderr goes to the pipe,
+	 * its signal mask is empty, caught signals are reset to default. */
+	if ((err = posix_spawn_file_actions_init(&fa)) != 0 ||
+	    (err = posix_spawn_file_actions_adddup2(&fa, errpipe[1], STDERR_FILENO)) != 0 ||
+	    (err = posix_spawnattr_init(&attr)) != 0 || (err = posix_spawnattr_setsigmask(&attr, &none)) != 0 ||
+	    (err = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK)) != 0)
+		die("cannot start %s: %s", name, strerror(err));
+	err = posix_spawn(&run->pid, path, &fa, &attr, argv, environ);
+	if (err)
+		die("cannot run %s: %s", path, strerror(err));
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
 	close(errpipe[1]);
 	for (size_t i = 1; i < a; i++)
 		free(argv[i]);

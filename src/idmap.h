@@ -53,6 +53,10 @@ char *idmap_format(const struct idmap_line *lines, size_t n);
  * so the lookup (a process of its own) overlaps other work; idmap_plan
  * does both. */
 void idmap_plan_start(struct idmap *map, const struct sbx_spec *spec);
+/* Starts the libsubid lookup before the profile is read, for
+ * idmap_plan_start to take (or end, when the spec needs no lookup): it
+ * then runs while the profile is parsed instead of after. */
+void idmap_lookup_early(void);
 void idmap_plan_finish(struct idmap *map, const struct sbx_spec *spec);
 void idmap_plan(struct idmap *map, const struct sbx_spec *spec);
 /* Parent side: installs the maps of the user namespace of pid.  Dies with

@@ -6,20 +6,20 @@
  *   app home, D-Bus proxy (and the record, with D-Bus)
  *   clone(CLONE_NEWUSER) ---->  PDEATHSIG; waits on sync pipe
  *   starts newuidmap/newgidmap;
- *   record, cgroup; waits for them
+ *   cgroup; waits for them
  *   moves A into the cgroup
  *   sync <- 'M' ------------->  unshare(mnt,net,ipc,uts,cgroup)
- *                               opens host sources, overlays
+ *   reserves the record         opens host sources, overlays
  *                               unshare(pid,time)
  *                               fork ------------------------->  PDEATHSIG; waits
  *   info <- B's pid <---------  without overlays: exits now, B
  *                               being the supervisor's child
- *   starts slirp4netns/pasta, record
+ *   starts slirp4netns/pasta
  *   sync <- 'G' -------------------------------------------->  setsid, hostname, lo,
- *   waits for the network helper                                 mounts, pivot_root,
- *   sync <- 'N' (with a helper) ---------------------------->  takes the filter,
- *   forwards signals to B                                        waits for 'N',
- *                                                                init: fork+exec command
+ *   commits the record, waits                                    mounts, pivot_root,
+ *   for the network helper                                       takes the filter,
+ *   sync <- 'N' -------------------------------------------->  waits for 'N',
+ *   forwards signals to B                                        init: fork+exec command
  *                               with overlays: B is A's child;
  *                               A waits for it, stops
  *                               fuse-overlayfs
@@ -189,8 +189,9 @@ static __attribute__((noreturn)) void run_init(struct launch *l)
 		pty_inside(l->pty_sock);
 	/* As late as possible: the compile ran alongside everything above. */
 	seccomp_compile_receive(&l->seccomp);
-	/* The network helper started alongside too: 'N' once it is ready. */
-	if (net_has_helper(spec) && (read_all(l->sync[0], &go, 1) != 1 || go != 'N'))
+	/* The record and the network helper were made alongside too: 'N'
+	 * once they are in place. */
+	if (read_all(l->sync[0], &go, 1) != 1 || go != 'N')
 		_exit(SBX_EXIT_FAILURE);
 	close(l->sync[0]);
 	_exit(init_run(spec));
@@ -234,6 +235,8 @@ static __attribute__((noreturn)) void run_userns_child(struct launch *l)
 	 * sandbox's PID namespace, out of the command's sight and reach. */
 	if (unshare(flags & ~(CLONE_NEWPID | CLONE_NEWTIME)) < 0)
 		die_errno("cannot create the sandbox's namespaces");
+	if ((flags & CLONE_NEWNET) && net_has_helper(spec))
+		net_tap_create();
 	/* The proxy's socket, made in the sandbox's network namespace. */
 	if (l->fdpass[1] >= 0) {
 		proxy_listen_in_sandbox(l->fdpass[1]);
@@ -417,8 +420,6 @@ int launch_run(const struct sbx_plan *plan)
 
 	idmap_install_start(&map, child);
 	/* While newuidmap/newgidmap run: what A does not take from the spec. */
-	if (!rec)
-		rec = record_reserve(spec, plan->generated_name);
 	cg = cgroup_create(spec, spec->name);
 	idmap_install_finish(&map);
 	/* Before A creates the cgroup namespace, so the sandbox's cgroup is
@@ -426,6 +427,12 @@ int launch_run(const struct sbx_plan *plan)
 	cgroup_enter(cg, child);
 	if (write_all(l.sync[1], "M", 1) != 1)
 		die_errno("cannot wake the sandbox");
+	/* While A creates the namespaces, on the other CPU; not before 'M',
+	 * where it held up every start (newuidmap/newgidmap already keep both
+	 * CPUs busy).  A name in use still ends the start before init runs
+	 * anything: A and init die with the supervisor (PDEATHSIG). */
+	if (!rec)
+		rec = record_reserve(spec, plan->generated_name);
 	if (read_all(l.info[0], &info, sizeof(info)) != sizeof(info) || info.init <= 0) {
 		/* A failed and said why on stderr; pass on its status. */
 		while (waitpid(child, &status, 0) < 0)
@@ -448,12 +455,13 @@ int launch_run(const struct sbx_plan *plan)
 		proxy = proxy_start(spec, proxy_receive_listener(l.fdpass[0]));
 		close(l.fdpass[0]);
 	}
-	record_commit(rec, spec, init, cgroup_path(cg));
 	if (write_all(l.sync[1], "G", 1) != 1)
 		die_errno("cannot start the sandbox");
-	/* init mounts while the helper starts; the command waits for it. */
+	/* init mounts while the record is written and the network helper
+	 * starts; the command waits for 'N', so it never runs unrecorded. */
+	record_commit(rec, spec, init, cgroup_path(cg));
 	net_ready(net, spec);
-	if (net && write_all(l.sync[1], "N", 1) != 1)
+	if (write_all(l.sync[1], "N", 1) != 1)
 		die_errno("cannot start the sandbox");
 	close(l.sync[1]);
 	if (l.pty && pty_receive(l.pty)) {

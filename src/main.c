@@ -47,6 +47,18 @@ static void build_spec(struct sbx_spec *spec, struct cli *cli, const char *trace
 	spec_validate(spec);
 }
 
+/* --map=single on the command line (the last --map counts): no subordinate
+ * IDs to look up, whatever the profile says. */
+static bool cli_maps_single(const struct cli *cli)
+{
+	bool single = false;
+
+	for (size_t i = 0; i < cli->n_opts; i++)
+		if (!strcmp(cli->opts[i].key, "map") && cli->opts[i].value)
+			single = !strcmp(cli->opts[i].value, "single");
+	return single;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli;
@@ -86,6 +98,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	sbx_verbose = cli.verbose;
+	/* The lookup (a process loading libsubid, about 1 ms) runs while the
+	 * profile is parsed. */
+	if (!cli_maps_single(&cli))
+		idmap_lookup_early();
 	build_spec(&spec, &cli, trace_output);
 	/* The last change to the spec: --dry-run and launch see the same plan. */
 	plan_build(&spec, &plan);

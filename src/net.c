@@ -32,7 +32,6 @@
 /* slirp4netns repeats this on every packet it cannot deliver: not news. */
 #define SLIRP_NOISE "Failed to send "
 
-#define NET_TAP "tap0"
 #define NET_ADDR "10.0.2.100"
 #define NET_GW "10.0.2.2"
 #define NET_DNS "10.0.2.3"
@@ -68,6 +67,7 @@ static struct {
 	bool slirp_sandbox;      /* slirp4netns --enable-sandbox */
 	bool slirp_seccomp;      /* slirp4netns --enable-seccomp */
 	bool pasta_map_loopback; /* pasta --map-host-loopback (2024 and later) */
+	bool pasta_no_netns_quit; /* pasta --no-netns-quit */
 	char *auto_why; /* --net=auto: what it picked and why, for --dry-run */
 } plan;
 
@@ -174,6 +174,7 @@ static bool scan_options(const char *path, bool slirp)
 	plan.slirp_sandbox = has_name(bin, len, "enable-sandbox");
 	plan.slirp_seccomp = has_name(bin, len, "enable-seccomp");
 	plan.pasta_map_loopback = has_name(bin, len, "map-host-loopback");
+	plan.pasta_no_netns_quit = has_name(bin, len, "no-netns-quit");
 	return true;
 }
 
@@ -275,6 +276,7 @@ void net_prepare(struct sbx_spec *spec, const char *hostname)
 		plan.slirp_sandbox = strstr(help, "--enable-sandbox") != NULL;
 		plan.slirp_seccomp = strstr(help, "--enable-seccomp") != NULL;
 		plan.pasta_map_loopback = strstr(help, "--map-host-loopback") != NULL;
+		plan.pasta_no_netns_quit = strstr(help, "--no-netns-quit") != NULL;
 	}
 	trace("network helper %s%s%s%s", plan.path, plan.slirp_sandbox ? " --enable-sandbox" : "",
 	      plan.slirp_seccomp ? " --enable-seccomp" : "", plan.pasta_map_loopback ? " --map-host-loopback" : "");
@@ -491,6 +493,11 @@ static void pasta_args(struct strv *a, const struct sbx_spec *spec)
 	bool tcp = false, udp = false;
 
 	strv_push(a, "-f"); /* foreground: our child, reaped by net_stop */
+	/* sbx ends it (net_stop, PDEATHSIG); its own watch for the end of
+	 * the namespace, an inotify watch on /proc/PID/ns, made its exit
+	 * wait 10-15 ms for the watch's teardown (fsnotify_destroy_group). */
+	if (plan.pasta_no_netns_quit)
+		strv_push(a, "--no-netns-quit");
 	if (!sbx_verbose)
 		strv_push(a, "-q");
 	else if (sbx_verbose > 1)

@@ -10,6 +10,9 @@
 
 struct net_helper;
 
+/* The sandbox's interface, which the helper serves. */
+#define NET_TAP "tap0"
+
 /* Whether spec's network mode runs a helper (slirp4netns, pasta); after
  * net_prepare resolved --net=auto. */
 bool net_has_helper(const struct sbx_spec *spec);
@@ -38,5 +41,9 @@ void net_ready(struct net_helper *h, const struct sbx_spec *spec);
  * net_stop then waits (and calls it if nobody did). */
 void net_stop_begin(struct net_helper *h);
 void net_stop(struct net_helper *h);
+/* In the sandbox's new network namespace, with its capabilities: creates
+ * NET_TAP persistent, for the helper to attach to, so that the helper's
+ * exit does not unregister it (net_tap.c says why).  Dies on failure. */
+void net_tap_create(void);
 
 #endif

@@ -437,50 +437,64 @@ static const char *var_value(struct parser *p, const char *name, char *buf, size
 	return NULL;
 }
 
-/* Expands ${NAME} and $$; a '$' followed by anything else stays as is. */
+struct ebuf {
+	char *s;
+	size_t len, cap;
+};
+
+static void ebuf_add(struct ebuf *b, const char *s, size_t n)
+{
+	/* cap >= len always; room for n bytes and the NUL. */
+	if (b->cap - b->len <= n) {
+		b->cap = 2 * (b->len + n) + 16;
+		b->s = xrealloc(b->s, b->cap);
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+/* Expands ${NAME} and $$; a '$' followed by anything else stays as is.
+ * Every value of every profile goes through here at each start: plain
+ * appends, not a stdio stream per value. */
 static char *expand(struct parser *p, const char *in)
 {
-	char *out = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&out, &n);
-	bool ok = true;
+	struct ebuf b = { 0 };
+	const char *s = in;
 
-	if (!f)
-		die("out of memory");
-	for (const char *s = in; *s && ok; s++) {
+	for (const char *d; (d = strchr(s, '$'));) {
 		char buf[256];
 		const char *end, *v;
 		cleanup_free char *name = NULL;
 
-		if (s[0] != '$' || (s[1] != '{' && s[1] != '$')) {
-			fputc(*s, f);
+		if (d[1] != '{' && d[1] != '$') {
+			ebuf_add(&b, s, (size_t)(d + 1 - s));
+			s = d + 1;
 			continue;
 		}
-		if (s[1] == '$') {
-			fputc('$', f);
-			s++;
+		ebuf_add(&b, s, (size_t)(d - s));
+		if (d[1] == '$') {
+			ebuf_add(&b, "$", 1);
+			s = d + 2;
 			continue;
 		}
-		end = strchr(s + 2, '}');
+		end = strchr(d + 2, '}');
 		if (!end) {
-			ok = perr(p, "unterminated \"${\" (write $$ for a literal $)");
-			break;
+			perr(p, "unterminated \"${\" (write $$ for a literal $)");
+			free(b.s);
+			return NULL;
 		}
-		name = xstrndup(s + 2, (size_t)(end - s - 2));
+		name = xstrndup(d + 2, (size_t)(end - d - 2));
 		v = var_value(p, name, buf, sizeof(buf));
-		if (!v)
-			ok = false;
-		else
-			fputs(v, f);
-		s = end;
+		if (!v) {
+			free(b.s);
+			return NULL;
+		}
+		ebuf_add(&b, v, strlen(v));
+		s = end + 1;
 	}
-	if (fclose(f) != 0)
-		die("out of memory");
-	if (!ok) {
-		free(out);
-		return NULL;
-	}
-	return out;
+	ebuf_add(&b, s, strlen(s));
+	return b.s;
 }
 
 static void add_entry(struct pfile *pf, const struct pkey *k, char *value, int line)

@@ -333,3 +333,19 @@ test_run_cgroup_limits() {
 	out=$(sbx --memory 32M -- sh -c 'x=$(head -c 200000000 /dev/zero | tr "\0" a); echo survived' 2>&1)
 	expect_match "OOM report" "$out" 'killed by the memory limit \(32M\)'
 }
+
+# The record is committed while init mounts (off the start's critical
+# path), but the command starts only once it is: it sees its own record
+# complete, init's pid and the spec included.
+test_run_record_committed_before_the_command() {
+	run_setup
+	local out
+	mkdir -m 700 "$RECORDS"
+	out=$(sbx --name early1 --ro-bind "$RECORDS" -- \
+		sh -c "cat '$RECORDS/early1/record'; test -s '$RECORDS/early1/spec.ini' && echo spec-written") ||
+		fail "sbx failed: $out"
+	expect_match "init's pid recorded" "$(grep '^init=' <<<"$out")" '^init=[1-9][0-9]*$'
+	expect_match "spec recorded" "$(tail -1 <<<"$out")" '^spec-written$'
+	[ -e "$RECORDS/early1" ] && fail "the record is still there after the sandbox ended"
+	return 0
+}
