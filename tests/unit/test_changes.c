@@ -268,6 +268,7 @@ static void opaque_case(bool by_xattr)
 	put("upper/cache/kept", "same", 0644);
 	put("upper/cache/fresh", "new", 0644);
 	put("upper/cache/sub/deep2", "changed", 0644);
+	same_mtime("upper/cache/kept", "lower/cache/kept"); /* a copy-up, not a touch */
 	p = at("upper/cache");
 	if (!by_xattr || setxattr(p, "user.overlay.opaque", "y", 1, 0) < 0) {
 		if (by_xattr)
