@@ -278,6 +278,21 @@ void strv_push(struct strv *s, const char *str)
 	strv_push_owned(s, xstrdup(str));
 }
 
+char *strv_join(const struct strv *v, const char *sep)
+{
+	char *out = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&out, &n);
+
+	if (!f)
+		die("out of memory");
+	for (size_t i = 0; i < v->n; i++)
+		fprintf(f, "%s%s", i ? sep : "", v->v[i]);
+	if (fclose(f) != 0)
+		die("out of memory");
+	return out;
+}
+
 void strv_free(struct strv *s)
 {
 	for (size_t i = 0; i < s->n; i++)

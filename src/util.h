@@ -56,6 +56,8 @@ struct strv {
 void strv_push(struct strv *s, const char *str);
 void strv_push_owned(struct strv *s, char *str);
 void strv_free(struct strv *s);
+/* The strings with sep between them, in a new string. */
+char *strv_join(const struct strv *v, const char *sep);
 bool strv_contains(const struct strv *s, const char *str);
 /* " key=item" for each item, for --dry-run's plan. */
 void strv_print(FILE *out, const char *key, const struct strv *s);

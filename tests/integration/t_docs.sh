@@ -1,4 +1,4 @@
-# Documentation: the man pages against `sbx --help` and src/profile.c (so
+# Documentation: the man pages against `sbx --help` and src/profile_keys.c (so
 # they cannot drift), their rendering, `make install`, and bash completion.
 #
 # The pages keep one .TP block per option and per profile key, whose tag
@@ -32,7 +32,7 @@ docs_missing_options() { # PAGE
 	comm -23 <(docs_help_options | sort -u) <(docs_tagged_options "$1" OPTIONS)
 }
 
-# "section key" for every key src/profile.c accepts: each `static const struct
+# "section key" for every key src/profile_keys.c accepts: each `static const struct
 # pkey X_keys[]` table's quoted names, under the [section] that the sections[]
 # table gives it.
 docs_source_keys() {
@@ -67,7 +67,7 @@ docs_source_keys() {
 				for (j = 1; j <= c; j++)
 					print order[i], k[j]
 			}
-		}' "$SBX_ROOT/src/profile.c"
+		}' "$SBX_ROOT/src/profile_keys.c"
 }
 
 # "section key" for every .TP tag under a .SS "[section]" of PAGE.
@@ -139,16 +139,16 @@ test_docs_profile5_has_every_key() {
 	local keys n missing stale v vars p
 	keys=$(docs_source_keys)
 	n=$(wc -l <<<"$keys")
-	[ "$n" -ge 60 ] || fail "only $n keys parsed from src/profile.c: $keys"
-	grep -q 'NO-KEYS-FOUND' <<<"$keys" && fail "a section of src/profile.c with no keys parsed: $(grep NO-KEYS <<<"$keys")"
+	[ "$n" -ge 60 ] || fail "only $n keys parsed from src/profile_keys.c: $keys"
+	grep -q 'NO-KEYS-FOUND' <<<"$keys" && fail "a section of src/profile_keys.c with no keys parsed: $(grep NO-KEYS <<<"$keys")"
 	for v in "profile include" "namespaces unshare" "filesystem ro-bind-try" "seccomp deny-ioctl" \
 		"limits nofile" "limits mode" "network host-loopback" "landlock rw"; do
-		grep -qx "$v" <<<"$keys" || fail "the src/profile.c parse misses [${v% *}] ${v#* }"
+		grep -qx "$v" <<<"$keys" || fail "the src/profile_keys.c parse misses [${v% *}] ${v#* }"
 	done
 	missing=$(docs_missing_keys "$SBX5")
-	[ -z "$missing" ] || fail "keys of src/profile.c with no .TP block in src/man/sbx-profile.5: $(tr '\n' ';' <<<"$missing")"
+	[ -z "$missing" ] || fail "keys of src/profile_keys.c with no .TP block in src/man/sbx-profile.5: $(tr '\n' ';' <<<"$missing")"
 	stale=$(comm -13 <(sort -u <<<"$keys") <(docs_page_keys "$SBX5" | sort -u))
-	[ -z "$stale" ] || fail "src/man/sbx-profile.5 documents keys src/profile.c does not have: $(tr '\n' ';' <<<"$stale")"
+	[ -z "$stale" ] || fail "src/man/sbx-profile.5 documents keys src/profile_keys.c does not have: $(tr '\n' ';' <<<"$stale")"
 	# The check must be able to fail: drop [seccomp] deny-ioctl from a copy.
 	awk '/^\.TP$/ { tp = 1; skip = 0; next } tp && /^\\fBdeny\\-ioctl\\fR/ { skip = 1 }
 		tp { if (!skip) print ".TP"; tp = 0 } /^\.(TP|SS|SH)/ { skip = 0 } !skip' "$SBX5" >"$T/sbx-profile.5"
