@@ -193,7 +193,7 @@ static int new_fs(const char *type, const char *const *opts, unsigned int mount_
 	return mfd;
 }
 
-static int new_tmpfs(mode_t mode, unsigned long long size, unsigned int attrs, const char *origin)
+int fs_new_tmpfs(mode_t mode, unsigned long long size, unsigned int attrs, const char *origin)
 {
 	char mode_opt[32], size_opt[48];
 	const char *opts[3] = { mode_opt, NULL, NULL };
@@ -270,7 +270,7 @@ static void setup_dev(int root_fd, const int *dev_trees)
 	};
 	static const char *const pts_opts[] = { "newinstance", "ptmxmode=0666", "mode=0620", NULL };
 	cleanup_fd int target = mount_target(root_fd, "/dev", true, "dev");
-	cleanup_fd int dev = new_tmpfs(0755, 1 << 20, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, "dev");
+	cleanup_fd int dev = fs_new_tmpfs(0755, 1 << 20, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, "dev");
 	cleanup_fd int pts = -1;
 	cleanup_fd int shm = -1;
 
@@ -291,7 +291,7 @@ static void setup_dev(int root_fd, const int *dev_trees)
 	pts = new_fs("devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, "dev");
 	if (move_mount(pts, "", dev, "pts", MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		die_errno("dev: cannot mount /dev/pts");
-	shm = new_tmpfs(01777, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "dev");
+	shm = fs_new_tmpfs(01777, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "dev");
 	if (move_mount(shm, "", dev, "shm", MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		die_errno("dev: cannot mount /dev/shm");
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
@@ -318,7 +318,7 @@ static void mask_path(int root_fd, const struct sbx_mount *m)
 	if (target < 0)
 		die_errno("%s: cannot open %s", m->origin, m->dst);
 	if (is_dir(target)) {
-		tree = new_tmpfs(0755, 4096,
+		tree = fs_new_tmpfs(0755, 4096,
 				 MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, m->origin);
 	} else {
 		tree = clone_tree("/dev/null", false, m->origin);
@@ -419,7 +419,7 @@ static void user_mount(int root_fd, const struct sbx_mount *m, int tree, int fil
 		attach(tree, target, m->dst, m->origin);
 		break;
 	case SBX_M_TMPFS:
-		mfd = new_tmpfs(m->mode, m->size, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, m->origin);
+		mfd = fs_new_tmpfs(m->mode, m->size, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, m->origin);
 		mount_fs_at(root_fd, m->dst, mfd, m->origin);
 		break;
 	case SBX_M_MASK:
@@ -485,7 +485,7 @@ static void hide_one(int root_fd, const struct sbx_spec *spec, const struct sbx_
 	}
 	if (S_ISDIR(st.st_mode)) {
 		/* Writable until the mounts made on top of it are in place. */
-		tree = new_tmpfs(0755, 4096, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, h->origin);
+		tree = fs_new_tmpfs(0755, 4096, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, h->origin);
 	} else {
 		tree = clone_tree("/dev/null", false, h->origin);
 		set_attrs(tree, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, h->path, h->origin);
@@ -509,7 +509,7 @@ static void mount_all(int root_fd, const struct sbx_spec *spec, struct fs_source
 			if (hide_covers(spec, spec->mounts[i].dst) != (phase == 1))
 				continue;
 			if (spec->mounts[i].kind == SBX_M_FILE && *files < 0)
-				*files = new_tmpfs(0755, 64 << 20, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "file");
+				*files = fs_new_tmpfs(0755, 64 << 20, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "file");
 			user_mount(root_fd, &spec->mounts[i], src->trees[i], *files);
 		}
 		for (size_t i = 0; phase == 0 && i < spec->n_hides; i++)
@@ -706,7 +706,7 @@ void fs_setup(const struct sbx_spec *spec, struct fs_sources *src, const char *c
 	setup_sys(root, spec);
 	/* --no-new-privs=no (demo): setuid and file capabilities work in the
 	 * sandbox's private /tmp, where the demos make them. */
-	tmp = new_tmpfs(01777, 0, (spec->nnp_off ? 0 : MOUNT_ATTR_NOSUID) | MOUNT_ATTR_NODEV, "tmp");
+	tmp = fs_new_tmpfs(01777, 0, (spec->nnp_off ? 0 : MOUNT_ATTR_NOSUID) | MOUNT_ATTR_NODEV, "tmp");
 	mount_fs_at(root, "/tmp", tmp, "tmp");
 	trace("mounted /proc, /dev, /sys, /tmp");
 

@@ -2,6 +2,8 @@
 #ifndef SBX_FS_H
 #define SBX_FS_H
 
+#include <sys/types.h>
+
 #include "overlay.h"
 #include "spec.h"
 
@@ -27,6 +29,10 @@ struct fs_sources {
 /* In the sandbox's new mount namespace, before its PID 1 exists: makes the
  * namespace a slave of the host's, opens every host source (paths still mean
  * host paths) and starts the overlays.  Dies on failure. */
+/* A detached tmpfs (mode, size in bytes or 0 for the default, MOUNT_ATTR_*),
+ * ready to attach; dies naming origin on failure. */
+int fs_new_tmpfs(mode_t mode, unsigned long long size, unsigned int attrs, const char *origin);
+
 void fs_prepare(const struct sbx_spec *spec, struct fs_sources *src);
 /* In PID 1: builds the root, /proc, /dev, /sys, /tmp and the spec's mounts
  * from src, pivots into it and changes to spec->chdir or cwd.  Dies on any

@@ -29,6 +29,7 @@
 
 #include "caps.h"
 #include "changes.h"
+#include "fs.h"
 #include "idmap.h"
 #include "launch.h"
 #include "quote.h"
@@ -62,20 +63,6 @@ static void stage_mkdir(const char *path)
 {
 	if (mkdir(path, 0700) < 0 && errno != EEXIST)
 		die_errno("overlay: cannot create %s in the staging area", path);
-}
-
-static int detached_tmpfs(void)
-{
-	cleanup_fd int ctx = fsopen("tmpfs", FSOPEN_CLOEXEC);
-	int mfd;
-
-	if (ctx < 0 || fsconfig(ctx, FSCONFIG_SET_STRING, "mode", "0700", 0) < 0 ||
-	    fsconfig(ctx, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		die_errno("overlay: cannot create the staging tmpfs");
-	mfd = fsmount(ctx, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
-	if (mfd < 0)
-		die_errno("overlay: cannot mount the staging tmpfs");
-	return mfd;
 }
 
 /* ---- --changes DIR ---- */
@@ -512,7 +499,7 @@ void overlay_start_all(const struct sbx_spec *spec, struct overlay_set *set)
 	/* Attach DIR before the staging tmpfs hides the host's /tmp. */
 	if (spec->changes)
 		changes_fd = changes_attach(spec);
-	stage = detached_tmpfs();
+	stage = fs_new_tmpfs(0700, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "overlay staging");
 	if (move_mount(stage, "", AT_FDCWD, STAGE, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		die_errno("overlay: cannot attach the staging tmpfs at " STAGE);
 	if (changes_fd >= 0)

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "util.h"
 
 /* A root directory with more entries than this is no minimal tree. */
@@ -53,21 +54,6 @@ bool rootskel_needed(int root_fd, const struct sbx_spec *spec)
 		need |= missing(root_fd, top);
 	}
 	return need;
-}
-
-static int new_tmpfs_root(void)
-{
-	cleanup_fd int ctx = fsopen("tmpfs", FSOPEN_CLOEXEC);
-	int mfd;
-
-	if (ctx < 0 || fsconfig(ctx, FSCONFIG_SET_STRING, "mode", "0755", 0) < 0 ||
-	    fsconfig(ctx, FSCONFIG_SET_STRING, "size", "1048576", 0) < 0 ||
-	    fsconfig(ctx, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		die_errno("--rootfs: cannot create the tmpfs for its mount points");
-	mfd = fsmount(ctx, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
-	if (mfd < 0)
-		die_errno("--rootfs: cannot mount the tmpfs for its mount points");
-	return mfd;
 }
 
 /* One top-level entry of the tree into the tmpfs: a bind mount of it (a
@@ -106,7 +92,7 @@ static void add_entry(int root_fd, int skel, const char *name, unsigned char typ
 
 int rootskel_build(int root_fd, const char *stage)
 {
-	int skel = new_tmpfs_root();
+	int skel = fs_new_tmpfs(0755, 1 << 20, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "--rootfs mount points");
 	int dfd;
 	DIR *d;
 	struct dirent *e;
