@@ -441,6 +441,21 @@ out:
 	return;
 }
 
+/* A CONNECT or SOCKS5 tunnel, once allowed and connected: the client's
+ * ok, then whatever followed the head as the tunnel's first bytes, whose
+ * TLS name must be the one connected to.  False when it ended early. */
+static bool tunnel(struct conn *k, const void *ok, size_t ok_len)
+{
+	if (!send_all(k->c, ok, ok_len))
+		return false;
+	memmove(k->buf, k->buf + k->req.head_len, k->len - k->req.head_len);
+	k->len -= k->req.head_len;
+	if (!check_sni(k))
+		return false;
+	relay(k, k->buf, k->len);
+	return true;
+}
+
 static void serve_http(struct conn *k)
 {
 	static char head[PROXY_HEAD_MAX + 512];
@@ -473,14 +488,8 @@ static void serve_http(struct conn *k)
 	k->ev.reason = "allowed";
 	if (k->req.kind == PROXY_CONNECT) {
 		static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
-		if (!send_all(k->c, ok, sizeof(ok) - 1))
+		if (!tunnel(k, ok, sizeof(ok) - 1))
 			return;
-		/* Whatever followed the head is the tunnel's first bytes. */
-		memmove(k->buf, k->buf + k->req.head_len, k->len - k->req.head_len);
-		k->len -= k->req.head_len;
-		if (!check_sni(k))
-			return;
-		relay(k, k->buf, k->len);
 	} else {
 		n = proxy_http_rewrite(k->buf, &k->req, head, sizeof(head));
 		if (!n) {
@@ -538,13 +547,8 @@ static void serve_socks(struct conn *k)
 		return;
 	k->ev.allowed = true;
 	k->ev.reason = "allowed";
-	if (!send_all(k->c, ok, sizeof(ok)))
+	if (!tunnel(k, ok, sizeof(ok)))
 		return;
-	memmove(k->buf, k->buf + k->req.head_len, k->len - k->req.head_len);
-	k->len -= k->req.head_len;
-	if (!check_sni(k))
-		return;
-	relay(k, k->buf, k->len);
 	log_event(k);
 }
 
