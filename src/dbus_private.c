@@ -20,7 +20,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,41 +107,26 @@ static __attribute__((noreturn)) void run_daemon(const struct sbx_spec *spec, pi
 static void wait_ready(pid_t pid, int fd, int log_fd)
 {
 	char buf[ADDRESS_MAX];
-	size_t len = 0;
+	int status;
 
-	for (int tenths = READY_TENTHS; tenths > 0; tenths--) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		int status;
+	switch (spawn_wait_line(pid, fd, buf, sizeof(buf), READY_TENTHS, &status, "--dbus: " DAEMON)) {
+	case SPAWN_READY:
+		return;
+	case SPAWN_TOO_LONG:
+		die("--dbus: " DAEMON " printed an address longer than %d bytes", ADDRESS_MAX);
+	case SPAWN_EXITED: {
+		cleanup_free char *last = log_fd >= 0 ? spawn_log_last_line(log_fd, NULL) : NULL;
+		/* exec_helper's own failure already says "sbx: ". */
+		const char *what = last && !strncmp(last, "sbx: ", 5) ? last + 5 : last;
 
-		if (poll(&pfd, 1, 100) < 0 && errno != EINTR)
-			die_errno("poll");
-		if (pfd.revents & (POLLIN | POLLHUP)) {
-			ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
-
-			if (n > 0) {
-				len += (size_t)n;
-				if (memchr(buf, '\n', len))
-					return;
-				if (len == sizeof(buf) - 1)
-					die("--dbus: " DAEMON " printed an address longer than %d bytes", ADDRESS_MAX);
-				continue;
-			}
-			if (n < 0 && errno != EINTR && errno != EAGAIN)
-				die_errno("--dbus: reading " DAEMON "'s address");
-		}
-		if (waitpid(pid, &status, WNOHANG) == pid) {
-			cleanup_free char *last = log_fd >= 0 ? spawn_log_last_line(log_fd, NULL) : NULL;
-			/* exec_helper's own failure already says "sbx: ". */
-			const char *what = last && !strncmp(last, "sbx: ", 5) ? last + 5 : last;
-
-			if (what)
-				die("--dbus: the sandbox's private session bus did not start: %s (--dbus=no runs the app without a bus)",
-				    what);
-			die("--dbus: the sandbox's private session bus did not start: " DAEMON " exited with status %d (sbx -v shows its output; --dbus=no runs the app without a bus)",
-			    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-		}
-		if (pfd.revents & POLLHUP)
-			usleep(10000); /* closed without an address: it is exiting */
+		if (what)
+			die("--dbus: the sandbox's private session bus did not start: %s (--dbus=no runs the app without a bus)",
+			    what);
+		die("--dbus: the sandbox's private session bus did not start: " DAEMON " exited with status %d (sbx -v shows its output; --dbus=no runs the app without a bus)",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	}
+	case SPAWN_TIMEOUT:
+		break;
 	}
 	kill(pid, SIGKILL);
 	die("--dbus: the sandbox's private session bus (" DAEMON ") did not get ready within %d seconds",

@@ -173,39 +173,24 @@ static void stop(void *arg)
 /* Reads the display number the server writes to -displayfd when ready. */
 static void wait_ready(struct nested_x *x, int fd)
 {
-	size_t n = 0;
+	int status;
 
-	for (int tenths = READY_TENTHS; tenths > 0; tenths--) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		int status;
+	switch (spawn_wait_line(x->pid, fd, x->num, sizeof(x->num), READY_TENTHS, &status, "--display=nested")) {
+	case SPAWN_READY:
+		if (x->num[0] && x->num[strspn(x->num, "0123456789")] == '\0')
+			return;
+		die("--display=nested: %s reported a bad display number", x->name);
+	case SPAWN_TOO_LONG:
+		die("--display=nested: %s reported a bad display number", x->name);
+	case SPAWN_EXITED: {
+		cleanup_free char *last = spawn_log_last_line(x->log_fd, NULL);
 
-		if (poll(&pfd, 1, 100) < 0 && errno != EINTR)
-			die_errno("poll");
-		if (pfd.revents & POLLIN) {
-			ssize_t r = read(fd, x->num + n, sizeof(x->num) - 1 - n);
-			if (r > 0) {
-				n += (size_t)r;
-				x->num[n] = '\0';
-				if (strchr(x->num, '\n')) {
-					x->num[strcspn(x->num, "\n")] = '\0';
-					if (x->num[0] && x->num[strspn(x->num, "0123456789")] == '\0')
-						return;
-					die("--display=nested: %s reported a bad display number", x->name);
-				}
-				if (n == sizeof(x->num) - 1)
-					die("--display=nested: %s reported a bad display number", x->name);
-				continue;
-			}
-		}
-		if (waitpid(x->pid, &status, WNOHANG) == x->pid) {
-			cleanup_free char *last = spawn_log_last_line(x->log_fd, NULL);
-
-			x->pid = 0;
-			die("--display=nested: %s failed to start%s%s", x->name, last ? ": " : " (see sbx -v)",
-			    last ? last : "");
-		}
-		if (pfd.revents & (POLLHUP | POLLERR))
-			usleep(10000);
+		x->pid = 0;
+		die("--display=nested: %s failed to start%s%s", x->name, last ? ": " : " (see sbx -v)",
+		    last ? last : "");
+	}
+	case SPAWN_TIMEOUT:
+		break;
 	}
 	die("--display=nested: %s did not get ready within %d seconds", x->name, READY_TENTHS / 10);
 }

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,4 +131,42 @@ void spawn_kill(pid_t *pid)
 	while (waitpid(*pid, &status, 0) < 0 && errno == EINTR)
 		;
 	*pid = 0;
+}
+
+enum spawn_ready spawn_wait_line(pid_t pid, int fd, char *buf, size_t size, int tenths, int *status,
+				 const char *what)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (; tenths > 0; tenths--) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		char *nl;
+
+		if (poll(&pfd, 1, 100) < 0 && errno != EINTR)
+			die_errno("poll");
+		if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t n = read(fd, buf + len, size - 1 - len);
+
+			if (n > 0) {
+				len += (size_t)n;
+				buf[len] = '\0';
+				nl = strchr(buf, '\n');
+				if (nl) {
+					*nl = '\0';
+					return SPAWN_READY;
+				}
+				if (len == size - 1)
+					return SPAWN_TOO_LONG;
+				continue;
+			}
+			if (n < 0 && errno != EINTR && errno != EAGAIN)
+				die_errno("%s: reading what it says when ready", what);
+		}
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return SPAWN_EXITED;
+		if (pfd.revents & (POLLHUP | POLLERR))
+			usleep(10000); /* closed without a line: it is exiting */
+	}
+	return SPAWN_TIMEOUT;
 }

@@ -21,6 +21,15 @@ void spawn_log_trace(int log_fd, const char *name, const char *ignore_prefix);
  * printed nothing.  Lines starting with ignore_prefix (when not NULL) are
  * skipped by both. */
 char *spawn_log_last_line(int log_fd, const char *ignore_prefix);
+enum spawn_ready { SPAWN_READY, SPAWN_EXITED, SPAWN_TIMEOUT, SPAWN_TOO_LONG };
+/* Waits at most tenths/10 s for pid to write one line to fd, the notice it
+ * gives once ready (an address, a display number).  SPAWN_READY: the line,
+ * without its newline, is in buf (size bytes, NUL-terminated);
+ * SPAWN_EXITED: pid exited first (reaped, its wait status in *status);
+ * SPAWN_TOO_LONG: buf filled without a newline.  A read error dies naming
+ * what. */
+enum spawn_ready spawn_wait_line(pid_t pid, int fd, char *buf, size_t size, int tenths, int *status,
+				 const char *what);
 /* SIGKILLs and reaps *pid when it is > 0, then sets it to 0. */
 void spawn_kill(pid_t *pid);
 
