@@ -31,4 +31,8 @@ ssize_t entry_xattr(int dirfd, const char *name, const char *key, char *buf, siz
 /* Opens a regular upper file for reading; dies when it cannot. */
 int open_upper_file(int udir, const char *name, const char *what);
 
+/* A path as given on the command line, made relative in place: no "./"
+ * or trailing '/'; "" is the whole tree (changes_scan.c). */
+char *changes_normal_rel(char *t);
+
 #endif

@@ -232,22 +232,6 @@ static char *tree_relative(const char *path, const char *target, const char *low
 	}
 }
 
-/* A path given to --allow, as changes_select reads paths: relative, no
- * "./" or trailing '/'; "" is the whole tree. */
-static char *normal_rel(char *t)
-{
-	size_t len;
-
-	while (!strncmp(t, "./", 2) || *t == '/')
-		memmove(t, t + (*t == '/' ? 1 : 2), strlen(t) - (*t == '/' ? 0 : 1));
-	len = strlen(t);
-	while (len && t[len - 1] == '/')
-		t[--len] = '\0';
-	if (!strcmp(t, "."))
-		t[0] = '\0';
-	return t;
-}
-
 static const char *option_value(int argc, char **argv, int *i, const char *name)
 {
 	size_t n = strlen(name);
@@ -436,7 +420,7 @@ int changes_main(int argc, char **argv)
 		char *r = tree_relative(allow.v[i], info.target, lower);
 
 		free(allow.v[i]);
-		allow.v[i] = normal_rel(r);
+		allow.v[i] = changes_normal_rel(r);
 	}
 	ao.allow = allow.v;
 	ao.n_allow = allow.n;

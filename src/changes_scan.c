@@ -614,6 +614,22 @@ bool makes_dir(const struct change *c)
 	return c && S_ISDIR(c->type) && (c->status == 'A' || c->status == 'T');
 }
 
+/* A path as given on the command line (--allow, sbx diff DIR PATH), in
+ * place: relative, no "./" or trailing '/'; "" is the whole tree. */
+char *changes_normal_rel(char *t)
+{
+	size_t len;
+
+	while (!strncmp(t, "./", 2) || *t == '/')
+		memmove(t, t + (*t == '/' ? 1 : 2), strlen(t) - (*t == '/' ? 0 : 1));
+	len = strlen(t);
+	while (len && t[len - 1] == '/')
+		t[--len] = '\0';
+	if (!strcmp(t, "."))
+		t[0] = '\0';
+	return t;
+}
+
 static bool under(const char *path, const char *top)
 {
 	return !*top || path_within(path, top);
@@ -625,17 +641,9 @@ size_t changes_select(struct change_set *set, char *const *paths, size_t n)
 	size_t unmatched = 0, out = 0;
 
 	for (size_t p = 0; p < n; p++) {
-		cleanup_free char *t = xstrdup(paths[p]);
-		size_t len;
+		cleanup_free char *t = changes_normal_rel(xstrdup(paths[p]));
 		bool hit = false;
 
-		for (char *q = t; !strncmp(q, "./", 2) || *q == '/';)
-			memmove(q, q + (*q == '/' ? 1 : 2), strlen(q) - (*q == '/' ? 0 : 1));
-		len = strlen(t);
-		while (len && t[len - 1] == '/')
-			t[--len] = '\0';
-		if (!strcmp(t, "."))
-			t[0] = '\0';
 		for (size_t i = 0; i < set->n; i++)
 			if (under(set->v[i].path, t))
 				keep[i] = hit = true;
