@@ -821,7 +821,9 @@ static void key_list(FILE *f, const char *label, const struct strv *l)
 
 /* The build ID of the libseccomp this process runs with: a distribution's
  * rebuild (a security update with new syscall tables, say) keeps the
- * version number but not the build ID. */
+ * version number but not the build ID.  No shared libseccomp loaded means
+ * it is linked in (STATIC_DEPS in the Makefile): the table was generated
+ * with the same archive, since make relinks both when it changes. */
 struct build_id {
 	unsigned char id[64];
 	size_t len;
@@ -885,7 +887,7 @@ char *seccomp_build_key(const struct sbx_seccomp *sc)
 	dl_iterate_phdr(find_build_id, &lib);
 	for (size_t i = 0; i < lib.len; i++)
 		fprintf(f, "%02x", lib.id[i]);
-	fprintf(f, "%s\narches", lib.len ? "" : "none");
+	fprintf(f, "%s\narches", lib.len ? "" : "linked-in");
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, " %08x", arches[i]);
 	fprintf(f, "\nactions %08x %08x\nuserns %d personality %d\n", action_of(sc->default_action, errno_of(sc)),
