@@ -9,8 +9,10 @@
  * and then in a short-lived process of its own: it pulls in eleven more
  * libraries (libaudit, libselinux, libsemanage, libpam...), about 0.8 ms
  * and 1 MiB of resident pages that the supervisor, which lives as long as
- * the sandbox, should not carry.  launch.c starts the lookup first and
- * takes its answer just before clone, so it overlaps the other checks.
+ * the sandbox, should not carry.  main.c starts the lookup before the
+ * profile is read and the plan takes its answer, so it overlaps the other
+ * work; while the files it reads are unchanged, its last accepted answer
+ * is used instead (subid_cache.c).
  */
 #include "idmap.h"
 
@@ -25,6 +27,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "subid_cache.h"
 #include "subids.h"
 #include "util.h"
 
@@ -188,9 +191,12 @@ static bool lookup_fork(pid_t *pid, int *fd, char *why, size_t len)
 	return true;
 }
 
-/* The lookup idmap_lookup_early started, until the plan takes it. */
+/* The lookup idmap_lookup_early started, until the plan takes it; or the
+ * answer kept from an earlier start, in which case nothing was started. */
 static pid_t early_pid;
 static int early_fd = -1;
+static struct idmap_lookup early_kept;
+static char early_key[sizeof(((struct idmap *)0)->cache_key)];
 
 static void early_drop(void *arg)
 {
@@ -206,12 +212,25 @@ static void early_drop(void *arg)
 	early_fd = -1;
 }
 
+/* The key under which the answer would be kept, taken before libsubid is
+ * asked: a file changed meanwhile makes the next start ask again. */
+static void take_key(char *key, size_t len)
+{
+	if (!subid_cache_key(key, len))
+		key[0] = '\0';
+}
+
 void idmap_lookup_early(void)
 {
 	char why[256];
 
-	if (early_pid > 0)
+	if (early_pid > 0 || early_kept.ok)
 		return;
+	take_key(early_key, sizeof(early_key));
+	if (early_key[0] && subid_cache_load(early_key, early_kept.u, &early_kept.nu, early_kept.g, &early_kept.ng)) {
+		early_kept.ok = true;
+		return;
+	}
 	/* Without a user name idmap_plan_start says so itself. */
 	if (lookup_fork(&early_pid, &early_fd, why, sizeof(why)))
 		at_die(early_drop, NULL);
@@ -225,16 +244,29 @@ void idmap_plan_start(struct idmap *map, const struct sbx_spec *spec)
 	if (spec->map_mode == SBX_MAP_SINGLE && (geteuid() != 0 || spec->host_root)) {
 		at_die_cancel(early_drop, NULL);
 		early_drop(NULL);
+		early_kept.ok = false;
+		return;
+	}
+	if (early_kept.ok) {
+		map->from_cache = true;
+		memcpy(map->sub_u, early_kept.u, sizeof(map->sub_u));
+		memcpy(map->sub_g, early_kept.g, sizeof(map->sub_g));
+		map->n_sub_u = early_kept.nu;
+		map->n_sub_g = early_kept.ng;
+		snprintf(map->cache_key, sizeof(map->cache_key), "%s", early_key);
+		early_kept.ok = false;
 		return;
 	}
 	if (early_pid > 0) {
 		at_die_cancel(early_drop, NULL);
 		map->lookup_pid = early_pid;
 		map->lookup_fd = early_fd;
+		snprintf(map->cache_key, sizeof(map->cache_key), "%s", early_key);
 		early_pid = 0;
 		early_fd = -1;
 		return;
 	}
+	take_key(map->cache_key, sizeof(map->cache_key));
 	lookup_fork(&map->lookup_pid, &map->lookup_fd, map->reason, sizeof(map->reason));
 }
 
@@ -244,6 +276,15 @@ static bool read_lookup(struct idmap *map, struct idmap_lookup *out)
 	struct idmap_lookup r;
 	ssize_t n;
 
+	if (map->from_cache) {
+		memset(out, 0, sizeof(*out));
+		out->ok = true;
+		memcpy(out->u, map->sub_u, sizeof(out->u));
+		memcpy(out->g, map->sub_g, sizeof(out->g));
+		out->nu = map->n_sub_u;
+		out->ng = map->n_sub_g;
+		return true;
+	}
 	if (map->lookup_fd < 0)
 		return false; /* the reason is set */
 	n = read_all(map->lookup_fd, &r, sizeof(r));
@@ -280,6 +321,15 @@ static bool plan_subids(struct idmap *map, const struct sbx_spec *spec)
 			 map->newuidmap ? "newgidmap" : "newuidmap");
 		return false;
 	}
+	if (map->from_cache)
+		snprintf(map->reason, sizeof(map->reason),
+			 "libsubid's answer kept from an earlier start: nsswitch.conf, passwd, subuid and subgid are unchanged since");
+	memcpy(map->sub_u, r.u, sizeof(map->sub_u));
+	memcpy(map->sub_g, r.g, sizeof(map->sub_g));
+	map->n_sub_u = r.nu;
+	map->n_sub_g = r.ng;
+	map->inside_uid = spec->uid;
+	map->inside_gid = spec->gid;
 	map->n_uid = idmap_build(map->uid, IDMAP_MAX_LINES, spec->uid, geteuid(), r.u, r.nu);
 	map->n_gid = idmap_build(map->gid, IDMAP_MAX_LINES, spec->gid, getegid(), r.g, r.ng);
 	return true;
@@ -464,10 +514,11 @@ static void helper_start(struct helper_run *run, const char *path, const char *n
 	free(argv);
 }
 
-static void helper_finish(struct helper_run *run)
+/* Waits for the helper; false with its complaint in msg when it failed. */
+static bool helper_wait(struct helper_run *run, char *msg, size_t len)
 {
 	char buf[1024];
-	ssize_t len = read_all(run->err_fd, buf, sizeof(buf) - 1);
+	ssize_t n = read_all(run->err_fd, buf, sizeof(buf) - 1);
 	int status;
 
 	close(run->err_fd);
@@ -476,14 +527,16 @@ static void helper_finish(struct helper_run *run)
 			die_errno("waitpid %s", run->name);
 	run->pid = 0;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return;
-	buf[len > 0 ? len : 0] = '\0';
+		return true;
+	buf[n > 0 ? n : 0] = '\0';
 	/* Keep it to one line: the helper's own first line says what it refused. */
 	buf[strcspn(buf, "\n")] = '\0';
 	if (WIFEXITED(status))
-		die("%s failed (exit %d): %s", run->name, WEXITSTATUS(status),
-		    buf[0] ? buf : "no message; check /etc/subuid, /etc/subgid and that the helper is setuid root");
-	die("%s was killed by signal %d", run->name, WTERMSIG(status));
+		snprintf(msg, len, "%s failed (exit %d): %s", run->name, WEXITSTATUS(status),
+			 buf[0] ? buf : "no message; check /etc/subuid, /etc/subgid and that the helper is setuid root");
+	else
+		snprintf(msg, len, "%s was killed by signal %d", run->name, WTERMSIG(status));
+	return false;
 }
 
 static void write_proc(pid_t pid, const char *file, const char *content)
@@ -521,6 +574,7 @@ void idmap_install_start(struct idmap *map, pid_t pid)
 		return;
 	}
 	if (map->mode == SBX_MAP_SUBIDS) {
+		map->target = pid;
 		at_die(helpers_reap, map);
 		/* Both helpers run at once, and alongside the supervisor's own
 		 * checks: they are the slowest part of startup. */
@@ -536,13 +590,57 @@ void idmap_install_start(struct idmap *map, pid_t pid)
 	write_proc(pid, "gid_map", g);
 }
 
+/* The kept answer was refused (a range taken away with the files' times
+ * restored, or the file tampered with): forget it, ask libsubid, and run
+ * the helpers that failed again with its answer.  A refused write leaves
+ * that map unwritten, so it can be tried once more. */
+static void retry_fresh(struct idmap *map, pid_t pid, const bool failed[2])
+{
+	struct idmap_lookup r;
+	char msg[1200];
+
+	subid_cache_forget();
+	trace("newuidmap/newgidmap refused the subordinate IDs kept from an earlier start; asking libsubid again");
+	map->from_cache = false;
+	take_key(map->cache_key, sizeof(map->cache_key));
+	if (!lookup_fork(&map->lookup_pid, &map->lookup_fd, map->reason, sizeof(map->reason)) ||
+	    !read_lookup(map, &r))
+		die("--map: the subordinate IDs kept from an earlier start were refused and libsubid has none now: %s",
+		    map->reason);
+	map->reason[0] = '\0';
+	memcpy(map->sub_u, r.u, sizeof(map->sub_u));
+	memcpy(map->sub_g, r.g, sizeof(map->sub_g));
+	map->n_sub_u = r.nu;
+	map->n_sub_g = r.ng;
+	map->n_uid = idmap_build(map->uid, IDMAP_MAX_LINES, map->inside_uid, geteuid(), r.u, r.nu);
+	map->n_gid = idmap_build(map->gid, IDMAP_MAX_LINES, map->inside_gid, getegid(), r.g, r.ng);
+	if (failed[0])
+		helper_start(&map->helpers[0], map->newuidmap, "newuidmap", pid, map->uid, map->n_uid);
+	if (failed[1])
+		helper_start(&map->helpers[1], map->newgidmap, "newgidmap", pid, map->gid, map->n_gid);
+	for (int i = 0; i < 2; i++)
+		if (failed[i] && !helper_wait(&map->helpers[i], msg, sizeof(msg)))
+			die("%s", msg);
+}
+
 void idmap_install_finish(struct idmap *map)
 {
+	bool failed[2] = { false, false };
+	char msg[1200] = "", other[1200];
+
 	if (map->mode != SBX_MAP_SUBIDS)
 		return;
+	/* Both reaped before anything dies; the first complaint is told. */
 	for (int i = 0; i < 2; i++)
 		if (map->helpers[i].pid > 0)
-			helper_finish(&map->helpers[i]);
+			failed[i] = !helper_wait(&map->helpers[i], msg[0] ? other : msg, sizeof(msg));
+	if ((failed[0] || failed[1]) && !map->from_cache)
+		die("%s", msg);
+	if (failed[0] || failed[1])
+		retry_fresh(map, map->target, failed);
+	/* Accepted: kept for the next start (unless it came from there). */
+	if (!map->from_cache && map->cache_key[0])
+		subid_cache_store(map->cache_key, map->sub_u, map->n_sub_u, map->sub_g, map->n_sub_g);
 	at_die_cancel(helpers_reap, map);
 }
 

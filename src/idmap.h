@@ -39,7 +39,15 @@ struct idmap {
 	char *newgidmap;
 	pid_t lookup_pid;   /* the libsubid lookup, between plan_start and plan_finish */
 	int lookup_fd;
+	/* libsubid's answer, kept (subid_cache.c) under cache_key once the
+	 * helpers accept it; from_cache when it came from there instead. */
+	struct idmap_range sub_u[IDMAP_MAX_LINES], sub_g[IDMAP_MAX_LINES];
+	size_t n_sub_u, n_sub_g;
+	unsigned long inside_uid, inside_gid;
+	bool from_cache;
+	char cache_key[768]; /* empty: not to be kept */
 	struct helper_run helpers[2]; /* between install_start and install_finish */
+	pid_t target;                 /* whose maps they write */
 };
 
 /* Builds map lines: inside -> caller (1 id), then the subordinate ranges fill
