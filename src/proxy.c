@@ -172,7 +172,7 @@ int proxy_receive_listener(int sock)
 /* The proxy process: fds 0-2 (stdin /dev/null), the socket and the log. */
 static __attribute__((noreturn)) void run_proxy(struct proxy_conf *conf, pid_t parent)
 {
-	int devnull, fd;
+	int devnull, fd, log;
 
 	sbx_role = "proxy";
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
@@ -194,17 +194,17 @@ static __attribute__((noreturn)) void run_proxy(struct proxy_conf *conf, pid_t p
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (devnull < 0 || dup2(devnull, 0) < 0)
 		_exit(SBX_EXIT_FAILURE);
-	/* Onto 3 and 4, then nothing else above 2. */
+	/* Onto 3 and 4, then nothing else above 2.  Both out of the way
+	 * first: either may be 3 or 4 already (the log was fd 3 when nothing
+	 * else was open, and the socket's dup3 onto 3 replaced it). */
 	fd = fcntl(conf->listen_fd, F_DUPFD_CLOEXEC, 16);
-	if (fd < 0 || dup3(fd, 3, O_CLOEXEC) < 0)
+	log = conf->log_fd >= 0 ? fcntl(conf->log_fd, F_DUPFD_CLOEXEC, 16) : -1;
+	if (fd < 0 || (conf->log_fd >= 0 && log < 0) || dup3(fd, 3, O_CLOEXEC) < 0 ||
+	    (log >= 0 && dup3(log, 4, O_CLOEXEC) < 0))
 		_exit(SBX_EXIT_FAILURE);
 	conf->listen_fd = 3;
-	if (conf->log_fd >= 0) {
-		fd = fcntl(conf->log_fd, F_DUPFD_CLOEXEC, 16);
-		if (fd < 0 || dup3(fd, 4, O_CLOEXEC) < 0)
-			_exit(SBX_EXIT_FAILURE);
+	if (log >= 0)
 		conf->log_fd = 4;
-	}
 	close_range(conf->log_fd >= 0 ? 5 : 4, ~0U, 0);
 	proxy_serve(conf);
 }
