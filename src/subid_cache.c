@@ -4,13 +4,13 @@
  * about 1 ms on the path of every start with subordinate IDs.  Its answer
  * changes only when the files it reads change (with the files source, the
  * one Debian and Fedora configure): so the ranges newuidmap and newgidmap
- * last accepted are kept in the record directory, keyed by the identity of
+ * last accepted are kept in ~/.cache/sbx/subids, keyed by the identity of
  * nsswitch.conf, passwd, subuid and subgid, and used while all four are
  * unchanged.  libsubid stays the one reader of subordinate IDs.
  *
- * The file is as trusted as the record directory it is in (the caller's,
- * 0700), yet read as if hostile: a private regular file, bounded, parsed
- * strictly.  It can never grant more than the caller already has: the
+ * The file is read as if hostile (a sandbox given the home writable could
+ * have written it): a private regular file of the caller's in a directory
+ * of the caller's nobody else may write, bounded, parsed strictly.  It can never grant more than the caller already has: the
  * setuid newuidmap/newgidmap check every range against /etc/subuid and
  * /etc/subgid themselves, and when they refuse a kept answer, it is dropped
  * and libsubid asked again (idmap.c).  Root, which writes its maps itself,
@@ -26,10 +26,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "record.h"
 #include "util.h"
 
-#define CACHE_NAME ".subids"
+#define CACHE_NAME "subids"
 #define CACHE_MAX 8192 /* 2 x 64 lines of two numbers, plus the key */
 
 static const char *const key_files[] = { "/etc/nsswitch.conf", "/etc/passwd", "/etc/subuid", "/etc/subgid" };
@@ -123,11 +122,49 @@ bool subid_cache_files_only(const char *nsswitch)
 	return true;
 }
 
-/* The record directory: created only to store (a start makes it anyway),
- * never to look (--dry-run looks too). */
+/* $XDG_CACHE_HOME/sbx, else ~/.cache/sbx: a cache of the user's, not
+ * the record directory, which holds only what runs. */
+static char *cache_dir_path(void)
+{
+	const char *cache = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+	if (cache && cache[0] == '/')
+		return xasprintf("%s/sbx", cache);
+	if (home && home[0] == '/')
+		return xasprintf("%s/.cache/sbx", home);
+	return NULL;
+}
+
+/* The directory, if it is the caller's and nobody else may write in it
+ * (not a symlink itself; the cache directory above it may be one, the
+ * user's choice); created only to store (a start), never to look
+ * (--dry-run looks too).  -1 when there is none to use. */
 static int open_dir(bool create)
 {
-	return record_open_dir(create);
+	cleanup_free char *path = cache_dir_path();
+	struct stat st;
+	int fd;
+
+	if (!path)
+		return -1;
+	if (create) {
+		char *slash = strrchr(path, '/');
+
+		*slash = '\0';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			return -1;
+		*slash = '/';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			return -1;
+	}
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || st.st_uid != getuid() || (st.st_mode & 022)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 bool subid_cache_load(const char *key, struct idmap_range *u, size_t *nu, struct idmap_range *g, size_t *ng)

@@ -13,13 +13,14 @@
  * answer must not be kept: root (it writes its maps itself, with no
  * newuidmap to check them) or a buffer too small. */
 bool subid_cache_key(char *buf, size_t len);
-/* The ranges kept under key in the record directory; false when there are
+/* The ranges kept under key in ~/.cache/sbx/subids ($XDG_CACHE_HOME/sbx
+ * when that is set); false when there are
  * none, the key differs, or the file is not a private regular file of the
  * caller's holding well-formed ranges (then it is simply not used). */
 bool subid_cache_load(const char *key, struct idmap_range *u, size_t *nu, struct idmap_range *g, size_t *ng);
 /* Keeps ranges that newuidmap and newgidmap just accepted, under the key
- * taken before libsubid was asked, in the record directory (created if
- * need be); nothing when nsswitch.conf names a subid source other than
+ * taken before libsubid was asked (the directory made if need be);
+ * nothing when nsswitch.conf names a subid source other than
  * files (its answer can change with no file changing here). */
 void subid_cache_store(const char *key, const struct idmap_range *u, size_t nu, const struct idmap_range *g,
 		       size_t ng);

@@ -12,41 +12,41 @@ test_root_inside_with_subordinate_range() {
 	expect_eq setgroups "$(probe_get setgroups <<<"$out")" allow
 }
 
-# libsubid's answer is kept in the record directory and used while
+# libsubid's answer is kept in ~/.cache/sbx/subids and used while
 # nsswitch.conf, passwd, subuid and subgid are unchanged; a kept answer the
 # setuid helpers refuse (tampered with) is dropped and libsubid asked again.
 test_subids_kept_between_starts() {
 	has_subids || skip "user $(id -un) has no subordinate ranges"
-	local rt="$T/rt" out range kept
-	mkdir -m 700 "$rt"
+	local c="$T/cache" out range kept
 	range=$(first_subuid)
-	out=$(XDG_RUNTIME_DIR=$rt sbx --dry-run -- true) || fail "$out"
+	out=$(XDG_CACHE_HOME=$c sbx --dry-run -- true) || fail "$out"
 	expect_no_match "first plan" "$out" "kept from an earlier start"
-	[ -e "$rt/sbx/.subids" ] && fail "--dry-run kept an answer"
-	out=$(XDG_RUNTIME_DIR=$rt sbx -- "$PROBE" ids 2>&1) || fail "$out"
+	[ -e "$c/sbx/subids" ] && fail "--dry-run kept an answer"
+	out=$(XDG_CACHE_HOME=$c sbx -- "$PROBE" ids 2>&1) || fail "$out"
 	expect_eq "first uid_map" "$(probe_get uid_map <<<"$out")" "0 $(id -u) 1;1 ${range% *} ${range#* }"
-	[ -f "$rt/sbx/.subids" ] || fail "no kept answer after a start"
-	expect_eq "kept mode" "$(stat -c %a "$rt/sbx/.subids")" 600
-	kept=$(cat "$rt/sbx/.subids")
+	[ -f "$c/sbx/subids" ] || fail "no kept answer after a start"
+	expect_eq "cache dir mode" "$(stat -c %a "$c/sbx")" 700
+	expect_eq "kept mode" "$(stat -c %a "$c/sbx/subids")" 600
+	kept=$(cat "$c/sbx/subids")
 	expect_match "kept ranges" "$kept" "(^|"$'\n'")u ${range% *} ${range#* }"$'\n'"g [0-9]+ [0-9]+"
-	out=$(XDG_RUNTIME_DIR=$rt sbx --dry-run -- true) || fail "$out"
+	out=$(XDG_CACHE_HOME=$c sbx --dry-run -- true) || fail "$out"
 	expect_match "second plan" "$out" "idmap-mode: subids \(libsubid's answer kept from an earlier start"
-	out=$(XDG_RUNTIME_DIR=$rt sbx -- "$PROBE" ids 2>&1) || fail "$out"
+	out=$(XDG_CACHE_HOME=$c sbx -- "$PROBE" ids 2>&1) || fail "$out"
 	expect_eq "kept uid_map" "$(probe_get uid_map <<<"$out")" "0 $(id -u) 1;1 ${range% *} ${range#* }"
 	# Tampered with: ids 1-1000 (the host's system users) are not ours;
 	# newuidmap refuses them and sbx asks libsubid again.
-	{ sed '/^[ug] /d' <<<"$kept"; printf 'u 1 1000\ng 1 1000\n'; } >"$rt/sbx/.subids"
-	out=$(XDG_RUNTIME_DIR=$rt sbx -v -- "$PROBE" ids 2>&1) || fail "a tampered answer stopped the start: $out"
+	{ sed '/^[ug] /d' <<<"$kept"; printf 'u 1 1000\ng 1 1000\n'; } >"$c/sbx/subids"
+	out=$(XDG_CACHE_HOME=$c sbx -v -- "$PROBE" ids 2>&1) || fail "a tampered answer stopped the start: $out"
 	expect_eq "fresh uid_map" "$(probe_get uid_map <<<"$out")" "0 $(id -u) 1;1 ${range% *} ${range#* }"
 	expect_match "retold" "$out" "refused the subordinate IDs kept from an earlier start; asking libsubid again"
-	expect_eq "kept again" "$(cat "$rt/sbx/.subids")" "$kept"
+	expect_eq "kept again" "$(cat "$c/sbx/subids")" "$kept"
 	# Not a private file of ours: not read (no retry needed), replaced.
 	{ sed '/^[ug] /d' <<<"$kept"; printf 'u 1 1000\ng 1 1000\n'; } >"$T/bad"
-	rm "$rt/sbx/.subids"; ln -s "$T/bad" "$rt/sbx/.subids"
-	out=$(XDG_RUNTIME_DIR=$rt sbx -v -- "$PROBE" ids 2>&1) || fail "$out"
+	rm "$c/sbx/subids"; ln -s "$T/bad" "$c/sbx/subids"
+	out=$(XDG_CACHE_HOME=$c sbx -v -- "$PROBE" ids 2>&1) || fail "$out"
 	expect_no_match "symlink not read" "$out" "asking libsubid again"
-	expect_eq "symlink replaced" "$(cat "$rt/sbx/.subids")" "$kept"
-	[ -L "$rt/sbx/.subids" ] && fail "the symlink is still there"
+	expect_eq "symlink replaced" "$(cat "$c/sbx/subids")" "$kept"
+	[ -L "$c/sbx/subids" ] && fail "the symlink is still there"
 	expect_match "target untouched" "$(cat "$T/bad")" "u 1 1000"
 }
 

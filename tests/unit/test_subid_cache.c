@@ -24,9 +24,9 @@ static void setup(void)
 {
 	strcpy(rt, "/tmp/sbx-test-subid.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(rt));
-	setenv("XDG_RUNTIME_DIR", rt, 1);
+	setenv("XDG_CACHE_HOME", rt, 1);
 	snprintf(dir, sizeof(dir), "%s/sbx", rt);
-	snprintf(file, sizeof(file), "%s/.subids", dir);
+	snprintf(file, sizeof(file), "%s/subids", dir);
 }
 
 static void teardown(void)
@@ -147,7 +147,7 @@ START_TEST(test_store_load)
 		printf("skipped: test_store_load: /etc/nsswitch.conf names a subid source other than files, so nothing is kept\n");
 		return;
 	}
-	/* No record directory: nothing found, nothing made by looking. */
+	/* No cache directory: nothing found, nothing made by looking. */
 	ck_assert(!subid_cache_load(key, lu, &nu, lg, &ng));
 	ck_assert_int_eq(access(dir, F_OK), -1);
 	/* Storing makes it, private. */
@@ -165,6 +165,12 @@ START_TEST(test_store_load)
 	/* Another key (a file changed since): not used. */
 	ck_assert(!subid_cache_load("sbx-subids 1\nuid 7\n/etc/subuid 1 2 3 4.5 6.8\n", lu, &nu, lg, &ng));
 	ck_assert(!subid_cache_load("sbx-subids 1\nuid 7\n", lu, &nu, lg, &ng));
+
+	/* A directory others may write in: not used. */
+	ck_assert_int_eq(chmod(dir, 0777), 0);
+	ck_assert(!subid_cache_load(key, lu, &nu, lg, &ng));
+	ck_assert_int_eq(chmod(dir, 0755), 0);
+	ck_assert(subid_cache_load(key, lu, &nu, lg, &ng));
 
 	/* Readable by others: not trusted. */
 	ck_assert_int_eq(chmod(file, 0644), 0);
