@@ -8,6 +8,7 @@
  * re-execs or daemonizes and exits its first process keeps running; the
  * status is still the command's. */
 #include "init.h"
+#include "idle.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -383,6 +384,7 @@ int init_run(const struct sbx_spec *spec)
 	notify_init_close();
 	trace("command started as pid %d", (int)cmd);
 
+	idle_release_code();
 	status = wait_command(&set, cmd, spec->pty, spec->wait == SBX_WAIT_ALL, pid_ns, bus);
 	if (spec->wait == SBX_WAIT_FIRST) {
 		int left = count_others(pid_ns, bus);

@@ -54,6 +54,7 @@
 #include "desktop.h"
 #include "desktop_home.h"
 #include "fs.h"
+#include "idle.h"
 #include "idmap.h"
 #include "init.h"
 #include "nested.h"
@@ -268,6 +269,7 @@ static __attribute__((noreturn)) void run_userns_child(struct launch *l)
 	fs_release_in_parent(spec, &l->fs);
 	if (!info.a_stays)
 		_exit(0);
+	idle_release_code();
 	while (waitpid(info.init, &status, 0) < 0)
 		if (errno != EINTR)
 			die_errno("waitpid");
@@ -471,6 +473,8 @@ int launch_run(const struct sbx_plan *plan)
 		l.pty = NULL;
 	}
 
+	/* Set up: from here on the supervisor only waits and relays. */
+	idle_release_code();
 	status = supervise(&l, info.a_stays ? child : init, init, &gone, &set);
 	while (gone > 0 && waitpid(gone, NULL, 0) < 0 && errno == EINTR)
 		;
