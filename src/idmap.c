@@ -644,6 +644,25 @@ void idmap_install_finish(struct idmap *map)
 	at_die_cancel(helpers_reap, map);
 }
 
+bool idmap_self_writable(const struct idmap *map)
+{
+	return map->mode == SBX_MAP_SINGLE && !map->writes_direct;
+}
+
+void idmap_install_self(const struct idmap *map)
+{
+	cleanup_free char *u = idmap_format(map->uid, map->n_uid);
+	cleanup_free char *g = idmap_format(map->gid, map->n_gid);
+
+	if (write_file_at(AT_FDCWD, "/proc/self/uid_map", u) < 0)
+		die_errno("cannot write /proc/self/uid_map");
+	/* An unprivileged gid_map needs setgroups denied first. */
+	if (write_file_at(AT_FDCWD, "/proc/self/setgroups", "deny") < 0)
+		die_errno("cannot write /proc/self/setgroups");
+	if (write_file_at(AT_FDCWD, "/proc/self/gid_map", g) < 0)
+		die_errno("cannot write /proc/self/gid_map");
+}
+
 void idmap_install(struct idmap *map, pid_t pid)
 {
 	idmap_install_start(map, pid);

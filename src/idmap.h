@@ -74,6 +74,11 @@ void idmap_plan(struct idmap *map, const struct sbx_spec *spec);
 void idmap_install_start(struct idmap *map, pid_t pid);
 void idmap_install_finish(struct idmap *map);
 void idmap_install(struct idmap *map, pid_t pid);
+/* Whether the new user namespace's first process may write the maps
+ * itself (a single-ID map of the caller's own ids, not as root), and
+ * that writing, from that process. */
+bool idmap_self_writable(const struct idmap *map);
+void idmap_install_self(const struct idmap *map);
 void idmap_print(const struct idmap *map, FILE *out);
 /* True when the command keeps the caller's supplementary groups (a
  * single-ID map written unprivileged: setgroups is denied). */

@@ -26,7 +26,9 @@
  *   exits with B's status       exits with B's status
  *
  * The other namespaces are created only once the maps exist, owned by the
- * new user namespace.  A closed pipe means the other side died, so every
+ * new user namespace.  A single-ID map of the caller's own ids A writes
+ * itself when there is no cgroup to enter first (no 'M'); init waits for
+ * 'G' only when a network helper or the proxy starts first.  A closed pipe means the other side died, so every
  * wait ends.  PDEATHSIG on A and B plus the PID namespace make sure nothing
  * outlives a killed sbx.  When no overlay needs A afterwards, A creates B
  * as the supervisor's child (CLONE_PARENT) and exits: one process less
@@ -91,6 +93,8 @@ struct launch {
 	int pty_sock;         /* B's end of the socket the terminal goes over, -1 without --pty */
 	int sigfd;            /* the supervisor's signals, with --pty */
 	struct notify notify; /* sbx trace, --audit: serves the command's listener */
+	bool maps_itself;     /* A writes its single-ID map, no 'M' */
+	bool init_waits;      /* init waits for 'G' (a network helper or the proxy starts first) */
 };
 
 /* What A tells the supervisor once B exists. */
@@ -167,8 +171,10 @@ static __attribute__((noreturn)) void run_init(struct launch *l)
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		die_errno("prctl(PR_SET_PDEATHSIG)");
 	close(l->info[1]);
-	/* EOF instead of 'G': the supervisor died or gave up. */
-	if (read_all(l->sync[0], &go, 1) != 1 || go != 'G')
+	/* EOF instead of 'G': the supervisor died or gave up.  Nothing to
+	 * wait for without a network helper or the proxy: the command still
+	 * waits for 'N'. */
+	if (l->init_waits && (read_all(l->sync[0], &go, 1) != 1 || go != 'G'))
 		_exit(SBX_EXIT_FAILURE);
 
 	/* A session of its own: no controlling terminal, so the command cannot
@@ -215,7 +221,9 @@ static __attribute__((noreturn)) void run_userns_child(struct launch *l)
 	close(l->info[0]);
 	if (l->fdpass[0] >= 0)
 		close(l->fdpass[0]);
-	if (read_all(l->sync[0], &go, 1) != 1 || go != 'M')
+	if (l->maps_itself)
+		idmap_install_self(l->map);
+	else if (read_all(l->sync[0], &go, 1) != 1 || go != 'M')
 		_exit(SBX_EXIT_FAILURE);
 	trace("ID maps are in place");
 
@@ -351,7 +359,7 @@ int launch_run(const struct sbx_plan *plan)
 			    .fdpass = { -1, -1 } };
 	struct proxy *proxy = NULL;
 	struct sbx_record *rec;
-	struct sbx_cgroup *cg;
+	struct sbx_cgroup *cg = NULL;
 	struct net_helper *net;
 	struct dbus_proxy *bus;
 	struct nested_x *nested;
@@ -404,8 +412,17 @@ int launch_run(const struct sbx_plan *plan)
 
 	if (pipe2(l.sync, O_CLOEXEC) < 0 || pipe2(l.info, O_CLOEXEC) < 0)
 		die_errno("pipe");
+	l.init_waits = net_has_helper(spec) || spec->net.mode == SBX_NET_PROXY;
 	if (spec->net.mode == SBX_NET_PROXY && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, l.fdpass) < 0)
 		die_errno("socketpair");
+	/* A single-ID map of your own ids A may write itself, as `unshare -r`
+	 * does: without a cgroup to enter first, A then goes on at once
+	 * instead of waiting for the supervisor's writes and 'M'.  Nothing
+	 * runs alongside to hide the cgroup's making behind: it comes first. */
+	if (idmap_self_writable(&map)) {
+		cg = cgroup_create(spec, spec->name);
+		l.maps_itself = !cg;
+	}
 	child = clone_newuser();
 	if (child < 0)
 		die_userns(errno);
@@ -420,15 +437,18 @@ int launch_run(const struct sbx_plan *plan)
 		pty_close_child_fd(l.pty);
 	notify_parent_close();
 
-	idmap_install_start(&map, child);
-	/* While newuidmap/newgidmap run: what A does not take from the spec. */
-	cg = cgroup_create(spec, spec->name);
-	idmap_install_finish(&map);
-	/* Before A creates the cgroup namespace, so the sandbox's cgroup is
-	 * its root there. */
-	cgroup_enter(cg, child);
-	if (write_all(l.sync[1], "M", 1) != 1)
-		die_errno("cannot wake the sandbox");
+	if (!l.maps_itself) {
+		idmap_install_start(&map, child);
+		/* While newuidmap/newgidmap run: what A does not take from the spec. */
+		if (!idmap_self_writable(&map))
+			cg = cgroup_create(spec, spec->name);
+		idmap_install_finish(&map);
+		/* Before A creates the cgroup namespace, so the sandbox's cgroup
+		 * is its root there. */
+		cgroup_enter(cg, child);
+		if (write_all(l.sync[1], "M", 1) != 1)
+			die_errno("cannot wake the sandbox");
+	}
 	/* While A creates the namespaces, on the other CPU; not before 'M',
 	 * where it held up every start (newuidmap/newgidmap already keep both
 	 * CPUs busy).  A name in use still ends the start before init runs
@@ -457,7 +477,7 @@ int launch_run(const struct sbx_plan *plan)
 		proxy = proxy_start(spec, proxy_receive_listener(l.fdpass[0]));
 		close(l.fdpass[0]);
 	}
-	if (write_all(l.sync[1], "G", 1) != 1)
+	if (l.init_waits && write_all(l.sync[1], "G", 1) != 1)
 		die_errno("cannot start the sandbox");
 	/* init mounts while the record is written and the network helper
 	 * starts; the command waits for 'N', so it never runs unrecorded. */
