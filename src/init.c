@@ -217,6 +217,12 @@ static int wait_command(const sigset_t *set, pid_t cmd, bool pty, bool wait_all,
 				continue;
 			die_errno("sigwaitinfo");
 		}
+		/* --share=pid: the parent died (sbx was killed), and no PID
+		 * namespace takes the sandbox down with us. */
+		if (!pid_ns && sig == SIGRTMIN) {
+			kill_leftovers();
+			_exit(128 + SIGKILL);
+		}
 		if (sig != SIGCHLD) {
 			trace("forwarding signal %d", sig);
 			if (cmd_done || wait_all) {
@@ -349,10 +355,20 @@ int init_run(const struct sbx_spec *spec)
 		sigaddset(&set, launch_forwarded_signals[i]);
 		sigaction(launch_forwarded_signals[i], &sa, NULL);
 	}
+	/* Without a PID namespace, nothing ends the command's processes when
+	 * sbx is killed and init with it: the parent's death reaches init as
+	 * a signal it waits for instead of SIGKILL, and it kills them (as a
+	 * subreaper it inherits the orphans) before it goes.  Replacing the
+	 * death signal is atomic: a parent gone before this already killed
+	 * init. */
+	if (!pid_ns)
+		sigaddset(&set, SIGRTMIN);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		die_errno("sigprocmask");
 	if (!pid_ns && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		die_errno("cannot become a child subreaper");
+	if (!pid_ns && prctl(PR_SET_PDEATHSIG, SIGRTMIN, 0, 0, 0) < 0)
+		die_errno("prctl(PR_SET_PDEATHSIG)");
 	/* Listening before the command starts, so its first call finds it. */
 	bus = dbus_private_start(spec);
 

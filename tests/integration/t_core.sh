@@ -165,6 +165,15 @@ test_sigkill_of_sbx_leaves_nothing() {
 	kill -KILL $pid
 	wait $pid 2>/dev/null
 	wait_for "[ -z \"\$(pids_with 'sleep $marker')\" ]" 50 || fail "processes left behind: $(pids_with "sleep $marker")"
+	# Without a PID namespace nothing takes them down with init: init
+	# kills them itself when its parent dies.
+	marker="98766.$RANDOM"
+	"$SBX" --share=pid -- sh -c "sleep $marker & sleep $marker" &
+	pid=$!; track $pid
+	wait_for "[ \$(pids_with 'sleep $marker' | wc -l) -ge 2 ]" 100 || fail "--share=pid: sandbox did not start"
+	kill -KILL $pid
+	wait $pid 2>/dev/null
+	wait_for "[ -z \"\$(pids_with 'sleep $marker')\" ]" 50 || fail "--share=pid: processes left behind: $(pids_with "sleep $marker")"
 }
 
 test_fds_closed_unless_kept() {
