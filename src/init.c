@@ -30,8 +30,6 @@
 #include "notify.h"
 #include "util.h"
 
-int init_done_fd = -1;
-
 static void noop_handler(int sig)
 {
 	(void)sig;
@@ -137,8 +135,6 @@ static void close_inherited_fds(const struct sbx_spec *spec)
 		if (notify_sandbox_fd >= 0 && (unsigned int)notify_sandbox_fd >= from &&
 		    (unsigned int)notify_sandbox_fd < next)
 			next = (unsigned int)notify_sandbox_fd;
-		if (init_done_fd >= 0 && (unsigned int)init_done_fd >= from && (unsigned int)init_done_fd < next)
-			next = (unsigned int)init_done_fd;
 		if (next > from && syscall(SYS_close_range, from, next == ~0U ? ~0U : next - 1, 0U) < 0)
 			die_errno("cannot close inherited file descriptors");
 		if (next == ~0U)
@@ -417,11 +413,6 @@ int init_run(const struct sbx_spec *spec)
 	}
 	if (!pid_ns)
 		kill_leftovers();
-	/* The supervisor removes the record while the kernel tears down the
-	 * namespaces after our exit (0.2-0.3 ms each on a loaded disk). */
-	if (init_done_fd >= 0 && write(init_done_fd, "x", 1) < 0) {
-		/* It then tidies up after our exit, as without this. */
-	}
 	/* Leaving as PID 1 kills whatever else runs in the namespace. */
 	return init_exit_code(status);
 }

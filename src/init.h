@@ -7,11 +7,6 @@
 /* Forks the command, forwards signals to it, reaps every child, and returns
  * the command's status (its exit code, or 128+N after signal N). */
 int init_run(const struct sbx_spec *spec);
-/* Where init says, just before it exits, that the sandbox is over (one
- * byte), so the supervisor can tidy up while the kernel tears down the
- * namespaces; -1 when nobody listens.  Kept open through init's closing
- * of inherited fds, close-on-exec. */
-extern int init_done_fd;
 /* Wait status -> shell-style exit code. */
 int init_exit_code(int status);
 

@@ -94,8 +94,6 @@ struct launch {
 	int sigfd;            /* the supervisor's signals, with --pty */
 	struct notify notify; /* sbx trace, --audit: serves the command's listener */
 	bool maps_itself;     /* A writes its single-ID map, no 'M' */
-	int done[2];          /* init -> supervisor: the sandbox is over (SIGIO), or -1 */
-	struct sbx_record *rec; /* removed on init's word, else after its exit */
 	bool init_waits;      /* init waits for 'G' (a network helper or the proxy starts first) */
 };
 
@@ -173,7 +171,6 @@ static __attribute__((noreturn)) void run_init(struct launch *l)
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		die_errno("prctl(PR_SET_PDEATHSIG)");
 	close(l->info[1]);
-	init_done_fd = l->done[1];
 	/* EOF instead of 'G': the supervisor died or gave up.  Nothing to
 	 * wait for without a network helper or the proxy: the command still
 	 * waits for 'N'. */
@@ -222,8 +219,6 @@ static __attribute__((noreturn)) void run_userns_child(struct launch *l)
 		_exit(SBX_EXIT_FAILURE);
 	close(l->sync[1]);
 	close(l->info[0]);
-	if (l->done[0] >= 0)
-		close(l->done[0]);
 	if (l->fdpass[0] >= 0)
 		close(l->fdpass[0]);
 	if (l->maps_itself)
@@ -274,8 +269,6 @@ static __attribute__((noreturn)) void run_userns_child(struct launch *l)
 		run_init(l);
 	seccomp_compile_close(&l->seccomp);
 	close(l->sync[0]);
-	if (l->done[1] >= 0)
-		close(l->done[1]);
 	if (l->pty_sock >= 0)
 		close(l->pty_sock);
 	if (write_all(l->info[1], &info, sizeof(info)) != sizeof(info))
@@ -325,17 +318,6 @@ static int supervise(struct launch *l, pid_t child, pid_t init, pid_t *other, co
 			if (errno == EINTR)
 				continue;
 			die_errno("sigwaitinfo");
-		}
-		if (sig == SIGIO) {
-			char c;
-
-			/* init's word that the sandbox is over: the record
-			 * goes while the kernel tears the namespaces down. */
-			if (l->done[0] >= 0 && read(l->done[0], &c, 1) == 1) {
-				record_remove(l->rec);
-				l->rec = NULL;
-			}
-			continue;
 		}
 		if (sig == SIGALRM) {
 			timed_out = true;
@@ -393,7 +375,6 @@ int launch_run(const struct sbx_plan *plan)
 		sigaddset(&set, launch_forwarded_signals[i]);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGALRM);
-	sigaddset(&set, SIGIO);
 	if (sigprocmask(SIG_BLOCK, &set, &launch_saved_mask) < 0)
 		die_errno("sigprocmask");
 	/* First: it runs on another CPU while the sandbox is set up. */
@@ -432,17 +413,6 @@ int launch_run(const struct sbx_plan *plan)
 	if (pipe2(l.sync, O_CLOEXEC) < 0 || pipe2(l.info, O_CLOEXEC) < 0)
 		die_errno("pipe");
 	l.init_waits = net_has_helper(spec) || spec->net.mode == SBX_NET_PROXY;
-	/* The D-Bus proxy's socket is in the record's directory: it goes
-	 * after the proxy, as before. */
-	l.done[0] = l.done[1] = -1;
-	if (!spec->dbus.enabled) {
-		if (pipe2(l.done, O_CLOEXEC | O_NONBLOCK) < 0)
-			die_errno("pipe");
-		/* SIGIO, which the supervisor waits for with the others. */
-		if (fcntl(l.done[0], F_SETOWN, getpid()) < 0 ||
-		    fcntl(l.done[0], F_SETFL, O_NONBLOCK | O_ASYNC) < 0)
-			die_errno("fcntl(O_ASYNC)");
-	}
 	if (spec->net.mode == SBX_NET_PROXY && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, l.fdpass) < 0)
 		die_errno("socketpair");
 	/* A single-ID map of your own ids A may write itself, as `unshare -r`
@@ -460,8 +430,6 @@ int launch_run(const struct sbx_plan *plan)
 		run_userns_child(&l);
 	close(l.sync[0]);
 	close(l.info[1]);
-	if (l.done[1] >= 0)
-		close(l.done[1]);
 	if (l.fdpass[1] >= 0)
 		close(l.fdpass[1]);
 	seccomp_compile_close(&l.seccomp);
@@ -527,9 +495,7 @@ int launch_run(const struct sbx_plan *plan)
 
 	/* Set up: from here on the supervisor only waits and relays. */
 	idle_release_code();
-	l.rec = rec;
 	status = supervise(&l, info.a_stays ? child : init, init, &gone, &set);
-	rec = l.rec;
 	while (gone > 0 && waitpid(gone, NULL, 0) < 0 && errno == EINTR)
 		;
 	/* The terminal back to normal before anything more is printed. */
@@ -545,8 +511,6 @@ out:
 	pty_close(l.pty);
 	if (l.sigfd >= 0)
 		close(l.sigfd);
-	if (l.done[0] >= 0)
-		close(l.done[0]);
 	notify_finish(&l.notify, status);
 	dbus_stop(bus);
 	nested_stop(nested);
