@@ -75,12 +75,11 @@ all: sbx $(HELPERS) $(B)/apparmor/sbx
 
 # Linked in, a new archive (a library update) relinks sbx and regenerates
 # the prebuilt table with the same library.
-# A stamp of the link mode: switching STATIC_DEPS relinks both too.
+# A stamp of the link mode, rewritten when make reads this file and the
+# mode changed (not a rule: make -q stays true on an up-to-date tree), so
+# that switching STATIC_DEPS relinks both too.
+$(shell mkdir -p $(B) && { echo '$(STATIC_DEPS)' | cmp -s - $(B)/static-deps || echo '$(STATIC_DEPS)' >$(B)/static-deps; })
 LINKED_ARCHIVES := $(if $(filter yes,$(STATIC_DEPS)),$(filter /%,$(DEP_ARCHIVES))) $(B)/static-deps
-
-$(B)/static-deps: FORCE | $(B)
-	@echo '$(STATIC_DEPS)' | cmp -s - $@ || echo '$(STATIC_DEPS)' >$@
-FORCE:
 
 sbx: $(OBJS) $(PREBUILT) $(LINKED_ARCHIVES)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(PREBUILT) $(DEP_LIBS)
