@@ -626,7 +626,7 @@ static void retry_fresh(struct idmap *map, pid_t pid, const bool failed[2])
 void idmap_install_finish(struct idmap *map)
 {
 	bool failed[2] = { false, false };
-	char msg[1200] = "", other[1200];
+	char msg[1200] = "", other[1200] = "";
 
 	if (map->mode != SBX_MAP_SUBIDS)
 		return;
