@@ -95,25 +95,30 @@ static void signal_all(bool pid_ns, int sig)
 }
 
 /* Kills the children left behind once the command is gone (only needed
- * without a PID namespace, where nothing else would). */
+ * without a PID namespace, where nothing else would).  As a subreaper
+ * init inherits the children of each one it kills: after reaping, it
+ * looks again before it waits, or it would wait on them forever. */
 static void kill_leftovers(void)
 {
 	for (int round = 0; round < 100; round++) {
 		char path[64];
 		cleanup_free char *children = NULL;
-		bool any = false;
+		bool killed = false, reaped = false;
 
 		snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
 		children = read_file_at(-1, path, NULL);
 		for (char *save = NULL, *p = children ? strtok_r(children, " \n", &save) : NULL; p;
 		     p = strtok_r(NULL, " \n", &save)) {
 			kill(atoi(p), SIGKILL);
-			any = true;
+			killed = true;
 		}
 		while (waitpid(-1, NULL, WNOHANG) > 0)
-			any = true;
-		if (!any)
+			reaped = true;
+		if (!killed && !reaped)
 			return;
+		if (reaped)
+			continue;
+		/* Killed, not dead yet: wait for one, then look again. */
 		if (waitpid(-1, NULL, 0) < 0 && errno == ECHILD)
 			return;
 	}

@@ -176,6 +176,17 @@ test_sigkill_of_sbx_leaves_nothing() {
 	wait_for "[ -z \"\$(pids_with 'sleep $marker')\" ]" 50 || fail "--share=pid: processes left behind: $(pids_with "sleep $marker")"
 }
 
+# --share=pid, normal exit: what the command left running is killed, also
+# the children of what init kills (init inherits them as a subreaper).
+test_share_pid_leftovers_killed() {
+	local marker="98767.$RANDOM" out rc
+	out=$(timeout 30 "$SBX" --share=pid -- sh -c "sh -c 'sleep $marker & sleep $marker' & sleep 0.5; exit 3" 2>&1); rc=$?
+	[ $rc = 124 ] && fail "sbx did not end: $(pids_with "sleep $marker")"
+	expect_eq "status" $rc 3
+	expect_match "leftovers told" "$out" "still running when the command exited"
+	wait_for "[ -z \"\$(pids_with 'sleep $marker')\" ]" 50 || fail "leftovers survived: $(pids_with "sleep $marker")"
+}
+
 test_fds_closed_unless_kept() {
 	local out
 	exec 5<"$T" 6<"$T"
