@@ -40,14 +40,15 @@ LIBDL ?=
 # (bench/README.md).  STATIC_DEPS=no links them as shared libraries, so that
 # a security update of one reaches sbx without a rebuild; yes insists.
 STATIC_DEPS ?= auto
-DEP_ARCHIVES := $(foreach l,$(patsubst -l%,%,$(filter -l%,$(shell $(PKG_CONFIG) --libs $(PKGS)))),$(shell $(CC) -print-file-name=lib$(l).a))
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS))
+DEP_ARCHIVES := $(foreach l,$(patsubst -l%,%,$(filter -l%,$(PKG_LIBS))),$(shell $(CC) -print-file-name=lib$(l).a))
 ifeq ($(STATIC_DEPS),auto)
 STATIC_DEPS := $(if $(filter-out /%,$(DEP_ARCHIVES)),no,yes)
 endif
 ifeq ($(STATIC_DEPS),yes)
 DEP_LIBS = -Wl,-Bstatic $(shell $(PKG_CONFIG) --static --libs $(PKGS)) -Wl,-Bdynamic $(LIBDL)
 else
-DEP_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) $(LIBDL)
+DEP_LIBS = $(PKG_LIBS) $(LIBDL)
 endif
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
@@ -74,10 +75,9 @@ DEB_PACKAGES := $(strip $(shell sed -e 's/\#.*//' .ci/packages))
 all: sbx $(HELPERS) $(B)/apparmor/sbx
 
 # Linked in, a new archive (a library update) relinks sbx and regenerates
-# the prebuilt table with the same library.
-# A stamp of the link mode, rewritten when make reads this file and the
-# mode changed (not a rule: make -q stays true on an up-to-date tree), so
-# that switching STATIC_DEPS relinks both too.
+# the prebuilt table with the same library; so does switching STATIC_DEPS,
+# through a stamp of the mode rewritten when make reads this file and the
+# mode changed (not a rule: make -q stays true on an up-to-date tree).
 $(shell mkdir -p $(B) && { echo '$(STATIC_DEPS)' | cmp -s - $(B)/static-deps || echo '$(STATIC_DEPS)' >$(B)/static-deps; })
 LINKED_ARCHIVES := $(if $(filter yes,$(STATIC_DEPS)),$(filter /%,$(DEP_ARCHIVES))) $(B)/static-deps
 

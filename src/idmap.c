@@ -276,15 +276,6 @@ static bool read_lookup(struct idmap *map, struct idmap_lookup *out)
 	struct idmap_lookup r;
 	ssize_t n;
 
-	if (map->from_cache) {
-		memset(out, 0, sizeof(*out));
-		out->ok = true;
-		memcpy(out->u, map->sub_u, sizeof(out->u));
-		memcpy(out->g, map->sub_g, sizeof(out->g));
-		out->nu = map->n_sub_u;
-		out->ng = map->n_sub_g;
-		return true;
-	}
 	if (map->lookup_fd < 0)
 		return false; /* the reason is set */
 	n = read_all(map->lookup_fd, &r, sizeof(r));
@@ -308,12 +299,32 @@ static bool read_lookup(struct idmap *map, struct idmap_lookup *out)
 	return true;
 }
 
+/* An answer's ranges, kept in map for the cache. */
+static void keep_ranges(struct idmap *map, const struct idmap_lookup *r)
+{
+	memcpy(map->sub_u, r->u, sizeof(map->sub_u));
+	memcpy(map->sub_g, r->g, sizeof(map->sub_g));
+	map->n_sub_u = r->nu;
+	map->n_sub_g = r->ng;
+}
+
+/* The map lines from the kept ranges and the inside ids. */
+static void build_lines(struct idmap *map)
+{
+	map->n_uid = idmap_build(map->uid, IDMAP_MAX_LINES, map->inside_uid, geteuid(), map->sub_u, map->n_sub_u);
+	map->n_gid = idmap_build(map->gid, IDMAP_MAX_LINES, map->inside_gid, getegid(), map->sub_g, map->n_sub_g);
+}
+
 static bool plan_subids(struct idmap *map, const struct sbx_spec *spec)
 {
 	struct idmap_lookup r;
 
-	if (!read_lookup(map, &r))
-		return false;
+	/* Kept from an earlier start, the ranges are in map already. */
+	if (!map->from_cache) {
+		if (!read_lookup(map, &r))
+			return false;
+		keep_ranges(map, &r);
+	}
 	map->newuidmap = find_in_path("newuidmap");
 	map->newgidmap = find_in_path("newgidmap");
 	if (!map->newuidmap || !map->newgidmap) {
@@ -324,14 +335,9 @@ static bool plan_subids(struct idmap *map, const struct sbx_spec *spec)
 	if (map->from_cache)
 		snprintf(map->reason, sizeof(map->reason),
 			 "libsubid's answer kept from an earlier start: nsswitch.conf, passwd, subuid and subgid are unchanged since");
-	memcpy(map->sub_u, r.u, sizeof(map->sub_u));
-	memcpy(map->sub_g, r.g, sizeof(map->sub_g));
-	map->n_sub_u = r.nu;
-	map->n_sub_g = r.ng;
 	map->inside_uid = spec->uid;
 	map->inside_gid = spec->gid;
-	map->n_uid = idmap_build(map->uid, IDMAP_MAX_LINES, spec->uid, geteuid(), r.u, r.nu);
-	map->n_gid = idmap_build(map->gid, IDMAP_MAX_LINES, spec->gid, getegid(), r.g, r.ng);
+	build_lines(map);
 	return true;
 }
 
@@ -608,12 +614,8 @@ static void retry_fresh(struct idmap *map, pid_t pid, const bool failed[2])
 		die("--map: the subordinate IDs kept from an earlier start were refused and libsubid has none now: %s",
 		    map->reason);
 	map->reason[0] = '\0';
-	memcpy(map->sub_u, r.u, sizeof(map->sub_u));
-	memcpy(map->sub_g, r.g, sizeof(map->sub_g));
-	map->n_sub_u = r.nu;
-	map->n_sub_g = r.ng;
-	map->n_uid = idmap_build(map->uid, IDMAP_MAX_LINES, map->inside_uid, geteuid(), r.u, r.nu);
-	map->n_gid = idmap_build(map->gid, IDMAP_MAX_LINES, map->inside_gid, getegid(), r.g, r.ng);
+	keep_ranges(map, &r);
+	build_lines(map);
 	if (failed[0])
 		helper_start(&map->helpers[0], map->newuidmap, "newuidmap", pid, map->uid, map->n_uid);
 	if (failed[1])
@@ -626,16 +628,16 @@ static void retry_fresh(struct idmap *map, pid_t pid, const bool failed[2])
 void idmap_install_finish(struct idmap *map)
 {
 	bool failed[2] = { false, false };
-	char msg[1200] = "", other[1200] = "";
+	char msg[2][1200];
 
 	if (map->mode != SBX_MAP_SUBIDS)
 		return;
 	/* Both reaped before anything dies; the first complaint is told. */
 	for (int i = 0; i < 2; i++)
 		if (map->helpers[i].pid > 0)
-			failed[i] = !helper_wait(&map->helpers[i], msg[0] ? other : msg, sizeof(msg));
+			failed[i] = !helper_wait(&map->helpers[i], msg[i], sizeof(msg[i]));
 	if ((failed[0] || failed[1]) && !map->from_cache)
-		die("%s", msg);
+		die("%s", msg[failed[0] ? 0 : 1]);
 	if (failed[0] || failed[1])
 		retry_fresh(map, map->target, failed);
 	/* Accepted: kept for the next start (unless it came from there). */

@@ -28,11 +28,12 @@
  * The other namespaces are created only once the maps exist, owned by the
  * new user namespace.  A single-ID map of the caller's own ids A writes
  * itself when there is no cgroup to enter first (no 'M'); init waits for
- * 'G' only when a network helper or the proxy starts first.  A closed pipe means the other side died, so every
- * wait ends.  PDEATHSIG on A and B plus the PID namespace make sure nothing
- * outlives a killed sbx.  When no overlay needs A afterwards, A creates B
- * as the supervisor's child (CLONE_PARENT) and exits: one process less
- * while the command runs and when it ends.
+ * 'G' only when a network helper or the proxy starts first.  A closed
+ * pipe means the other side died, so every wait ends.  PDEATHSIG on A
+ * and B plus the PID namespace make sure nothing outlives a killed sbx.
+ * When no overlay needs A afterwards, A creates B as the supervisor's
+ * child (CLONE_PARENT) and exits: one process less while the command runs
+ * and when it ends.
  */
 #include "launch.h"
 
